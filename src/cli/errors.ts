@@ -1,0 +1,21 @@
+import type { Problem } from '../manifest/types.js';
+
+/**
+ * An error the user can act on: printed as one line per problem, exit code 1, never a stack
+ * trace. Anything else reaching the top level is a bug and is printed as one line too.
+ */
+export class UserError extends Error {
+  readonly problems: Problem[];
+  constructor(problems: Problem[] | string) {
+    const list = typeof problems === 'string' ? [{ message: problems }] : problems;
+    super(list.map(formatProblem).join('\n'));
+    this.name = 'UserError';
+    this.problems = list;
+  }
+}
+
+export function formatProblem(p: Problem): string {
+  const where = p.pos ? `${p.pos.file}:${p.pos.line}:${p.pos.col}: ` : '';
+  const who = p.address ? `resource "${p.address}": ` : '';
+  return `${where}${who}${p.message}`;
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { UserError } from './errors.js';
+import { registerCommands } from './commands.js';
+
+/** Exit codes: 0 ok, 1 error, 2 "changes"/"drift" where a command says so. */
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('vertexctl')
+    .description('Declarative reconciler for Google Vertex AI resources')
+    .exitOverride()
+    .showHelpAfterError(false)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerCommands(program);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // help and version exit 0; usage errors were already printed by commander
+    return err.exitCode === 0 ? 0 : 1;
+  }
+  if (err instanceof UserError) {
+    process.stderr.write(`${err.message}\n`);
+    return 1;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`Error: ${message.split('\n').join('\n  ')}\n`);
+  if (process.env.VERTEXCTL_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return 1;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.exitCode = reportError(err);
+  },
+);

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+
+/** Options every command accepts (DESIGN.md, CLI contract: "Global"). */
+export interface GlobalOptions {
+  endpoint?: string;
+  emulator?: boolean;
+  state: string;
+  env?: string;
+  var: Record<string, string>;
+  parallelism: number;
+  debug?: boolean;
+}
+
+function collectVar(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new Error(`--var expects k=v, got "${value}"`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive whole number, got "${value}"`);
+  return n;
+}
+
+export function addGlobalOptions(cmd: Command): Command {
+  return cmd
+    .option('--endpoint <url>', 'send every API call to this URL, without credentials (env VERTEXCTL_ENDPOINT)')
+    .option('--emulator', 'start the embedded emulator in-process and use it')
+    .option('--state <path>', 'state directory or postgres:// URL', 'state')
+    .option('--env <name>', 'environment: selects per-environment prop values')
+    .option('--var <k=v>', 'set a template variable (repeatable)', collectVar, {})
+    .option('--parallelism <n>', 'API calls / steps in flight', positiveInt, 10)
+    .option('--debug', 'log every API request (credentials redacted) to stderr');
+}
+
+export function globalOptions(cmd: Command): GlobalOptions {
+  const o = cmd.optsWithGlobals() as Partial<GlobalOptions>;
+  return {
+    endpoint: o.endpoint ?? process.env.VERTEXCTL_ENDPOINT,
+    emulator: o.emulator,
+    state: o.state ?? 'state',
+    env: o.env,
+    var: o.var ?? {},
+    parallelism: o.parallelism ?? 10,
+    debug: o.debug,
+  };
+}

@@ -1,0 +1,38 @@
+import { identityProps } from './names.js';
+import { ownershipLabels } from './labels.js';
+import type { KindDef } from './types.js';
+
+/**
+ * The API request body for a resource: its props minus the identity props (parent ids, own
+ * id) and the kind's virtual props, with ownership labels merged in where the kind has labels.
+ */
+export function bodyFromProps(
+  kind: KindDef,
+  props: Record<string, unknown>,
+  owner?: { stack: string; address: string },
+): Record<string, unknown> {
+  const skip = new Set([...identityProps(kind), ...kind.virtualProps]);
+  const body: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(props)) if (!skip.has(k)) body[k] = v;
+  if (owner && kind.labelsPath) {
+    const segs = kind.labelsPath.split('.');
+    let cur = body;
+    for (const seg of segs.slice(0, -1)) {
+      const next = cur[seg];
+      cur[seg] = next && typeof next === 'object' ? { ...(next as object) } : {};
+      cur = cur[seg] as Record<string, unknown>;
+    }
+    const last = segs[segs.length - 1];
+    cur[last] = { ...((cur[last] as Record<string, string>) ?? {}), ...ownershipLabels(owner.stack, owner.address) };
+  }
+  return body;
+}
+
+/** Props of a live resource: the identity props parsed from its name plus its body. */
+export function propsFromLive(
+  kind: KindDef,
+  identity: Record<string, string>,
+  live: Record<string, unknown>,
+): Record<string, unknown> {
+  return { ...live, ...identity };
+}

@@ -1,0 +1,31 @@
+import type { KindDef } from './types.js';
+
+export const notebooksExecutions: KindDef = {
+  type: 'google.notebooks.executions',
+  api: 'notebooks',
+  version: 'v1',
+  schemaId: 'Execution',
+  collection: 'executions',
+  parentProps: ['projectsId', 'locationsId'],
+  parentCollections: ['projects', 'locations'],
+  idProp: 'executionsId',
+  idChosenBy: 'client',
+  createIdParam: 'executionId',
+  create: 'lro',
+  patch: 'none',
+  delete: 'lro',
+  updatable: [],
+  immutable: [],
+  labelsPath: 'executionTemplate.labels',
+  updateMaskRequired: false,
+  listIsComplete: true,
+  virtualProps: [],
+  job: {
+    stateField: 'state',
+    terminal: ['SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED'],
+    failed: ['FAILED', 'CANCELLED', 'EXPIRED'],
+    cancellable: false,
+  },
+  idPattern: /^[a-z][a-z0-9_-]{0,62}$/,
+  idRule: 'a lowercase letter, then up to 62 of [a-z0-9_-]',
+};

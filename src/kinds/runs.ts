@@ -1,0 +1,36 @@
+import type { KindDef } from './types.js';
+
+export const runs: KindDef = {
+  type: 'google.aiplatform.runs',
+  api: 'aiplatform',
+  version: 'v1',
+  schemaId: 'GoogleCloudAiplatformV1TensorboardRun',
+  collection: 'runs',
+  parentProps: ['projectsId', 'locationsId', 'tensorboardsId', 'experimentsId'],
+  parentCollections: ['projects', 'locations', 'tensorboards', 'experiments'],
+  parentType: 'google.aiplatform.experiments',
+  idProp: 'runsId',
+  idChosenBy: 'client',
+  createIdParam: 'tensorboardRunId',
+  create: 'sync',
+  patch: 'sync',
+  delete: 'lro',
+  updatable: ['displayName', 'description', 'labels'],
+  immutable: [],
+  labelsPath: 'labels',
+  updateMaskRequired: true,
+  listIsComplete: true,
+  virtualProps: [],
+  batchCreate: {
+    pathSuffix: 'runs:batchCreate',
+    parentLevel: 0,
+    requestsField: 'requests',
+    itemIdField: 'tensorboardRunId',
+    itemBodyField: 'tensorboardRun',
+    responseField: 'tensorboardRuns',
+    max: 1000,
+  },
+  // API: "1-128 characters, and valid characters are /[a-z][0-9]-/"
+  idPattern: /^[a-z0-9][a-z0-9-]{0,127}$/,
+  idRule: '1-128 characters of [a-z0-9-]',
+};

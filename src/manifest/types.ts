@@ -1,0 +1,64 @@
+import type { KindDef } from '../kinds/types.js';
+
+/** A place in a manifest file, 1-based. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** `{{ address.field }}` inside a prop value: an edge of the dependency DAG. */
+export interface Reference {
+  /** Prop path where the reference appears, e.g. `tensorboardsId` or `jobSpec.baseOutputDirectory`. */
+  path: string;
+  address: string;
+  field: string;
+}
+
+export interface DesiredResource {
+  /** The resource's `name` in the manifest: unique within the stack. */
+  address: string;
+  type: string;
+  kind: KindDef;
+  /**
+   * Prop values after globals, --var, environment and --env selection. Strings may still hold
+   * `{{ address.field }}` references: resolve them with resolveReferences() once the referenced
+   * resources are known.
+   */
+  props: Record<string, unknown>;
+  /** Where each prop (and nested path, `jobSpec.workerPoolSpecs[0].machineSpec`) was written. */
+  positions: Record<string, SourcePos>;
+  pos: SourcePos;
+  protected: boolean;
+  ignoreChanges: string[];
+  deletionPolicy: 'delete' | 'abandon';
+  /** Explicit dependsOn plus every referenced address. */
+  dependsOn: string[];
+  refs: Reference[];
+  /** Prop names marked `sensitive: true`: masked in every output. */
+  sensitive: string[];
+}
+
+export interface Stack {
+  version: 1;
+  name: string;
+  description?: string;
+  env?: string;
+  files: string[];
+  resources: DesiredResource[];
+}
+
+export interface LoadOptions {
+  env?: string;
+  vars?: Record<string, string>;
+  /** Defaults to process.env. */
+  environment?: Record<string, string | undefined>;
+}
+
+/** One problem in the user's input, rendered as `file:line:col: message`. */
+export interface Problem {
+  pos?: SourcePos;
+  /** Resource address, when the problem belongs to one. */
+  address?: string;
+  message: string;
+}

@@ -1,0 +1,63 @@
+/**
+ * The state document: what vertexctl last did, per address. Versioned, written atomically after
+ * every finished step.
+ */
+export const STATE_FORMAT_VERSION = 1;
+
+export interface PendingOperation {
+  action: 'create' | 'update' | 'delete' | 'replace';
+  /** Long-running operation name, once the API returned one. */
+  operation?: string;
+  startedAt: string;
+}
+
+export interface StateEntry {
+  type: string;
+  /** Full resource name; empty until the server chose the id of a pending create. */
+  name: string;
+  id: string;
+  /** The props as last applied (references resolved), the base of three-way diffs. */
+  props: Record<string, unknown>;
+  etag?: string;
+  /** Values other resources may reference, e.g. `tensorboardsId`, `name`, `state`. */
+  outputs: Record<string, unknown>;
+  /** Set before a write call, cleared when it finished: a crash leaves it for the next run to settle. */
+  pending?: PendingOperation;
+  /** Explicit and reference dependencies, so deletes can be ordered after dependents. */
+  dependsOn?: string[];
+  deletionPolicy?: 'delete' | 'abandon';
+  protected?: boolean;
+}
+
+export interface StateDoc {
+  formatVersion: typeof STATE_FORMAT_VERSION;
+  /** Random id fixed at the state's creation: a plan made against another state is refused. */
+  lineage: string;
+  /** Incremented on every write. */
+  serial: number;
+  stack: string;
+  env?: string;
+  resources: Record<string, StateEntry>;
+}
+
+export interface LockInfo {
+  id: string;
+  who: string;
+  host: string;
+  pid: number;
+  command: string;
+  created: string;
+}
+
+export interface StateBackend {
+  /** Human-readable location, for messages. */
+  readonly location: string;
+  read(): Promise<StateDoc | null>;
+  /** Writes atomically; bumps nothing itself (the caller sets serial). */
+  write(doc: StateDoc): Promise<void>;
+  /** Takes the lock, waiting up to timeoutMs; throws LockError naming the holder. */
+  lock(info: Omit<LockInfo, 'id'>, timeoutMs: number): Promise<LockInfo>;
+  unlock(lockId: string): Promise<void>;
+  forceUnlock(lockId: string): Promise<void>;
+  close?(): Promise<void>;
+}
