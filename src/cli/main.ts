@@ -2,11 +2,13 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from './errors.js';
 import { registerCommands } from './commands.js';
+import { VERSION } from '../project-root.js';
 
 /** Exit codes: 0 ok, 1 error, 2 "changes"/"drift" where a command says so. */
 async function main(argv: string[]): Promise<number> {
   const program = new Command('vertexctl')
     .description('Declarative reconciler for Google Vertex AI resources')
+    .version(VERSION)
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
