@@ -18,6 +18,7 @@ export const customJobs: KindDef = {
   labelsPath: 'labels',
   updateMaskRequired: false,
   listIsComplete: true,
+  listItemsField: 'customJobs',
   virtualProps: [],
   job: {
     stateField: 'state',

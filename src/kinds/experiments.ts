@@ -20,6 +20,7 @@ export const experiments: KindDef = {
   labelsPath: 'labels',
   updateMaskRequired: true,
   listIsComplete: true,
+  listItemsField: 'tensorboardExperiments',
   virtualProps: [],
   // API: "1-128 characters, and valid characters are /[a-z][0-9]-/"
   idPattern: /^[a-z0-9][a-z0-9-]{0,127}$/,

@@ -20,6 +20,8 @@ export const notebookExecutionJobs: KindDef = {
   updateMaskRequired: false,
   // list returns the BASIC view unless view=FULL is asked for; refresh asks for FULL.
   listIsComplete: true,
+  listItemsField: 'notebookExecutionJobs',
+  listQuery: { view: 'FULL' },
   virtualProps: [],
   job: {
     stateField: 'jobState',

@@ -19,6 +19,7 @@ export const notebooksExecutions: KindDef = {
   labelsPath: 'executionTemplate.labels',
   updateMaskRequired: false,
   listIsComplete: true,
+  listItemsField: 'executions',
   virtualProps: [],
   job: {
     stateField: 'state',

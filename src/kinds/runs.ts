@@ -20,6 +20,7 @@ export const runs: KindDef = {
   labelsPath: 'labels',
   updateMaskRequired: true,
   listIsComplete: true,
+  listItemsField: 'tensorboardRuns',
   virtualProps: [],
   batchCreate: {
     pathSuffix: 'runs:batchCreate',

@@ -18,5 +18,6 @@ export const tensorboards: KindDef = {
   labelsPath: 'labels',
   updateMaskRequired: true,
   listIsComplete: true,
+  listItemsField: 'tensorboards',
   virtualProps: [],
 };

@@ -19,9 +19,11 @@ export const timeSeries: KindDef = {
   immutable: ['valueType', 'pluginName'],
   updateMaskRequired: true,
   listIsComplete: true,
+  listItemsField: 'tensorboardTimeSeries',
   // `dataPoints`: metric points (TimeSeriesDataPoint objects) that the applier writes with
   // experiments:write / runs:write, up to 5000 per call. Not a field of the API body.
   virtualProps: ['dataPoints'],
+  virtualPropSchemas: { dataPoints: { listOf: 'GoogleCloudAiplatformV1TimeSeriesDataPoint' } },
   batchCreate: {
     // experiments:batchCreate takes time series of any run of the experiment.
     pathSuffix: ':batchCreate',

@@ -72,8 +72,14 @@ export interface KindDef {
   batchCreate?: BatchCreate;
   /** Whether list responses carry every field that get does (if not, refresh GETs). */
   listIsComplete: boolean;
+  /** Response field of list calls that holds the items (`tensorboardRuns`). */
+  listItemsField: string;
+  /** Extra query parameters of list calls, e.g. a view that includes every field. */
+  listQuery?: Record<string, string>;
   /** Props that are ours, not the API body's (e.g. a time series' data points). */
   virtualProps: string[];
+  /** What each virtual prop holds, for validation: a list of an API message (schemas/api/<id>). */
+  virtualPropSchemas?: Record<string, { listOf: string }>;
   /** Server-side defaults the API fills in, so a diff of unset fields never shows them. */
   serverDefaults?: Record<string, unknown>;
   /** Id rule for client-chosen ids, as the API documents it. */

@@ -26,8 +26,13 @@ export interface DesiredResource {
    * resources are known.
    */
   props: Record<string, unknown>;
-  /** Where each prop (and nested path, `jobSpec.workerPoolSpecs[0].machineSpec`) was written. */
+  /**
+   * Where each prop's value (and nested path, `jobSpec.workerPoolSpecs[0].machineSpec`) was
+   * written; the empty path '' is the resource's `props` list.
+   */
   positions: Record<string, SourcePos>;
+  /** Where each prop's or nested field's name was written (the prop's `name:`, a map key). */
+  namePositions?: Record<string, SourcePos>;
   pos: SourcePos;
   protected: boolean;
   ignoreChanges: string[];

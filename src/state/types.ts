@@ -8,6 +8,14 @@ export interface PendingOperation {
   action: 'create' | 'update' | 'delete' | 'replace';
   /** Long-running operation name, once the API returned one. */
   operation?: string;
+  /**
+   * Replace of a server-id job: the name of the old resource, which the new one replaces and
+   * which is cancelled and deleted once the new one exists. Kept until that is done, so a run
+   * that crashes in between leaves the old one for the next run to retire instead of orphaning it.
+   */
+  replaces?: string;
+  /** Parent the create was sent to: where a resource with a server-chosen id is looked for by its labels. */
+  parent?: string;
   startedAt: string;
 }
 

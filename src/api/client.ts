@@ -1,0 +1,244 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import got, { ParseError, RequestError, type Got, type Response } from 'got';
+import type { ApiName } from '../kinds/types.js';
+import { adcHeaders, type HeaderSource } from './auth.js';
+import { baseUrlFor, requestLocation, withTrailingSlash } from './endpoints.js';
+import { ApiError, apiErrorFromOperation, apiErrorFromResponse } from './errors.js';
+import { redact } from './redact.js';
+import { isRetryableNetworkCode, isRetryableStatus, retryAfterMs, retryDelay, retryLimitFor } from './retry.js';
+import { Semaphore } from './semaphore.js';
+import type { ListOptions, Operation, RequestOptions, WaitOptions } from './types.js';
+
+export { ApiError, CredentialsError, formatApiError } from './errors.js';
+export type { ListOptions, Operation, RequestOptions, WaitOptions } from './types.js';
+
+export interface ApiClientOptions {
+  /** Send every call to this URL (an emulator, a proxy), without credentials. */
+  endpoint?: string;
+  /** Requests in flight per host; default 10. */
+  maxInFlightPerHost?: number;
+  /** Retries after the first attempt for retryable failures; default 5. */
+  retries?: number;
+  /** Backoff base: the n-th retry waits up to base·2^n ms (full jitter, capped at 30 s); default 500. */
+  retryBaseMs?: number;
+  /** Receives one line per HTTP attempt, credentials redacted. */
+  debug?: (line: string) => void;
+  /** Service account to impersonate; default env VERTEXCTL_IMPERSONATE_SERVICE_ACCOUNT. */
+  impersonate?: string;
+  /** Timeout of each HTTP attempt; default 60 s. */
+  timeoutMs?: number;
+}
+
+const DEFAULTS = { maxInFlightPerHost: 10, retries: 5, retryBaseMs: 500, timeoutMs: 60_000 };
+const LIST_PAGE_SIZE = 1000;
+const OPERATION_TIMEOUT_MS = 30 * 60_000;
+/** aiplatform's operations:wait holds the request at most this long. */
+const LONG_POLL_MAX_S = 30;
+const POLL_BASE_MS = 200;
+const POLL_MAX_MS = 10_000;
+
+/** One HTTP client per host (prefixUrl) sharing keep-alive agents, each with its in-flight bound. */
+interface Host {
+  http: Got;
+  slots: Semaphore;
+}
+
+type Attempt = { response: Response<unknown> } | { networkCode: string };
+
+/**
+ * The Vertex AI and Notebooks REST client: picks the regional host, authenticates (unless an
+ * endpoint is given), bounds concurrency per host, retries what is worth retrying, and turns
+ * every failure into an ApiError whose message is one line.
+ */
+export class ApiClient {
+  private readonly endpoint?: string;
+  private readonly retries: number;
+  private readonly retryBaseMs: number;
+  private readonly timeoutMs: number;
+  private readonly maxInFlightPerHost: number;
+  private readonly debug?: (line: string) => void;
+  private readonly authHeaders?: HeaderSource;
+  private readonly hosts = new Map<string, Host>();
+  private readonly agents = {
+    http: new HttpAgent({ keepAlive: true }),
+    https: new HttpsAgent({ keepAlive: true }),
+  };
+
+  constructor(opts: ApiClientOptions = {}) {
+    this.endpoint = opts.endpoint ? withTrailingSlash(opts.endpoint) : undefined;
+    this.retries = opts.retries ?? DEFAULTS.retries;
+    this.retryBaseMs = opts.retryBaseMs ?? DEFAULTS.retryBaseMs;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
+    this.maxInFlightPerHost = opts.maxInFlightPerHost ?? DEFAULTS.maxInFlightPerHost;
+    this.debug = opts.debug;
+    // with an endpoint, ADC is never touched: the emulator and CI dry runs need no credentials
+    if (!this.endpoint) this.authHeaders = adcHeaders(opts.impersonate ?? (process.env.VERTEXCTL_IMPERSONATE_SERVICE_ACCOUNT || undefined));
+  }
+
+  async request<T>(req: RequestOptions): Promise<T> {
+    const base = this.endpoint ?? baseUrlFor(req.api, requestLocation(req.path, req.location));
+    const host = this.host(base);
+    const path = req.path.replace(/^\/+/, '');
+    const searchParams = definedParams(req.query);
+    const url = new URL(path, base);
+    for (const [k, v] of Object.entries(searchParams)) url.searchParams.set(k, String(v));
+
+    for (let attempt = 1; ; attempt++) {
+      // per attempt: the library caches the token and refreshes it when it nears expiry
+      const headers = this.authHeaders ? await this.authHeaders(url.toString()) : {};
+      const { outcome, ms } = await host.slots.run(() => this.attempt(host.http, path, req, searchParams, headers));
+      const retriesUsed = attempt - 1;
+
+      if ('networkCode' in outcome) {
+        const { networkCode } = outcome;
+        const retry = isRetryableNetworkCode(networkCode) && retriesUsed < retryLimitFor(networkCode, this.retries);
+        const delay = retry ? retryDelay(retriesUsed, this.retryBaseMs, undefined) : 0;
+        this.log(`${req.method} ${url} ${networkCode} ${ms}ms attempt ${attempt}${retry ? `, retry in ${delay}ms` : ''}`);
+        if (!retry) throw new ApiError(0, 'UNAVAILABLE', unreachable(base, networkCode, req.timeoutMs ?? this.timeoutMs), undefined, attempt);
+        await sleep(delay);
+        continue;
+      }
+
+      const { response } = outcome;
+      const status = response.statusCode;
+      const retry = isRetryableStatus(status) && retriesUsed < this.retries;
+      const delay = retry ? retryDelay(retriesUsed, this.retryBaseMs, retryAfterMs(response.headers['retry-after'])) : 0;
+      this.log(`${req.method} ${url} ${status} ${ms}ms attempt ${attempt}${retry ? `, retry in ${delay}ms` : ''}`);
+      if (status >= 200 && status < 300) return (response.body === '' ? {} : response.body) as T;
+      if (!retry) throw apiErrorFromResponse(status, response.body, attempt);
+      await sleep(delay);
+    }
+  }
+
+  /** Every item of a collection, following nextPageToken (pages of 1000 unless the query says otherwise). */
+  async *list<T>(opts: ListOptions): AsyncGenerator<T> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.request<Record<string, unknown>>({
+        api: opts.api,
+        method: 'GET',
+        path: opts.path,
+        location: opts.location,
+        query: { pageSize: LIST_PAGE_SIZE, ...opts.query, pageToken },
+      });
+      const items = page[opts.itemsField];
+      if (Array.isArray(items)) yield* items as T[];
+      pageToken = typeof page.nextPageToken === 'string' && page.nextPageToken ? page.nextPageToken : undefined;
+    } while (pageToken);
+  }
+
+  /**
+   * Resolves with the finished operation (its `response` holds the resource) or throws the
+   * ApiError in its `error`. aiplatform is long-polled with operations:wait; notebooks has no
+   * wait method and is polled with GET at growing intervals.
+   */
+  async waitOperation(api: ApiName, op: Operation, opts: WaitOptions = {}): Promise<Operation> {
+    const timeoutMs = opts.timeoutMs ?? OPERATION_TIMEOUT_MS;
+    const pollBaseMs = opts.pollBaseMs ?? POLL_BASE_MS;
+    const deadline = Date.now() + timeoutMs;
+    const pause = (n: number) => sleep(Math.max(0, Math.min(deadline - Date.now(), pollBaseMs * 1.5 ** n, POLL_MAX_MS)));
+    let current = op;
+    // polls answered "not done" in a row (for the long poll: answered before its time was up)
+    let unfinished = 0;
+    while (!current.done) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new ApiError(0, 'DEADLINE_EXCEEDED', `operation ${op.name} did not finish within ${seconds(timeoutMs)}`);
+      }
+      if (api === 'aiplatform') {
+        // the server may end a long poll early; back off then so such a server is not hammered
+        if (unfinished > 0) await pause(unfinished - 1);
+        const waitS = Math.min(LONG_POLL_MAX_S, Math.max(1, Math.ceil(remaining / 1000)));
+        const asked = Date.now();
+        current = await this.request<Operation>({
+          api,
+          method: 'POST',
+          path: `v1/${current.name}:wait`,
+          query: { timeout: `${waitS}s` },
+          timeoutMs: Math.max(this.timeoutMs, waitS * 1000 + 30_000),
+        });
+        unfinished = Date.now() - asked < waitS * 1000 ? unfinished + 1 : 0;
+      } else {
+        await pause(unfinished++);
+        current = await this.request<Operation>({ api, method: 'GET', path: `v1/${current.name}` });
+      }
+    }
+    if (current.error) throw apiErrorFromOperation(current);
+    return current;
+  }
+
+  /** Closes idle keep-alive connections (lets a server such as the emulator shut down at once). */
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+
+  private host(base: string): Host {
+    let host = this.hosts.get(base);
+    if (!host) {
+      host = {
+        http: got.extend({
+          prefixUrl: base,
+          responseType: 'json',
+          throwHttpErrors: false,
+          // retries are ours: Retry-After, jitter, the retryable set and attempt counts
+          retry: { limit: 0 },
+          agent: this.agents,
+          headers: { 'user-agent': 'vertexctl' },
+        }),
+        slots: new Semaphore(this.maxInFlightPerHost),
+      };
+      this.hosts.set(base, host);
+    }
+    return host;
+  }
+
+  private async attempt(
+    http: Got,
+    path: string,
+    req: RequestOptions,
+    searchParams: Record<string, string | number | boolean>,
+    headers: Record<string, string>,
+  ): Promise<{ outcome: Attempt; ms: number }> {
+    const started = performance.now();
+    const ms = () => Math.round(performance.now() - started);
+    try {
+      const response = await http(path, {
+        method: req.method,
+        searchParams,
+        headers,
+        json: req.body,
+        timeout: { request: req.timeoutMs ?? this.timeoutMs },
+      });
+      return { outcome: { response: response as Response<unknown> }, ms: ms() };
+    } catch (err) {
+      if (err instanceof ParseError) {
+        // a 2xx whose body is not JSON: the host is not the API we think it is
+        throw new ApiError(err.response.statusCode, 'UNKNOWN', `response from ${err.response.url} is not JSON`);
+      }
+      if (err instanceof RequestError) return { outcome: { networkCode: err.code }, ms: ms() };
+      throw err;
+    }
+  }
+
+  private log(line: string): void {
+    this.debug?.(redact(line));
+  }
+}
+
+function definedParams(query: RequestOptions['query']): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+function unreachable(base: string, code: string, timeoutMs: number): string {
+  if (code === 'ETIMEDOUT') return `no answer from ${base} within ${seconds(timeoutMs)}: ETIMEDOUT`;
+  return `cannot reach ${base}: ${code}`;
+}
+
+function seconds(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 100) / 10} s`;
+}

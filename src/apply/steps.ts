@@ -1,0 +1,418 @@
+import { ApiError, type ApiClient } from '../api/client.js';
+import { bodyFromProps } from '../kinds/body.js';
+import { isOwnedBy } from '../kinds/labels.js';
+import { idOf, parentName, resourceName } from '../kinds/names.js';
+import type { KindDef } from '../kinds/types.js';
+import type { PlannedStep } from '../plan/types.js';
+import type { StateStore } from '../state/store.js';
+import type { PendingOperation, StateEntry } from '../state/types.js';
+import { batchCreate, type BatchItem } from './batch.js';
+import { writeDataPoints } from './data-points.js';
+import {
+  cancelJob,
+  createResource,
+  deleteResource,
+  findOwned,
+  getResource,
+  isTerminal,
+  jobError,
+  jobState,
+  patchResource,
+  waitJobTerminal,
+  type Deadline,
+  type Live,
+} from './operations.js';
+import { appliedEntry } from './record.js';
+import type { StepResult } from './types.js';
+
+/** What every step of one run shares. */
+export interface StepEnv {
+  client: ApiClient;
+  store: StateStore;
+  stack: string;
+  waitJobs: boolean;
+  /** Live resources read when the plan was checked, by address: their etags guard patches. */
+  live: Map<string, Live>;
+}
+
+/** One step ready to run: references in its props are resolved. */
+export interface StepTask {
+  step: PlannedStep;
+  kind: KindDef;
+  /** Desired props with references resolved (empty for deletes). */
+  props: Record<string, unknown>;
+  deadline: Deadline;
+  progress: (message: string) => void;
+}
+
+export interface StepOutcome {
+  result: StepResult;
+  name?: string;
+}
+
+export function runStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
+  switch (task.step.action) {
+    case 'create':
+      return createStep(env, task);
+    case 'update':
+      return updateStep(env, task);
+    case 'replace':
+      return replaceStep(env, task);
+    case 'delete':
+      return deleteStep(env, task);
+    case 'no-op':
+      return adoptStep(env, task);
+  }
+}
+
+/** Whether a no-op step has anything to do: record a live resource that state does not hold yet. */
+export function needsAdoption(env: StepEnv, step: PlannedStep): boolean {
+  const entry = env.store.doc.resources[step.address];
+  return !step.inState || !entry || !!entry.pending;
+}
+
+const now = () => new Date().toISOString();
+
+function owner(env: StepEnv, task: StepTask) {
+  return { stack: env.stack, address: task.step.address };
+}
+
+function clientId(kind: KindDef, props: Record<string, unknown>): string | undefined {
+  return kind.idChosenBy === 'client' ? String(props[kind.idProp]) : undefined;
+}
+
+/**
+ * Records, before a create call, that the address is being created (and where): a run that dies
+ * before the answer leaves this intent, and the next run adopts what was created instead of
+ * creating a twin.
+ */
+function writeIntent(env: StepEnv, task: StepTask, pending: Omit<PendingOperation, 'startedAt'>, name: string): Promise<void> {
+  const { step, kind } = task;
+  return env.store.update((doc) => {
+    const prev = doc.resources[step.address];
+    const entry: StateEntry = {
+      type: kind.type,
+      name,
+      id: name ? idOf(name) : '',
+      props: prev?.props ?? {},
+      outputs: prev?.outputs ?? {},
+      pending: { ...pending, startedAt: now() },
+    };
+    if (prev?.etag) entry.etag = prev.etag;
+    doc.resources[step.address] = entry;
+  });
+}
+
+function noteOperation(env: StepEnv, address: string, operation: string): Promise<void> {
+  return env.store.update((doc) => {
+    const pending = doc.resources[address]?.pending;
+    if (pending) pending.operation = operation;
+  });
+}
+
+function record(env: StepEnv, task: StepTask, live: Live): Promise<void> {
+  return env.store.update((doc) => {
+    doc.resources[task.step.address] = appliedEntry(task.kind, task.props, live, task.step.desired);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// create
+
+async function createStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
+  const live = await createOne(env, task);
+  await writeVirtualProps(env, [{ task, live }]);
+  const final = await finishJob(env, task, live);
+  return { result: 'created', name: String(final.name) };
+}
+
+/** Creates (or adopts what an unfinished earlier run created) and returns the live resource. */
+async function createOne(env: StepEnv, task: StepTask, replaces?: string): Promise<Live> {
+  const { step, kind, props } = task;
+  const earlier = env.store.doc.resources[step.address]?.pending;
+  const parent = parentName(kind, props);
+  const id = clientId(kind, props);
+  if (earlier && kind.idChosenBy === 'server') {
+    const adopted = await adoptOwned(env, task, parent, [earlier.replaces, replaces]);
+    if (adopted) return adopted;
+  }
+  const name = id ? resourceName(kind, props, id) : '';
+  await writeIntent(env, task, { action: replaces ? 'replace' : 'create', parent, ...(replaces ? { replaces } : {}) }, name);
+  try {
+    return await createResource(
+      env.client,
+      kind,
+      { parent, id, body: bodyFromProps(kind, props, owner(env, task)), onOperation: (op) => noteOperation(env, step.address, op) },
+      task.deadline,
+    );
+  } catch (err) {
+    if (!(id && err instanceof ApiError && err.code === 'ALREADY_EXISTS')) throw err;
+    return adoptExisting(env, task, name, !!earlier);
+  }
+}
+
+/**
+ * A create with a client-chosen id found the id taken. It is ours when an earlier run recorded
+ * the intent to create it or it carries our ownership labels; anything else is someone else's.
+ */
+async function adoptExisting(env: StepEnv, task: StepTask, name: string, hadIntent: boolean): Promise<Live> {
+  const { kind, step } = task;
+  const live = await getResource(env.client, kind, name);
+  if (!live) throw new Error(`${name} already exists but cannot be read`);
+  if (!hadIntent && !isOwnedBy(kind, live, env.stack, step.address)) {
+    throw new Error(`${name} already exists and is not managed by this stack; to manage it, run: vertexctl import ${step.address} ${name}`);
+  }
+  task.progress(`adopted ${name}, created by an earlier run that did not finish`);
+  return converge(env, task, live);
+}
+
+/** Finds what an unfinished earlier run created with a server-chosen id; extra twins are deleted. */
+async function adoptOwned(env: StepEnv, task: StepTask, parent: string, exclude: (string | undefined)[]): Promise<Live | undefined> {
+  const found = (await findOwned(env.client, task.kind, parent, owner(env, task))).filter((l) => !exclude.includes(String(l.name)));
+  if (!found.length) return undefined;
+  found.sort((a, b) => String(a.createTime ?? '').localeCompare(String(b.createTime ?? '')));
+  const [keep, ...twins] = found;
+  for (const twin of twins) {
+    task.progress(`deleting duplicate ${String(twin.name)}`);
+    await removeResource(env, task, String(twin.name));
+  }
+  task.progress(`adopted ${String(keep.name)}, created by an earlier run that did not finish`);
+  return converge(env, task, keep);
+}
+
+/** Brings an adopted resource's updatable fields to the desired values (one patch, where the kind allows). */
+async function converge(env: StepEnv, task: StepTask, live: Live): Promise<Live> {
+  const { kind, props } = task;
+  if (kind.patch === 'none') return live;
+  const body = bodyFromProps(kind, props, owner(env, task));
+  const mask = kind.updatable.filter((f) => f in body);
+  if (!mask.length) return live;
+  return patchResource(env.client, kind, String(live.name), body, mask, task.deadline);
+}
+
+/** Creates the runs (or time series) of one parent in one batch call; items fall back to single creates on conflict. */
+export async function createBatch(env: StepEnv, on: string, tasks: StepTask[]): Promise<Map<string, StepOutcome | Error>> {
+  const kind = tasks[0].kind;
+  const outcomes = new Map<string, StepOutcome | Error>();
+  const items: BatchItem[] = tasks.map((t) => ({
+    parent: parentName(kind, t.props),
+    id: String(t.props[kind.idProp]),
+    body: bodyFromProps(kind, t.props, owner(env, t)),
+  }));
+  await env.store.update((doc) => {
+    tasks.forEach((t, i) => {
+      const prev = doc.resources[t.step.address];
+      doc.resources[t.step.address] = {
+        type: kind.type,
+        name: `${items[i].parent}/${kind.collection}/${items[i].id}`,
+        id: items[i].id,
+        props: prev?.props ?? {},
+        outputs: prev?.outputs ?? {},
+        pending: { action: 'create', parent: items[i].parent, startedAt: now() },
+      };
+    });
+  });
+  let created: Live[];
+  try {
+    created = await batchCreate(env.client, kind, on, items);
+  } catch (err) {
+    // Some already exist (an earlier run died after creating them): create one by one, adopting ours.
+    if (!(err instanceof ApiError && err.code === 'ALREADY_EXISTS')) throw err;
+    await Promise.all(
+      tasks.map(async (t) => {
+        outcomes.set(t.step.address, await createStep(env, t).catch((e: unknown) => asError(e)));
+      }),
+    );
+    return outcomes;
+  }
+  await writeVirtualProps(env, tasks.map((task, i) => ({ task, live: created[i] })));
+  await env.store.update((doc) => {
+    tasks.forEach((t, i) => {
+      doc.resources[t.step.address] = appliedEntry(kind, t.props, created[i], t.step.desired);
+    });
+  });
+  tasks.forEach((t, i) => outcomes.set(t.step.address, { result: 'created', name: String(created[i].name) }));
+  return outcomes;
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+// ---------------------------------------------------------------------------------------------
+// update
+
+function topField(path: string): string {
+  return path.split(/[.[]/)[0];
+}
+
+async function updateStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
+  const { step, kind, props } = task;
+  const name = step.name ?? env.store.doc.resources[step.address]?.name;
+  if (!name) throw new Error('the resource name is unknown; run plan again');
+  const before = env.live.get(step.address);
+  const changed = [...(step.updateMask ?? []), ...(step.fields ?? []).map((f) => f.path)];
+  const mask = [...new Set((step.updateMask ?? []).filter((f) => !kind.virtualProps.includes(topField(f))))];
+  // An adopted resource gets our ownership labels with its first patch.
+  const labelsField = kind.labelsPath ? topField(kind.labelsPath) : undefined;
+  if (labelsField && kind.updatable.includes(labelsField) && before && !isOwnedBy(kind, before, env.stack, step.address) && !mask.some((f) => topField(f) === labelsField)) {
+    mask.push(labelsField);
+  }
+  let live: Live | null;
+  if (mask.length) {
+    const body = bodyFromProps(kind, props, owner(env, task));
+    if (typeof before?.etag === 'string') body.etag = before.etag;
+    live = await patchResource(env.client, kind, name, body, mask, task.deadline);
+  } else {
+    live = before ?? (await getResource(env.client, kind, name));
+    if (!live) throw new Error(`${name} no longer exists; run plan again`);
+  }
+  const virtual = kind.virtualProps.filter((v) => changed.some((f) => topField(f) === v));
+  if (virtual.length) await writeVirtualProps(env, [{ task, live }], virtual);
+  await record(env, task, live);
+  return { result: 'updated', name };
+}
+
+// ---------------------------------------------------------------------------------------------
+// replace
+
+async function replaceStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
+  const { step, kind } = task;
+  const entry = env.store.doc.resources[step.address];
+  const oldName = step.name ?? entry?.name;
+  if (kind.job && kind.idChosenBy === 'server' && oldName) {
+    // A job with a server-chosen id: submit the new one first, then retire the old one.
+    const live = await createOne(env, task, oldName);
+    await env.store.update((doc) => {
+      const e = doc.resources[step.address];
+      if (e) Object.assign(e, { name: String(live.name), id: idOf(String(live.name)) });
+    });
+    task.progress(`retiring ${oldName}`);
+    await removeResource(env, task, oldName);
+    const final = await finishJob(env, task, live);
+    return { result: 'replaced', name: String(final.name) };
+  }
+  // The same id cannot be reused before the old resource is gone: delete, then create.
+  if (oldName) {
+    task.progress(`deleting ${oldName}`);
+    await removeResource(env, task, oldName);
+  }
+  const live = await createOne(env, task);
+  await writeVirtualProps(env, [{ task, live }]);
+  const final = await finishJob(env, task, live);
+  return { result: 'replaced', name: String(final.name) };
+}
+
+/** Deletes a resource; a job still running is cancelled first where the API allows it. */
+async function removeResource(env: StepEnv, task: StepTask, name: string): Promise<boolean> {
+  const { kind } = task;
+  if (kind.job) {
+    const live = await getResource(env.client, kind, name);
+    if (!live) return false;
+    if (!isTerminal(kind, live) && kind.job.cancellable) {
+      task.progress(`cancelling ${name}`);
+      await cancelJob(env.client, kind, name);
+      await waitJobTerminal(env.client, kind, name, task.deadline);
+    }
+  }
+  return deleteResource(env.client, kind, name, task.deadline);
+}
+
+/** Finishes the replace of an earlier run that died after submitting the new job: the old one is retired. */
+export async function retireReplaced(env: StepEnv, task: StepTask): Promise<void> {
+  const pending = env.store.doc.resources[task.step.address]?.pending;
+  if (!pending?.replaces) return;
+  await removeResource(env, task, pending.replaces);
+  await env.store.update((doc) => {
+    const e = doc.resources[task.step.address];
+    if (e?.pending?.replaces === pending.replaces) {
+      if (e.name) delete e.pending;
+      else delete e.pending.replaces;
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// delete
+
+async function deleteStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
+  const { step, kind } = task;
+  const entry = env.store.doc.resources[step.address];
+  if (entry?.protected) throw new Error('resource is protected; remove `protected: true` from its manifest first');
+  const forget = () =>
+    env.store.update((doc) => {
+      delete doc.resources[step.address];
+    });
+  if (entry?.deletionPolicy === 'abandon') {
+    await forget();
+    return { result: 'forgotten', name: entry.name || undefined };
+  }
+  const names = new Set([step.name, entry?.name, entry?.pending?.replaces].filter((n): n is string => !!n));
+  // A create that never finished may have left a resource whose server-chosen id nobody recorded.
+  if (entry?.pending?.parent && kind.idChosenBy === 'server') {
+    for (const l of await findOwned(env.client, kind, entry.pending.parent, owner(env, task))) names.add(String(l.name));
+  }
+  let deleted = false;
+  for (const name of names) deleted = (await removeResource(env, task, name)) || deleted;
+  await forget();
+  return { result: deleted ? 'deleted' : 'forgotten', name: step.name ?? entry?.name };
+}
+
+// ---------------------------------------------------------------------------------------------
+// no-op that state does not record yet
+
+async function adoptStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
+  const { step, kind } = task;
+  const name = step.name ?? env.store.doc.resources[step.address]?.name;
+  const live = env.live.get(step.address) ?? (name ? await getResource(env.client, kind, name) : null);
+  if (!live) throw new Error(`${name ?? step.address} no longer exists; run plan again`);
+  await record(env, task, live);
+  return { result: 'adopted', name: String(live.name) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// virtual props and jobs
+
+type VirtualWriter = (client: ApiClient, items: { task: StepTask; live: Live }[]) => Promise<void>;
+
+/** Writers of the props that are not body fields (KindDef.virtualProps), by prop name. */
+const VIRTUAL_WRITERS: Record<string, VirtualWriter> = {
+  dataPoints: async (client, items) => {
+    await writeDataPoints(
+      client,
+      items
+        .filter(({ task }) => Array.isArray(task.props.dataPoints))
+        .map(({ task, live }) => ({
+          series: String(live.name),
+          valueType: String(task.props.valueType ?? live.valueType),
+          points: task.props.dataPoints as unknown[],
+        })),
+    );
+  },
+};
+
+async function writeVirtualProps(env: StepEnv, items: { task: StepTask; live: Live }[], only?: string[]): Promise<void> {
+  if (!items.length) return;
+  for (const prop of only ?? items[0].task.kind.virtualProps) {
+    const writer = VIRTUAL_WRITERS[prop];
+    if (!writer) throw new Error(`no writer for ${prop} of ${items[0].task.kind.type}`);
+    await writer(env.client, items);
+  }
+}
+
+/**
+ * Records a created job, then with --wait-jobs waits for its terminal state: a failed job fails
+ * the step with the job's own error message (after it is recorded, since it exists).
+ */
+async function finishJob(env: StepEnv, task: StepTask, live: Live): Promise<Live> {
+  await record(env, task, live);
+  const { kind } = task;
+  if (!env.waitJobs || !kind.job) return live;
+  const name = String(live.name);
+  const done = await waitJobTerminal(env.client, kind, name, task.deadline, (s) => task.progress(s));
+  if (!done) throw new Error(`job ${name} disappeared while it ran`);
+  await record(env, task, done);
+  const state = jobState(kind, done) ?? 'unknown';
+  if (kind.job.failed.includes(state)) throw new Error(`job ${name} ended ${state}: ${jobError(kind, done) ?? 'no error message'}`);
+  return done;
+}

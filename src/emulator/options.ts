@@ -1,0 +1,45 @@
+/** Knobs of the emulator (the shared Emulator interface of the team brief). */
+export interface FaultProfile {
+  seed: number;
+  rate429?: number;
+  rate500?: number;
+  rate503?: number;
+  rateReset?: number;
+  rateFailedOperation?: number;
+  retryAfterSeconds?: number;
+  /** only requests whose path matches this regex are faulted (default all API requests) */
+  pathPattern?: string;
+}
+
+export interface EmulatorOptions {
+  /** 0 = a free port */
+  port?: number;
+  /** keep state in this directory across restarts */
+  dataDir?: string;
+  latencyMs?: number;
+  jitterMs?: number;
+  /** long-running operations are done after this long (default 50) */
+  operationDelayMs?: number;
+  /** time a job spends in each state before the next (default 200) */
+  jobPhaseMs?: number;
+  faults?: FaultProfile;
+  /** no request log on stderr (default true; the CLI turns the log on) */
+  quiet?: boolean;
+}
+
+/** The options that can change while the emulator runs. */
+export interface RuntimeSettings {
+  latencyMs: number;
+  jitterMs: number;
+  operationDelayMs: number;
+  jobPhaseMs: number;
+  quiet: boolean;
+}
+
+export const DEFAULT_SETTINGS: RuntimeSettings = {
+  latencyMs: 0,
+  jitterMs: 0,
+  operationDelayMs: 50,
+  jobPhaseMs: 200,
+  quiet: true,
+};

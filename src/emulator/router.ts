@@ -1,0 +1,104 @@
+import { ApiFailure, invalidArgument } from './errors.js';
+
+/**
+ * A small router for Google's REST paths: `v1/{collection}/{id}/.../{collection}[/{id}][:verb]`.
+ * A path's shape keeps the collection segments and replaces ids with `*`, so routes are found
+ * with one Map lookup on method + shape.
+ */
+
+export interface RequestContext {
+  method: string;
+  /** The resource path without `/v1/` and verb: `projects/p/locations/l/tensorboards/1`. */
+  path: string;
+  segments: string[];
+  verb?: string;
+  query: URLSearchParams;
+  body: unknown;
+  now: number;
+  /** Resolves when the client went away (for long polls). */
+  aborted: () => boolean;
+}
+
+export interface Reply {
+  status?: number;
+  body: unknown;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** `projects/*\/locations/*\/tensorboards/*:read` */
+  pattern: string;
+  /** For stats: `tensorboards.get`. */
+  name: string;
+  /** Query parameters the method takes (system parameters are always allowed). */
+  params: string[];
+  handle(ctx: RequestContext): Reply | Promise<Reply>;
+}
+
+/** Parameters every Google API accepts. */
+const SYSTEM_PARAMS = new Set([
+  '$.xgafv', 'access_token', 'alt', 'callback', 'fields', 'key', 'oauth_token', 'prettyPrint',
+  'quotaUser', 'upload_protocol', 'uploadType', 'userIp',
+]);
+
+export interface ParsedPath {
+  segments: string[];
+  verb?: string;
+}
+
+/** Splits `/v1/a/b/c:verb` into segments and verb; undefined when it is not a v1 path. */
+export function parsePath(pathname: string): ParsedPath | undefined {
+  if (!pathname.startsWith('/v1/')) return undefined;
+  const raw = pathname.slice(4).split('/');
+  const last = raw[raw.length - 1];
+  const colon = last.indexOf(':');
+  let verb: string | undefined;
+  if (colon >= 0) {
+    verb = last.slice(colon + 1);
+    raw[raw.length - 1] = last.slice(0, colon);
+  }
+  try {
+    const segments = raw.map(decodeURIComponent);
+    if (segments.some((s) => s === '')) return undefined;
+    return { segments, verb };
+  } catch {
+    return undefined;
+  }
+}
+
+function shapeKey(method: string, segments: string[], verb: string | undefined): string {
+  let key = method;
+  for (let i = 0; i < segments.length; i++) key += i % 2 ? '/*' : ` ${segments[i]}`;
+  return verb === undefined ? key : `${key}:${verb}`;
+}
+
+export class Router {
+  private readonly routes = new Map<string, Route>();
+
+  add(route: Route): void {
+    const colon = route.pattern.indexOf(':');
+    const path = colon >= 0 ? route.pattern.slice(0, colon) : route.pattern;
+    const verb = colon >= 0 ? route.pattern.slice(colon + 1) : undefined;
+    const key = shapeKey(route.method, path.split('/'), verb);
+    if (this.routes.has(key)) throw new Error(`duplicate route ${key}`);
+    this.routes.set(key, route);
+  }
+
+  find(method: string, parsed: ParsedPath): Route | undefined {
+    return this.routes.get(shapeKey(method, parsed.segments, parsed.verb));
+  }
+}
+
+/** Google rejects query parameters the method does not have. */
+export function checkQuery(route: Route, query: URLSearchParams): void {
+  for (const name of query.keys()) {
+    if (SYSTEM_PARAMS.has(name) || route.params.includes(name)) continue;
+    throw invalidArgument(
+      `Invalid JSON payload received. Unknown name "${name}": Cannot bind query parameter. Field '${name}' could not be found in request message.`,
+    );
+  }
+}
+
+export function urlNotFound(method: string, pathname: string): ApiFailure {
+  return new ApiFailure('NOT_FOUND', `The requested URL ${pathname} was not found on this server (${method}).`);
+}

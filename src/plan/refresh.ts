@@ -1,0 +1,331 @@
+import { ApiError, type ApiClient } from '../api/client.js';
+import { UserError } from '../cli/errors.js';
+import type { KindDef } from '../kinds/types.js';
+import { idOf, parentName, parseResourceName } from '../kinds/names.js';
+import { ADDRESS_LABEL, STACK_LABEL, labelValue, labelsOf } from '../kinds/labels.js';
+import { getKind } from '../kinds/index.js';
+import type { StateDoc, StateEntry } from '../state/types.js';
+import { clientId, fieldOf, knownName, knownParent, knownString, resolveProps, type Lookup } from './resolve.js';
+
+/**
+ * Refresh: what exists now. Each parent collection is listed once (pages of 1000); a resource is
+ * matched to its address by name (client-chosen id, or the name recorded in state) or, where the
+ * server chose the id and state does not know it (a create that crashed), by ownership labels.
+ * Only what a list cannot give is read separately (a time series' data points).
+ */
+
+/** A resource of the manifests (or of a plan being re-checked), props as written. */
+export interface RefreshResource {
+  address: string;
+  type: string;
+  props: Record<string, unknown>;
+}
+
+export interface LiveResource {
+  address: string;
+  kind: KindDef;
+  /** Full name as the API returns it. */
+  name: string;
+  body: Record<string, unknown>;
+  /** How it was found: the name state or the manifest gives, or our ownership labels. */
+  matchedBy: 'name' | 'labels';
+  /** The stack named by its ownership label, when it carries one. */
+  ownerStack?: string;
+  /** Values of virtual props read from the API (a time series' `dataPoints`). */
+  virtual?: Record<string, unknown[]>;
+}
+
+export interface RefreshResult {
+  /** Per address: the live resource, null when it was looked for and does not exist. Addresses
+   * missing from the map could not be looked for (their parent does not exist yet). */
+  live: Map<string, LiveResource | null>;
+  /** Resources carrying this stack's ownership labels that no address claims. */
+  orphans: LiveResource[];
+}
+
+export interface RefreshOptions {
+  stack: string;
+  /** Virtual props to read for an address once its resource is found (e.g. ['dataPoints']). */
+  virtualReads?: (address: string, live: LiveResource) => string[];
+}
+
+type Item = Record<string, unknown>;
+
+interface Listing {
+  kind: KindDef;
+  parent: string;
+  items: Map<string, Item>;
+}
+
+/** Reads virtual props (props that are not part of the API body) of a live resource. */
+const VIRTUAL_READERS: Record<string, (client: ApiClient, live: LiveResource) => Promise<unknown[]>> = {
+  // At most 10k points can be read at once (the API's limit); a manifest holds fewer.
+  dataPoints: async (client, live) => {
+    const res = await client.request<{ timeSeriesData?: { values?: unknown[] } }>({
+      api: live.kind.api,
+      method: 'GET',
+      path: `${live.kind.version}/${live.name}:read`,
+      query: { maxDataPoints: 10000 },
+    });
+    return res.timeSeriesData?.values ?? [];
+  },
+};
+
+export async function refresh(
+  resources: readonly RefreshResource[],
+  state: StateDoc | null,
+  client: ApiClient,
+  opts: RefreshOptions,
+): Promise<RefreshResult> {
+  const listings = new Map<string, Listing>();
+  const live = new Map<string, LiveResource | null>();
+  const claimed = new Set<string>();
+  const stateEntries = state?.resources ?? {};
+  const manifestAddresses = new Set(resources.map((r) => r.address));
+  const stateOnly = Object.entries(stateEntries).filter(([a]) => !manifestAddresses.has(a));
+
+  const listingKey = (kind: KindDef, parent: string) => `${kind.type} ${parent}`;
+  const listingOf = (kind: KindDef, parent: string | undefined) =>
+    parent === undefined ? undefined : listings.get(listingKey(kind, parent));
+
+  // Waves: a child's parent id may only become known once its parent was found (a server-chosen
+  // id adopted by labels), so list what is known, match, and repeat until nothing new appears.
+  for (;;) {
+    const wanted = candidates(resources, stateOnly, stateEntries, live);
+    const toList = new Map<string, { kind: KindDef; parent: string }>();
+    for (const c of wanted) {
+      for (const parent of [c.stateParent, c.desiredParent]) {
+        if (parent !== undefined && !listings.has(listingKey(c.kind, parent))) toList.set(listingKey(c.kind, parent), { kind: c.kind, parent });
+      }
+    }
+    await Promise.all([...toList.values()].map(async ({ kind, parent }) => {
+      listings.set(listingKey(kind, parent), { kind, parent, items: await listCollection(client, kind, parent) });
+    }));
+
+    // Names first (for every candidate), then labels, so an adoption never takes a resource
+    // that state or a client-chosen id names. A candidate whose parent ids are not known yet
+    // waits for a later wave.
+    let decided = 0;
+    const undecided = wanted.filter((c) => !live.has(c.address));
+    const rest: Candidate[] = [];
+    for (const c of undecided) {
+      const byName = matchByName(c, listingOf(c.kind, c.stateParent), listingOf(c.kind, c.desiredParent), claimed);
+      if (byName) {
+        live.set(c.address, toLive(c.address, c.kind, byName, 'name'));
+        decided++;
+      } else rest.push(c);
+    }
+    const settle = (c: Candidate) => {
+      const byLabels = matchByLabels(c, opts.stack, [listingOf(c.kind, c.stateParent), listingOf(c.kind, c.desiredParent)], claimed);
+      live.set(c.address, byLabels ? toLive(c.address, c.kind, byLabels, 'labels') : null);
+    };
+    for (const c of rest) {
+      if (c.desiredParent !== undefined && listingOf(c.kind, c.desiredParent) && (c.stateParent === undefined || listingOf(c.kind, c.stateParent))) {
+        settle(c);
+        decided++;
+      }
+    }
+    if (toList.size === 0 && decided === 0) {
+      // No further progress: what state places under a listed parent and was not found is gone.
+      for (const c of rest) if (!live.has(c.address) && listingOf(c.kind, c.stateParent)) settle(c);
+      break;
+    }
+  }
+
+  const orphans = findOrphans(listings, claimed, opts.stack, new Set([...manifestAddresses, ...Object.keys(stateEntries)]));
+
+  if (opts.virtualReads) {
+    const reads: Promise<void>[] = [];
+    for (const [address, res] of live) {
+      if (!res) continue;
+      for (const prop of opts.virtualReads(address, res)) {
+        const reader = VIRTUAL_READERS[prop];
+        if (!reader) continue;
+        reads.push(
+          reader(client, res).then(
+            (values) => {
+              res.virtual = { ...res.virtual, [prop]: values };
+            },
+            (err: unknown) => {
+              throw refreshError(err, `read ${prop} of ${res.name}`);
+            },
+          ),
+        );
+      }
+    }
+    await Promise.all(reads);
+  }
+  return { live, orphans };
+}
+
+/** What refresh knows about where an address's resource is (or would be). */
+interface Candidate {
+  address: string;
+  kind: KindDef;
+  /** Name recorded in state, if any. */
+  stateName?: string;
+  stateParent?: string;
+  /** Where the manifest puts it, when the parent ids are known. */
+  desiredParent?: string;
+  desiredId?: string;
+}
+
+/**
+ * Where to look for each address, given what was found so far. Manifest resources come first,
+ * in the order given (dependencies first), so references to parents found in an earlier wave
+ * resolve.
+ */
+function candidates(
+  resources: readonly RefreshResource[],
+  stateOnly: [string, StateEntry][],
+  stateEntries: Record<string, StateEntry>,
+  live: Map<string, LiveResource | null>,
+): Candidate[] {
+  const resolved = new Map<string, Record<string, unknown>>();
+  const types = new Map(resources.map((r) => [r.address, r.type]));
+  for (const [a, e] of Object.entries(stateEntries)) if (!types.has(a)) types.set(a, e.type);
+  const lookup: Lookup = (address, field) => currentValue(address, field, types, live.get(address), stateEntries[address], resolved.get(address));
+  const out: Candidate[] = [];
+  for (const r of resources) {
+    const kind = getKind(r.type);
+    const props = resolveProps(r.props, lookup);
+    resolved.set(r.address, props);
+    const entry = stateEntries[r.address];
+    const stateName = entry?.name ? entry.name : undefined;
+    out.push({
+      address: r.address,
+      kind,
+      stateName,
+      stateParent: stateName ? parentOfName(kind, stateName) : undefined,
+      desiredParent: knownParent(kind, props),
+      desiredId: clientId(kind, props),
+    });
+  }
+  for (const [address, entry] of stateOnly) {
+    const kind = getKind(entry.type);
+    const stateName = entry.name || undefined;
+    out.push({ address, kind, stateName, stateParent: stateName ? parentOfName(kind, stateName) : undefined });
+  }
+  return out;
+}
+
+/** The value of `{{ address.field }}` as things are now (not after apply). */
+function currentValue(
+  address: string,
+  field: string,
+  types: Map<string, string>,
+  found: LiveResource | null | undefined,
+  entry: StateEntry | undefined,
+  props: Record<string, unknown> | undefined,
+): unknown {
+  const type = types.get(address);
+  if (!type) return undefined;
+  const kind = getKind(type);
+  if (found) {
+    if (field === 'name') return found.name;
+    if (field === kind.idProp) return idOf(found.name);
+    return fieldOf(found.body, field) ?? knownValueOf(props, field);
+  }
+  if (entry) {
+    if (field === 'name') return entry.name || undefined;
+    if (field === kind.idProp) return entry.id || (entry.name ? idOf(entry.name) : undefined);
+    return entry.outputs[field] ?? fieldOf(entry.props, field);
+  }
+  if (!props) return undefined;
+  if (field === 'name') return knownName(kind, props, clientId(kind, props));
+  if (field === kind.idProp) return clientId(kind, props);
+  return knownValueOf(props, field);
+}
+
+function knownValueOf(props: Record<string, unknown> | undefined, field: string): unknown {
+  const v = props ? fieldOf(props, field) : undefined;
+  return typeof v === 'string' ? knownString(v) : v;
+}
+
+function parentOfName(kind: KindDef, name: string): string | undefined {
+  const ids = parseResourceName(kind, name);
+  return ids ? parentName(kind, ids) : undefined;
+}
+
+function matchByName(c: Candidate, stateListing: Listing | undefined, desiredListing: Listing | undefined, claimed: Set<string>): Item | undefined {
+  const tries: [Listing | undefined, string | undefined][] = [
+    [stateListing, c.stateName ? idOf(c.stateName) : undefined],
+    [desiredListing, c.desiredId],
+  ];
+  for (const [listing, id] of tries) {
+    const item = listing && id !== undefined ? listing.items.get(id) : undefined;
+    if (item && !claimed.has(String(item.name))) {
+      claimed.add(String(item.name));
+      return item;
+    }
+  }
+  return undefined;
+}
+
+function matchByLabels(c: Candidate, stack: string, listings: (Listing | undefined)[], claimed: Set<string>): Item | undefined {
+  if (!c.kind.labelsPath) return undefined;
+  const want = { stack: labelValue(stack), address: labelValue(c.address) };
+  for (const listing of listings) {
+    for (const item of listing?.items.values() ?? []) {
+      const labels = labelsOf(c.kind, item);
+      if (labels?.[STACK_LABEL] === want.stack && labels[ADDRESS_LABEL] === want.address && !claimed.has(String(item.name))) {
+        claimed.add(String(item.name));
+        return item;
+      }
+    }
+  }
+  return undefined;
+}
+
+function findOrphans(
+  listings: Map<string, Listing>,
+  claimed: Set<string>,
+  stack: string,
+  addresses: Set<string>,
+): LiveResource[] {
+  const byLabel = new Map([...addresses].map((a) => [labelValue(a), a]));
+  const orphans: LiveResource[] = [];
+  const used = new Set(addresses);
+  for (const { kind, items } of listings.values()) {
+    for (const item of items.values()) {
+      const labels = labelsOf(kind, item);
+      if (claimed.has(String(item.name)) || labels?.[STACK_LABEL] !== labelValue(stack)) continue;
+      // Named after the address its label gives, with its id appended when that address is taken.
+      const labelled = labels[ADDRESS_LABEL] ?? kind.collection;
+      let address = byLabel.get(labelled) ?? labelled;
+      if (used.has(address)) address = `${address}#${idOf(String(item.name))}`;
+      used.add(address);
+      orphans.push(toLive(address, kind, item, 'labels'));
+    }
+  }
+  return orphans;
+}
+
+function toLive(address: string, kind: KindDef, item: Item, matchedBy: LiveResource['matchedBy']): LiveResource {
+  const ownerStack = labelsOf(kind, item)?.[STACK_LABEL];
+  return { address, kind, name: String(item.name), body: item, matchedBy, ...(ownerStack !== undefined && { ownerStack }) };
+}
+
+/** Every item of one collection, by id. A parent that does not exist has no children. */
+async function listCollection(client: ApiClient, kind: KindDef, parent: string): Promise<Map<string, Item>> {
+  const items = new Map<string, Item>();
+  try {
+    for await (const item of client.list<Item>({
+      api: kind.api,
+      path: `${kind.version}/${parent}/${kind.collection}`,
+      query: kind.listQuery,
+      itemsField: kind.listItemsField,
+    })) {
+      if (typeof item.name === 'string') items.set(idOf(item.name), item);
+    }
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return items;
+    throw refreshError(err, `list ${kind.type} in ${parent}`);
+  }
+  return items;
+}
+
+function refreshError(err: unknown, what: string): Error {
+  if (err instanceof ApiError) return new UserError(`refresh failed: cannot ${what}: ${err.message}`);
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,273 @@
+import type { ErrorObject } from 'ajv';
+import type { KindDef } from '../kinds/types.js';
+import { formatPath, type PathSegment } from '../manifest/paths.js';
+import { didYouMean } from '../manifest/suggest.js';
+import { scanTemplates } from '../manifest/template.js';
+import type { DesiredResource, Problem, SourcePos } from '../manifest/types.js';
+import { compile, kindSchema, messageSchema, type SchemaNode } from './registry.js';
+
+/**
+ * Schema validation with messages people can act on: ajv errors become one line each, with
+ * the prop path, "did you mean" for misspelt names and enum values, and "output-only" for
+ * fields the server sets.
+ */
+
+/** One schema problem, located by path in the validated value. */
+export interface SchemaIssue {
+  segments: PathSegment[];
+  /** Point at the field's name rather than its value (unknown and output-only fields). */
+  atName: boolean;
+  message: string;
+  keyword: string;
+}
+
+const FORMAT_HINTS: Record<string, string> = {
+  'google-datetime': 'must be an RFC 3339 timestamp like "2024-05-01T12:00:00Z"',
+  'google-duration': 'must be a duration in seconds like "3600s"',
+  'google-fieldmask': 'must be a comma-separated list of field paths',
+  byte: 'must be base64 text',
+  int64: 'must be a whole number (or a string of digits)',
+  uint64: 'must be a whole non-negative number (or a string of digits)',
+  int32: 'must be a 32-bit whole number',
+  uint32: 'must be a 32-bit whole non-negative number',
+};
+
+/** Turns ajv errors into one issue per real problem (anyOf/oneOf noise collapsed, duplicates dropped). */
+export function schemaIssues(errors: readonly ErrorObject[], data: unknown): SchemaIssue[] {
+  const alternatives = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
+  const insideAlternative = (e: ErrorObject): boolean =>
+    alternatives.some((a) => a !== e && e.schemaPath.startsWith(`${a.schemaPath}/`));
+  const issues: SchemaIssue[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    // propertyNames reports the inner failure too; the outer error says it better.
+    if (insideAlternative(e) || (e.propertyName !== undefined && e.keyword !== 'propertyNames')) continue;
+    const segments = pointerSegments(e.instancePath, data);
+    const issue =
+      e.keyword === 'oneOf' || e.keyword === 'anyOf'
+        ? alternativeIssue(e, errors, segments)
+        : singleIssue(e, segments, data);
+    const key = `${issue.atName}\u0000${formatPath(issue.segments)}\u0000${issue.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      issues.push(issue);
+    }
+  }
+  return issues;
+}
+
+function singleIssue(e: ErrorObject, segments: PathSegment[], data: unknown): SchemaIssue {
+  const parent = e.parentSchema as SchemaNode | undefined;
+  const params = e.params as Record<string, unknown>;
+  const base = { segments, atName: false, keyword: e.keyword };
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const name = String(params.additionalProperty);
+      const props = (parent?.properties ?? {}) as Record<string, unknown>;
+      const known = Object.keys(props).filter((k) => props[k] !== false);
+      return { ...base, segments: [...segments, name], atName: true, message: `unknown field "${name}"${didYouMean(name, known)}` };
+    }
+    case 'false schema': {
+      const name = segments[segments.length - 1];
+      return { ...base, atName: true, message: `"${String(name)}" is output-only (set by the server); remove it` };
+    }
+    case 'required':
+      return { ...base, message: `missing required field "${String(params.missingProperty)}"` };
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      const value = valueAtSegments(data, segments);
+      const hint = typeof value === 'string' ? didYouMean(value, allowed) : '';
+      return { ...base, message: `must be one of ${allowed.join(', ')}${hint}` };
+    }
+    case 'const':
+      return { ...base, message: `must be ${JSON.stringify(params.allowedValue)}` };
+    case 'type': {
+      const types = ([] as string[]).concat(params.type as string | string[]);
+      return { ...base, message: `must be ${types.join(' or ')}` };
+    }
+    case 'format':
+      return { ...base, message: FORMAT_HINTS[String(params.format)] ?? `must be a valid ${String(params.format)}` };
+    case 'pattern': {
+      const format = typeof parent?.format === 'string' ? parent.format : undefined;
+      const hint = format ? FORMAT_HINTS[format] : undefined;
+      return { ...base, message: hint ?? `must match ${String(params.pattern)}` };
+    }
+    case 'minLength':
+      return { ...base, message: params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters` };
+    case 'minProperties':
+    case 'minItems':
+      return { ...base, message: params.limit === 1 ? 'must not be empty' : (e.message ?? 'too few entries') };
+    case 'propertyNames':
+      return { ...base, message: `invalid key "${String(params.propertyName)}"` };
+    default:
+      return { ...base, message: e.message ?? `fails "${e.keyword}"` };
+  }
+}
+
+/**
+ * oneOf/anyOf: one line instead of one per branch. The manifest uses them for "value or
+ * values"; when every branch is a `required`, name the fields.
+ */
+function alternativeIssue(e: ErrorObject, errors: readonly ErrorObject[], segments: PathSegment[]): SchemaIssue {
+  const base = { segments, atName: false, keyword: e.keyword };
+  const branches = ((e.parentSchema as SchemaNode | undefined)?.[e.keyword] ?? []) as SchemaNode[];
+  const requiredNames = branches.map((b) =>
+    Object.keys(b).length === 1 && Array.isArray(b.required) && b.required.length === 1 ? String(b.required[0]) : undefined,
+  );
+  const passing = (e.params as { passingSchemas?: number[] | null }).passingSchemas;
+  if (requiredNames.every((n) => n !== undefined)) {
+    const names = requiredNames.map((n) => `"${n}"`).join(' or ');
+    return { ...base, message: passing ? `give ${names}, not more than one` : `missing ${names}` };
+  }
+  if (passing) return { ...base, message: `matches more than one of its ${branches.length} allowed forms` };
+  const inner = errors
+    .filter((x) => x !== e && x.schemaPath.startsWith(`${e.schemaPath}/`) && x.instancePath === e.instancePath)
+    .map((x) => x.message)
+    .filter((m): m is string => !!m);
+  return { ...base, message: inner.length ? [...new Set(inner)].join(', or ') : 'matches none of its allowed forms' };
+}
+
+/** JSON pointer → path segments, numbers where the data holds a list. */
+export function pointerSegments(pointer: string, data: unknown): PathSegment[] {
+  if (pointer === '') return [];
+  const out: PathSegment[] = [];
+  let cur = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(cur)) {
+      out.push(Number(key));
+      cur = cur[Number(key)];
+    } else {
+      out.push(key);
+      cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[key] : undefined;
+    }
+  }
+  return out;
+}
+
+function valueAtSegments(data: unknown, segments: readonly PathSegment[]): unknown {
+  let cur = data;
+  for (const s of segments) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[s] : undefined;
+  return cur;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Props of one resource
+
+const propsSchemas = new Map<string, SchemaNode>();
+
+/**
+ * The schema of a resource's props: the kind's body plus its parent ids, its own id and its
+ * virtual props; output-only fields become `false` so setting one is an error of its own.
+ */
+export function propsSchema(kind: KindDef): SchemaNode {
+  let schema = propsSchemas.get(kind.type);
+  if (schema) return schema;
+  const body = kindSchema(kind.type);
+  const defs: Record<string, SchemaNode> = { ...((body.$defs ?? {}) as Record<string, SchemaNode>) };
+  const properties: Record<string, SchemaNode> = { ...((body.properties ?? {}) as Record<string, SchemaNode>) };
+  for (const p of kind.parentProps) {
+    properties[p] = { type: 'string', minLength: 1, pattern: '^[^/]+$' };
+  }
+  properties[kind.idProp] = { type: 'string', minLength: 1, ...(kind.idPattern && { pattern: kind.idPattern.source }) };
+  for (const [name, { listOf }] of Object.entries(kind.virtualPropSchemas ?? {})) {
+    // The message becomes one of our $defs; `$schema` is only allowed at a schema's root.
+    const { $defs, $schema: _root, ...message } = messageSchema(listOf);
+    Object.assign(defs, $defs as Record<string, SchemaNode> | undefined);
+    defs[listOf] = message;
+    properties[name] = { type: 'array', items: { $ref: `#/$defs/${listOf}` } };
+  }
+  const required = [
+    ...((body.required ?? []) as string[]),
+    ...kind.parentProps,
+    ...(kind.idChosenBy === 'client' ? [kind.idProp] : []),
+  ];
+  schema = withOutputOnlyForbidden({
+    type: 'object',
+    properties,
+    required,
+    additionalProperties: false,
+    $defs: defs,
+  });
+  propsSchemas.set(kind.type, schema);
+  return schema;
+}
+
+/** A copy of the schema in which every readOnly property schema is `false`. */
+function withOutputOnlyForbidden(node: SchemaNode): SchemaNode {
+  const out: SchemaNode = { ...node };
+  const mapValues = (m: unknown, forbidReadOnly: boolean): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.entries(m as Record<string, SchemaNode>).map(([k, v]) => [
+        k,
+        forbidReadOnly && v.readOnly === true ? false : withOutputOnlyForbidden(v),
+      ]),
+    );
+  if (node.properties) out.properties = mapValues(node.properties, true);
+  if (node.$defs) out.$defs = mapValues(node.$defs, false);
+  if (node.items && typeof node.items === 'object') out.items = withOutputOnlyForbidden(node.items as SchemaNode);
+  if (node.additionalProperties && typeof node.additionalProperties === 'object') {
+    out.additionalProperties = withOutputOnlyForbidden(node.additionalProperties as SchemaNode);
+  }
+  return out;
+}
+
+/**
+ * Where references sit in the props: a string that is one whole reference is "known after
+ * apply" (no checks at all); a string with a reference inside keeps only its type check.
+ */
+function referencePointers(value: unknown, pointer: string, whole: Set<string>, partial: Set<string>): void {
+  if (typeof value === 'string') {
+    const refs = scanTemplates(value).filter((m) => m.expr.kind === 'ref');
+    if (refs.length === 1 && refs[0].text === value) whole.add(pointer);
+    else if (refs.length) partial.add(pointer);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => referencePointers(v, `${pointer}/${i}`, whole, partial));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      referencePointers(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, whole, partial);
+    }
+  }
+}
+
+/** Schema problems of one resource's props, each at the file:line:col where it was written. */
+export function validateProps(resource: DesiredResource): Problem[] {
+  const { kind, props } = resource;
+  const validate = compile(propsSchema(kind));
+  if (validate(props)) return [];
+  const whole = new Set<string>();
+  const partial = new Set<string>();
+  referencePointers(props, '', whole, partial);
+  const errors = (validate.errors ?? []).filter((e) => {
+    if (e.keyword === 'false schema') return true;
+    if (whole.has(e.instancePath)) return false;
+    return !(partial.has(e.instancePath) && e.keyword !== 'type');
+  });
+  return schemaIssues(errors, props).map((issue) => ({
+    pos: positionOf(resource, issue.segments, issue.atName),
+    address: resource.address,
+    message: `${propsLabel(issue.segments)}: ${idMessage(kind, issue) ?? issue.message}`,
+  }));
+}
+
+function idMessage(kind: KindDef, issue: SchemaIssue): string | undefined {
+  const isId = issue.segments.length === 1 && issue.segments[0] === kind.idProp;
+  return isId && issue.keyword === 'pattern' && kind.idRule ? `not a valid id: ${kind.idRule}` : undefined;
+}
+
+export function propsLabel(segments: readonly PathSegment[]): string {
+  const path = formatPath(segments);
+  return path === '' ? 'props' : path.startsWith('[') ? `props${path}` : `props.${path}`;
+}
+
+/** The recorded position of a path, or of its nearest recorded ancestor. */
+function positionOf(resource: DesiredResource, segments: readonly PathSegment[], atName: boolean): SourcePos {
+  const path = formatPath(segments);
+  const named = atName ? resource.namePositions?.[path] : undefined;
+  if (named) return named;
+  for (let n = segments.length; n >= 0; n--) {
+    const pos = resource.positions[formatPath(segments.slice(0, n))];
+    if (pos) return pos;
+  }
+  return resource.pos;
+}

@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rename, unlink, link } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkStateDoc, stateBaseName } from './doc.js';
+import { LockError, describeHolder, isStale } from './lock.js';
+import type { LockInfo, StateBackend, StateDoc } from './types.js';
+
+const LOCK_POLL_MS = 100;
+
+export interface LocalBackendOptions {
+  /** Called with a one-line notice, e.g. when a stale lock is broken. */
+  notice?: (line: string) => void;
+}
+
+/**
+ * State in a local directory: `<dir>/<stack>[-<env>].json`, written atomically (temporary file,
+ * fsync, rename, fsync of the directory) with mode 0600, and a lock file beside it that is
+ * created exclusively and holds the LockInfo of its holder.
+ *
+ * A lock whose holder ran on this host and whose process is gone (kill -9, power loss) is broken
+ * automatically, with a notice: waiting on a dead process can only end in a manual force-unlock,
+ * and a rerun after a crash must converge on its own. Locks of other hosts are never broken.
+ */
+export class LocalStateBackend implements StateBackend {
+  readonly location: string;
+  private readonly file: string;
+  private readonly lockFile: string;
+
+  constructor(
+    private readonly dir: string,
+    stack: string,
+    env?: string,
+    private readonly opts: LocalBackendOptions = {},
+  ) {
+    const base = stateBaseName(stack, env);
+    this.file = join(resolve(dir), `${base}.json`);
+    this.lockFile = join(resolve(dir), `${base}.lock`);
+    this.location = this.file;
+  }
+
+  async read(): Promise<StateDoc | null> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`${this.file}: not valid JSON (${(err as Error).message})`);
+    }
+    return checkStateDoc(raw, this.file);
+  }
+
+  async write(doc: StateDoc): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const tmp = `${this.file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    try {
+      await fh.writeFile(`${JSON.stringify(doc, null, 2)}\n`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await rename(tmp, this.file);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+    await syncDir(this.dir);
+  }
+
+  async lock(info: Omit<LockInfo, 'id'>, timeoutMs: number): Promise<LockInfo> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const mine: LockInfo = { id: randomUUID(), ...info };
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await this.tryCreateLock(mine)) return mine;
+      const holder = await this.readLock();
+      if (!holder) continue; // released between our attempt and the read: try again at once
+      if (isStale(holder)) {
+        if (await this.breakStale(holder)) {
+          this.opts.notice?.(`Broke a stale state lock: its holder ${describeHolder(holder)} is no longer running.`);
+        }
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        const waited = timeoutMs > 0 ? ` after waiting ${Math.round(timeoutMs / 1000)}s` : '';
+        throw new LockError(
+          `state ${this.file} is locked by ${describeHolder(holder)}${waited}; ` +
+            `if that run is gone, release it with: vertexctl force-unlock ${holder.id}`,
+          holder,
+        );
+      }
+      await sleep(Math.min(LOCK_POLL_MS, Math.max(1, deadline - Date.now())));
+    }
+  }
+
+  async unlock(lockId: string): Promise<void> {
+    const holder = await this.readLock();
+    if (!holder) return;
+    if (holder.id !== lockId) throw new LockError(`state lock is held by ${describeHolder(holder)}, not by lock ${lockId}`, holder);
+    await unlink(this.lockFile).catch(ignoreEnoent);
+  }
+
+  async forceUnlock(lockId: string): Promise<void> {
+    const holder = await this.readLock();
+    if (!holder) throw new LockError(`state ${this.file} is not locked`);
+    if (holder.id !== lockId) {
+      throw new LockError(`lock id ${lockId} does not match the current lock: ${describeHolder(holder)}`, holder);
+    }
+    await unlink(this.lockFile).catch(ignoreEnoent);
+  }
+
+  /** The current lock holder, or null when unlocked. */
+  async readLock(): Promise<LockInfo | null> {
+    let text: string;
+    try {
+      text = await readFile(this.lockFile, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    try {
+      return JSON.parse(text) as LockInfo;
+    } catch {
+      // A holder killed between create and write leaves an empty file; name it so it can be removed.
+      return { id: 'unreadable', who: 'unknown', host: 'unknown', pid: 0, command: `unreadable lock file ${this.lockFile}`, created: '' };
+    }
+  }
+
+  /**
+   * Writes the lock content to a private file, then hard-links it to the lock path: link() fails
+   * when the lock exists, and a lock that exists is always complete (never an empty file).
+   */
+  private async tryCreateLock(mine: LockInfo): Promise<boolean> {
+    const tmp = `${this.lockFile}.${mine.id}.tmp`;
+    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    try {
+      await fh.writeFile(`${JSON.stringify(mine, null, 2)}\n`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await link(tmp, this.lockFile);
+      await syncDir(this.dir);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    } finally {
+      await unlink(tmp).catch(ignoreEnoent);
+    }
+  }
+
+  /**
+   * Removes a stale lock, but only that one: it is moved aside first and checked, so a lock that
+   * a concurrent breaker has meanwhile taken is put back instead of being removed.
+   */
+  private async breakStale(stale: LockInfo): Promise<boolean> {
+    const aside = `${this.lockFile}.${randomUUID().slice(0, 8)}.stale`;
+    try {
+      await rename(this.lockFile, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+    let movedId: string | undefined;
+    try {
+      movedId = (JSON.parse(await readFile(aside, 'utf8')) as Partial<LockInfo>).id;
+    } catch {
+      movedId = undefined;
+    }
+    if (movedId !== undefined && movedId !== stale.id) {
+      await link(aside, this.lockFile).catch(() => undefined);
+      await unlink(aside).catch(ignoreEnoent);
+      return false;
+    }
+    await unlink(aside).catch(ignoreEnoent);
+    return true;
+  }
+}
+
+function ignoreEnoent(err: unknown): void {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+}
+
+/** fsync of the directory makes the rename itself durable. */
+async function syncDir(dir: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(dir, constants.O_RDONLY);
+    await fh.sync();
+  } catch {
+    // some filesystems refuse fsync on directories; the rename is still atomic
+  } finally {
+    await fh?.close();
+  }
+}

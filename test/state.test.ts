@@ -1,0 +1,145 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { LockError, StateStore, newStateDoc, openState, type LockInfo, type StateDoc } from '../src/state/index.js';
+import { LocalStateBackend } from '../src/state/local.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vertexctl-state-'));
+});
+
+function holder(command: string, extra: Partial<LockInfo> = {}): Omit<LockInfo, 'id'> {
+  return { who: 'tester', host: hostname(), pid: process.pid, command, created: new Date().toISOString(), ...extra };
+}
+
+function bigDoc(serial: number): StateDoc {
+  const doc = newStateDoc('big', 'dev');
+  doc.serial = serial;
+  for (let i = 0; i < 2000; i++) {
+    doc.resources[`run-${i}`] = { type: 'google.aiplatform.runs', name: `projects/p/locations/l/x/${i}`, id: String(i), props: { displayName: 'x'.repeat(50) }, outputs: {} };
+  }
+  return doc;
+}
+
+describe('local state backend', () => {
+  it('keeps <stack>[-<env>].json with mode 0600 and reads back what it wrote', async () => {
+    const plain = openState(dir, 'team');
+    const withEnv = openState(dir, 'team', 'prd');
+    expect(await plain.read()).toBeNull();
+    const doc = newStateDoc('team', 'prd');
+    doc.serial = 3;
+    await withEnv.write(doc);
+    expect(withEnv.location).toBe(join(dir, 'team-prd.json'));
+    expect(statSync(join(dir, 'team-prd.json')).mode & 0o777).toBe(0o600);
+    expect(await withEnv.read()).toEqual(doc);
+    expect(await plain.read()).toBeNull();
+    expect(readdirSync(dir)).toEqual(['team-prd.json']);
+  });
+
+  it('never exposes a half-written file to a concurrent reader', async () => {
+    const backend = openState(dir, 'big', 'dev');
+    await backend.write(bigDoc(0));
+    let writing = true;
+    const seen: number[] = [];
+    const reader = (async () => {
+      while (writing) {
+        // Parsing fails on a partial file; a torn write would surface here.
+        const doc = JSON.parse(readFileSync(join(dir, 'big-dev.json'), 'utf8')) as StateDoc;
+        expect(Object.keys(doc.resources)).toHaveLength(2000);
+        seen.push(doc.serial);
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    for (let s = 1; s <= 30; s++) await backend.write(bigDoc(s));
+    writing = false;
+    await reader;
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(readdirSync(dir)).toEqual(['big-dev.json']);
+  });
+
+  it('refuses a state file of a newer format and names the file', async () => {
+    writeFileSync(join(dir, 'team.json'), JSON.stringify({ ...newStateDoc('team'), formatVersion: 99 }));
+    await expect(openState(dir, 'team').read()).rejects.toThrow(/team\.json: state format version 99 is newer/);
+  });
+
+  it('says the PostgreSQL backend is not available', () => {
+    expect(() => openState('postgres://db/vertexctl', 'team')).toThrow('PostgreSQL state backend is not available yet');
+  });
+});
+
+describe('state lock', () => {
+  it('fails a second locker naming the holder, then lets it in once released', async () => {
+    const a = openState(dir, 'team');
+    const b = openState(dir, 'team');
+    const held = await a.lock(holder('vertexctl apply manifests/'), 0);
+    expect(statSync(join(dir, 'team.lock')).mode & 0o777).toBe(0o600);
+    const err = await b.lock(holder('vertexctl destroy'), 0).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LockError);
+    expect((err as LockError).message).toContain(`tester@${hostname()} (pid ${process.pid}, "vertexctl apply manifests/"`);
+    expect((err as LockError).message).toContain(`vertexctl force-unlock ${held.id}`);
+    expect((err as LockError).holder?.id).toBe(held.id);
+    await a.unlock(held.id);
+    const second = await b.lock(holder('vertexctl destroy'), 0);
+    expect(second.id).not.toBe(held.id);
+  });
+
+  it('waits up to the timeout for the holder to finish', async () => {
+    const a = openState(dir, 'team');
+    const held = await a.lock(holder('first'), 0);
+    setTimeout(() => void a.unlock(held.id), 150);
+    const got = await openState(dir, 'team').lock(holder('second'), 5000);
+    expect(got.command).toBe('second');
+  });
+
+  it('gives the lock to exactly one of many concurrent lockers', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => openState(dir, 'team').lock(holder(`locker ${i}`), 0)),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof LockError)).toHaveLength(7);
+  });
+
+  it('breaks a lock whose holder process on this host is gone, with a notice', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(join(dir, 'team.lock'), JSON.stringify({ id: 'old', ...holder('crashed apply', { pid: dead }) }));
+    const notices: string[] = [];
+    const backend = new LocalStateBackend(dir, 'team', undefined, { notice: (l) => notices.push(l) });
+    const got = await backend.lock(holder('rerun'), 0);
+    expect(got.command).toBe('rerun');
+    expect(notices).toEqual([expect.stringMatching(/^Broke a stale state lock: its holder .*pid \d+, "crashed apply".* is no longer running\.$/)]);
+  });
+
+  it('never breaks the lock of another host; force-unlock with its id does', async () => {
+    writeFileSync(join(dir, 'team.lock'), JSON.stringify({ id: 'remote-1', ...holder('ci apply', { host: 'ci-runner-7', pid: 1 }) }));
+    const backend = openState(dir, 'team');
+    await expect(backend.lock(holder('local'), 200)).rejects.toThrow(/locked by tester@ci-runner-7 .* after waiting 0s; .*force-unlock remote-1/);
+    await expect(backend.forceUnlock('wrong')).rejects.toThrow(/lock id wrong does not match the current lock: tester@ci-runner-7/);
+    await backend.forceUnlock('remote-1');
+    await expect(backend.forceUnlock('remote-1')).rejects.toThrow(/is not locked/);
+    expect((await backend.lock(holder('local'), 0)).command).toBe('local');
+  });
+});
+
+describe('state store', () => {
+  it('serialises parallel updates: every change is kept and the serial counts each write', async () => {
+    const backend = openState(dir, 'team');
+    const store = await StateStore.open(backend, 'team');
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        store.update((doc) => {
+          doc.resources[`a${i}`] = { type: 't', name: `n${i}`, id: String(i), props: {}, outputs: {} };
+        }),
+      ),
+    );
+    await store.flush();
+    const onDisk = (await backend.read())!;
+    expect(onDisk.serial).toBe(50);
+    expect(Object.keys(onDisk.resources)).toHaveLength(50);
+    const reopened = await StateStore.open(backend, 'team');
+    expect(reopened.doc.lineage).toBe(store.doc.lineage);
+  });
+});
