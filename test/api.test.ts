@@ -5,6 +5,15 @@ import { ApiClient, ApiError, formatApiError, type ApiClientOptions, type Operat
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 
 const PARENT = 'projects/p1/locations/us-central1';
+const EXECUTION = {
+  executionTemplate: {
+    scaleTier: 'CUSTOM',
+    masterType: 'n1-standard-4',
+    inputNotebookFile: 'gs://bucket/in.ipynb',
+    outputNotebookFolder: 'gs://bucket/out',
+    containerImageUri: 'gcr.io/deeplearning-platform-release/base-cpu',
+  },
+};
 
 let emulator: RunningEmulator;
 const clients: ApiClient[] = [];
@@ -45,9 +54,11 @@ afterAll(async () => {
 });
 
 describe('ApiClient against the emulator', () => {
-  it('creates with a long-running operation, waits for it, and gets the resource', async () => {
-    const api = client();
+  it('creates with a long-running operation, long-polls it with operations:wait, and gets the resource', async () => {
+    const lines: string[] = [];
+    const api = client({ debug: (l) => lines.push(l) });
     const name = await createTensorboard(api, 'training');
+    expect(lines.some((l) => /^POST \S+\/operations\/[^/]+:wait\?timeout=30s 200 /.test(l))).toBe(true);
     expect(name).toMatch(/^projects\/p1\/locations\/us-central1\/tensorboards\/[^/]+$/);
     const got = await api.request<{ name: string; displayName: string }>({ api: 'aiplatform', method: 'GET', path: `v1/${name}` });
     expect(got).toMatchObject({ name, displayName: 'training' });
@@ -72,25 +83,26 @@ describe('ApiClient against the emulator', () => {
   });
 
   it('waits for a notebooks operation by polling, and surfaces a failed operation as an ApiError', async () => {
-    const api = client();
-    const body = { executionTemplate: { masterType: 'n1-standard-4', inputNotebookFile: 'gs://b/in.ipynb', outputNotebookFolder: 'gs://b/out', containerImageUri: 'gcr.io/deeplearning-platform-release/base-cpu' } };
-    const op = await api.request<Operation>({ api: 'notebooks', method: 'POST', path: `v1/${PARENT}/executions`, query: { executionId: 'nightly' }, body });
+    const lines: string[] = [];
+    const api = client({ debug: (l) => lines.push(l) });
+    const op = await api.request<Operation>({ api: 'notebooks', method: 'POST', path: `v1/${PARENT}/executions`, query: { executionId: 'nightly' }, body: EXECUTION });
     const done = await api.waitOperation('notebooks', op, { pollBaseMs: 5 });
     expect(done.response?.name).toBe(`${PARENT}/executions/nightly`);
+    expect(lines.some((l) => l.startsWith(`GET ${emulator.url}v1/${op.name} 200 `))).toBe(true);
+    expect(lines.some((l) => l.includes(':wait'))).toBe(false);
 
     emulator.configure({ faults: { seed: 1, rateFailedOperation: 1 } });
-    const failing = await api.request<Operation>({ api: 'notebooks', method: 'POST', path: `v1/${PARENT}/executions`, query: { executionId: 'doomed' }, body });
+    const failing = await api.request<Operation>({ api: 'notebooks', method: 'POST', path: `v1/${PARENT}/executions`, query: { executionId: 'doomed' }, body: EXECUTION });
     const err = await failure(api.waitOperation('notebooks', failing, { pollBaseMs: 5 }));
-    expect(err.status).toBeGreaterThan(0);
-    expect(err.message).toContain(`operation ${failing.name}`);
+    expect([err.status, err.code]).toEqual([500, 'INTERNAL']);
+    expect(err.message).toBe(`500 INTERNAL: Internal error encountered. (operation ${failing.name})`);
   });
 
   it('gives up waiting for an operation after its timeout, naming the operation', async () => {
     const api = client();
     emulator.configure({ operationDelayMs: 60_000 });
     try {
-      const body = { executionTemplate: { masterType: 'n1-standard-4', inputNotebookFile: 'gs://b/in.ipynb', outputNotebookFolder: 'gs://b/out', containerImageUri: 'gcr.io/x/y' } };
-      const op = await api.request<Operation>({ api: 'notebooks', method: 'POST', path: `v1/${PARENT}/executions`, query: { executionId: 'slow' }, body });
+      const op = await api.request<Operation>({ api: 'notebooks', method: 'POST', path: `v1/${PARENT}/executions`, query: { executionId: 'slow' }, body: EXECUTION });
       const err = await failure(api.waitOperation('notebooks', op, { timeoutMs: 100, pollBaseMs: 5 }));
       expect(err.code).toBe('DEADLINE_EXCEEDED');
       expect(err.message).toBe(`operation ${op.name} did not finish within 0.1 s`);

@@ -216,7 +216,7 @@ export class ApiClient {
     } catch (err) {
       if (err instanceof ParseError) {
         // a 2xx whose body is not JSON: the host is not the API we think it is
-        throw new ApiError(err.response.statusCode, 'UNKNOWN', `response from ${err.response.url} is not JSON`);
+        throw new ApiError(err.response.statusCode, 'UNKNOWN', `response from ${redact(err.response.url)} is not JSON`);
       }
       if (err instanceof RequestError) return { outcome: { networkCode: err.code }, ms: ms() };
       throw err;

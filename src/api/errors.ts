@@ -111,7 +111,7 @@ export function formatApiError(err: unknown, resource?: { type?: string; address
 }
 
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').trim();
+  return text.replace(/\s*[\r\n\t]\s*/g, ' ').trim();
 }
 
 function truncate(text: string, max: number): string {

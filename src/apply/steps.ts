@@ -48,6 +48,8 @@ export interface StepTask {
 export interface StepOutcome {
   result: StepResult;
   name?: string;
+  /** Addresses removed from state with this one (children the API deleted along with it). */
+  also?: string[];
 }
 
 export function runStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
@@ -325,10 +327,11 @@ export async function retireReplaced(env: StepEnv, task: StepTask): Promise<void
   await removeResource(env, task, pending.replaces);
   await env.store.update((doc) => {
     const e = doc.resources[task.step.address];
-    if (e?.pending?.replaces === pending.replaces) {
-      if (e.name) delete e.pending;
-      else delete e.pending.replaces;
-    }
+    const p = e?.pending;
+    if (!e || !p || p.replaces !== pending.replaces) return;
+    // Once the new resource's name is known nothing is pending any more.
+    if (e.name) delete e.pending;
+    else delete p.replaces;
   });
 }
 
@@ -339,12 +342,10 @@ async function deleteStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
   const { step, kind } = task;
   const entry = env.store.doc.resources[step.address];
   if (entry?.protected) throw new Error('resource is protected; remove `protected: true` from its manifest first');
-  const forget = () =>
-    env.store.update((doc) => {
+  if (entry?.deletionPolicy === 'abandon') {
+    await env.store.update((doc) => {
       delete doc.resources[step.address];
     });
-  if (entry?.deletionPolicy === 'abandon') {
-    await forget();
     return { result: 'forgotten', name: entry.name || undefined };
   }
   const names = new Set([step.name, entry?.name, entry?.pending?.replaces].filter((n): n is string => !!n));
@@ -354,8 +355,18 @@ async function deleteStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
   }
   let deleted = false;
   for (const name of names) deleted = (await removeResource(env, task, name)) || deleted;
-  await forget();
-  return { result: deleted ? 'deleted' : 'forgotten', name: step.name ?? entry?.name };
+  // The API deletes a resource's children with it: their addresses leave state too.
+  const also: string[] = [];
+  await env.store.update((doc) => {
+    delete doc.resources[step.address];
+    for (const [address, e] of Object.entries(doc.resources)) {
+      if ([...names].some((n) => e.name.startsWith(`${n}/`))) {
+        delete doc.resources[address];
+        also.push(address);
+      }
+    }
+  });
+  return { result: deleted ? 'deleted' : 'forgotten', name: step.name ?? entry?.name, ...(also.length && { also }) };
 }
 
 // ---------------------------------------------------------------------------------------------

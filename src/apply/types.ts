@@ -1,7 +1,7 @@
 import type { Action } from '../plan/types.js';
 
 /** What an apply (or destroy) step did, as counted in the closing summary. */
-export type StepResult = 'created' | 'updated' | 'replaced' | 'deleted' | 'forgotten' | 'adopted' | 'unchanged';
+export type StepResult = 'created' | 'updated' | 'replaced' | 'deleted' | 'forgotten' | 'adopted';
 
 /**
  * Progress of an apply, one value per event. `--json` writes each as one line; the terminal
@@ -11,7 +11,18 @@ export type ApplyEvent =
   | { event: 'apply-start'; steps: number; parallelism: number; time: string }
   | { event: 'step-start'; address: string; type: string; action: Action; time: string }
   | { event: 'step-progress'; address: string; message: string; time: string }
-  | { event: 'step-done'; address: string; type: string; action: Action; result: StepResult; name?: string; elapsedMs: number; time: string }
+  | {
+      event: 'step-done';
+      address: string;
+      type: string;
+      action: Action;
+      result: StepResult;
+      name?: string;
+      /** Addresses that went with this one (children deleted by the API along with their parent). */
+      also?: string[];
+      elapsedMs: number;
+      time: string;
+    }
   | { event: 'step-failed'; address: string; type: string; action: Action; error: string; elapsedMs: number; time: string }
   | { event: 'step-skipped'; address: string; type: string; action: Action; reason: string; time: string }
   | { event: 'apply-done'; ok: boolean; summary: ApplySummary; time: string };
@@ -36,8 +47,6 @@ export interface ApplyOptions {
   parallelism: number;
   /** Time limit of one step, operation waits included. */
   stepTimeoutMs: number;
-  /** After creating a job, wait for it to reach a terminal state; a failed job fails its step. */
-  waitJobs: boolean;
   /** Stops starting new steps (SIGINT/SIGTERM); steps in flight finish and are recorded. */
   signal?: AbortSignal;
   onEvent: (e: ApplyEvent) => void;

@@ -1,6 +1,109 @@
 import type { Command } from 'commander';
+import type { Live } from '../apply/operations.js';
+import { loadStack } from '../manifest/index.js';
+import { checkPlanFresh, isPlanFile, makePlan, readPlanFile, refreshForPlan } from '../plan/index.js';
+import type { Plan } from '../plan/types.js';
+import { StateStore } from '../state/index.js';
+import { openContext } from './context.js';
+import { UserError } from './errors.js';
+import { addGlobalOptions, globalOptions, type GlobalOptions } from './options.js';
+import {
+  addChangeOptions,
+  carryOut,
+  commandLine,
+  confirm,
+  hasWork,
+  isSuccess,
+  printPlan,
+  stateBackend,
+  withStateLock,
+  type ChangeOptions,
+} from './run-apply.js';
 
-// Placeholder: being written.
+/**
+ * `vertexctl apply PATH…|PLANFILE`: plan (or take a saved plan, refused when stale), confirm,
+ * and carry the plan out, holding the state lock throughout. Exit 0 done, 1 failed.
+ */
 export function register(program: Command): void {
-  void program;
+  addGlobalOptions(
+    addChangeOptions(
+      program
+        .command('apply')
+        .description('make the live resources match the manifests (or carry out a saved plan)')
+        .argument('<paths...>', 'manifest files or directories (one stack), or one plan file from `plan --out`'),
+    ),
+  ).action(async (paths: string[], opts: ChangeOptions, cmd: Command) => {
+    const global = globalOptions(cmd);
+    const planFile = paths.length === 1 && (await isPlanFile(paths[0])) ? paths[0] : undefined;
+    const ok = planFile ? await applyPlanFile(planFile, opts, global) : await applyManifests(paths, opts, global);
+    if (!ok) process.exitCode = 1;
+  });
+}
+
+async function applyManifests(paths: string[], opts: ChangeOptions, global: GlobalOptions): Promise<boolean> {
+  const stack = await loadStack(paths, { env: global.env, vars: global.var });
+  const backend = stateBackend(global, stack.name, stack.env);
+  const ctx = await openContext(global);
+  try {
+    return await withStateLock(backend, commandLine(), opts.lockTimeout, async (signal) => {
+      const store = await StateStore.open(backend, stack.name, stack.env);
+      const plan = await makePlan(stack, {
+        client: ctx.client,
+        stateDoc: store.doc,
+        refresh: true,
+        targets: opts.target,
+        source: { paths, vars: global.var },
+      });
+      return confirmAndRun(plan, { client: ctx.client, store, signal }, opts, global);
+    });
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function applyPlanFile(file: string, opts: ChangeOptions, global: GlobalOptions): Promise<boolean> {
+  const plan = await readPlanFile(file);
+  if (global.env !== undefined && global.env !== plan.env) {
+    throw new UserError(`${file}: the plan was made for ${plan.env ? `--env ${plan.env}` : 'no --env'}, not --env ${global.env}`);
+  }
+  if (opts.target?.length) throw new UserError(`${file}: --target applies when planning; a saved plan is applied as it is`);
+  const backend = stateBackend(global, plan.stack, plan.env);
+  const ctx = await openContext(global);
+  try {
+    return await withStateLock(backend, commandLine(), opts.lockTimeout, async (signal) => {
+      const store = await StateStore.open(backend, plan.stack, plan.env);
+      const current = await refreshForPlan(plan, store.doc, ctx.client);
+      const problems = checkPlanFresh(plan, store.doc, current);
+      if (problems.length) {
+        throw new UserError([
+          ...problems.map((p) => ({ message: `${file}: stale plan: ${p}` })),
+          { message: `${file}: nothing was changed; run plan again` },
+        ]);
+      }
+      // The live resources just read: their etags guard the patches against changes since.
+      const live = new Map<string, Live>();
+      for (const [address, res] of current.live) if (res) live.set(address, { ...res.body, name: res.name });
+      return confirmAndRun(plan, { client: ctx.client, store, signal, live }, opts, global);
+    });
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function confirmAndRun(
+  plan: Plan,
+  run: Parameters<typeof carryOut>[1],
+  opts: ChangeOptions,
+  global: GlobalOptions,
+): Promise<boolean> {
+  printPlan(plan, opts.json);
+  if (!hasWork(plan, run.store.doc)) return true;
+  const changes = plan.steps.some((s) => s.action !== 'no-op');
+  // Recording resources that already exist changes nothing live: no need to ask.
+  if (changes && !(await confirm('Apply these changes?', opts.autoApprove, 'apply'))) {
+    process.stderr.write('Apply cancelled; nothing was changed.\n');
+    return false;
+  }
+  const summary = await carryOut(plan, run, { ...opts, parallelism: global.parallelism }, 'Apply');
+  return isSuccess(summary);
 }

@@ -39,6 +39,8 @@ export interface KindBehaviour {
   /** Output fields the server sets at creation. */
   createdFields?: (id: string, name: string) => Record<string, unknown>;
   job?: JobStates;
+  /** An output-only count of descendants of another kind (a tensorboard's runCount). */
+  counts?: { kindType: string; field: string };
   /** Metadata `@type` of this kind's long-running operations, by verb. */
   operationMetadata?: Partial<Record<'create' | 'update' | 'delete', string>>;
   /** The batchCreate request message (schemas/api/). */
@@ -63,6 +65,7 @@ const BEHAVIOURS: Record<string, KindBehaviour> = {
     requestField: 'tensorboard',
     listField: 'tensorboards',
     exclusiveFlag: 'isDefault',
+    counts: { kindType: 'google.aiplatform.runs', field: 'runCount' },
     createdFields: () => ({ blobStoragePathPrefix: `cloud-ai-platform-${randomUUID()}` }),
     operationMetadata: {
       create: `${AIP}.CreateTensorboardOperationMetadata`,

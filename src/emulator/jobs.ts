@@ -31,9 +31,10 @@ export function advanceJob(res: StoredResource, kind: KindDef, states: JobStates
   let since: number;
   let end = false;
   if (clock.cancelMs !== undefined && states.cancelling && states.cancelled) {
-    end = now >= clock.cancelMs + clock.phaseMs;
+    const cancelledAt = clock.cancelMs + (clock.cancelPhaseMs ?? clock.phaseMs);
+    end = now >= cancelledAt;
     state = end ? states.cancelled : states.cancelling;
-    since = end ? clock.cancelMs + clock.phaseMs : clock.cancelMs;
+    since = end ? cancelledAt : clock.cancelMs;
   } else {
     const index = Math.floor((now - clock.startMs) / clock.phaseMs);
     end = index >= states.phases.length;

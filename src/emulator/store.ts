@@ -13,6 +13,8 @@ export interface JobClock {
   startMs: number;
   phaseMs: number;
   cancelMs?: number;
+  /** How long CANCELLING lasts: the job phase time when the cancel came. */
+  cancelPhaseMs?: number;
   /** The job has reached its terminal state; the body holds it for good. */
   final?: boolean;
 }

@@ -6,7 +6,7 @@ import type { KindDef } from '../kinds/types.js';
 import { compile, fieldInfo, knownFields, manifestSchema } from '../schema/registry.js';
 import { schemaIssues, validateProps } from '../schema/validate.js';
 import { findCycles } from './dag.js';
-import { childPath, formatPath, parsePath, type PathSegment } from './paths.js';
+import { childPath, formatPath, parsePath, prefixed, type PathSegment } from './paths.js';
 import { findReferences } from './references.js';
 import { didYouMean } from './suggest.js';
 import { substituteVariables, type VariableScope } from './template.js';
@@ -30,9 +30,9 @@ export async function loadStack(paths: string[], opts: LoadOptions & { validate?
   for (const file of parsed) problems.push(...checkShape(file));
   if (problems.length) throw failure(problems, files);
 
-  const stack = buildStack(parsed as ShapedFile[], opts, problems);
+  const { stack, origins } = buildStack(parsed as ShapedFile[], opts, problems);
   if (opts.validate !== false) {
-    for (const r of stack.resources) problems.push(...validateProps(r), ...checkIgnoreChanges(r, parsed));
+    for (const r of stack.resources) problems.push(...validateProps(r), ...checkIgnoreChanges(r, origins.get(r)!));
   }
   if (problems.length) throw failure(problems, files);
   return { ...stack, files };
@@ -115,6 +115,11 @@ interface RawManifest {
 }
 /** A file whose value passed the manifest schema. */
 type ShapedFile = ParsedFile & { value: RawManifest };
+/** Where a resource was written: its file and the pointer of its entry there. */
+interface Origin {
+  file: ShapedFile;
+  pointer: string;
+}
 
 function checkShape(file: ParsedFile): Problem[] {
   const { value } = file;
@@ -127,7 +132,7 @@ function checkShape(file: ParsedFile): Problem[] {
   const resources = (value as { resources?: unknown }).resources;
   return schemaIssues(validate.errors ?? [], value).map((issue) => {
     const pointer = pointerOf(issue.segments);
-    const pos = (issue.atName && file.keyPos.get(pointer)) || posAt(file, pointer);
+    const pos = (issue.field !== undefined && file.keyPos.get(pointerOf([...issue.segments, issue.field]))) || posAt(file, pointer);
     const [top, index, field] = issue.segments;
     const inResource = top === 'resources' && typeof index === 'number';
     const resource = inResource && Array.isArray(resources) ? (resources[index] as { name?: unknown } | null) : undefined;
@@ -139,4 +144,315 @@ function checkShape(file: ParsedFile): Problem[] {
     }
     return { pos, address, message: label ? `${label}: ${issue.message}` : issue.message };
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stack header, globals, resources
+
+const where = (pos: SourcePos): string => `${pos.file}:${pos.line}:${pos.col}`;
+
+/** version / name / description: any file may state them; all that do must agree. */
+function stackHeader(files: readonly ShapedFile[], problems: Problem[]): { name: string; description?: string } {
+  const agreed: Partial<Record<'name' | 'description', { value: string; pos: SourcePos }>> = {};
+  for (const file of files) {
+    for (const key of ['name', 'description'] as const) {
+      const value = file.value[key];
+      if (value === undefined) continue;
+      const pos = posAt(file, `/${key}`);
+      const first = agreed[key];
+      if (!first) agreed[key] = { value, pos };
+      else if (first.value !== value) {
+        problems.push({ pos, message: `stack ${key} "${value}" differs from "${first.value}" given at ${where(first.pos)}` });
+      }
+    }
+  }
+  if (!agreed.name) {
+    problems.push({ pos: posAt(files[0], ''), message: 'missing stack "name" (give it in one of the stack\'s files)' });
+  }
+  return { name: agreed.name?.value ?? '', description: agreed.description?.value };
+}
+
+interface Selected {
+  value: unknown;
+  pointer: string;
+}
+
+/** The entry's value for the environment: `value`, or `values[env]`, or `values.default`. */
+function selectValue(file: ParsedFile, entry: RawEntry, pointer: string, env: string | undefined): Selected | Problem {
+  if (entry.values === undefined) return { value: entry.value, pointer: `${pointer}/value` };
+  const envs = Object.keys(entry.values);
+  const chosen = env !== undefined && Object.hasOwn(entry.values, env) ? env : Object.hasOwn(entry.values, 'default') ? 'default' : undefined;
+  if (chosen !== undefined) {
+    return { value: entry.values[chosen].value, pointer: `${pointer}/values/${escapePointer(chosen)}/value` };
+  }
+  const named = envs.join(', ');
+  return {
+    pos: posAt(file, `${pointer}/values`),
+    message:
+      env === undefined
+        ? `"${entry.name}" has per-environment values (${named}): pass --env, or add a "default" entry`
+        : `"${entry.name}" has no value for environment "${env}" (has ${named}; add a "default" entry to cover others)`,
+  };
+}
+
+const isProblem = (x: Selected | Problem): x is Problem => 'message' in x;
+
+interface Global {
+  name: string;
+  file: ParsedFile;
+  pointer: string;
+  selected: Selected;
+  state: 'pending' | 'resolving' | 'done';
+  value?: unknown;
+}
+
+function defineOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  // defineProperty keeps a key like `__proto__` an ordinary own property.
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function buildStack(
+  files: readonly ShapedFile[],
+  opts: LoadOptions,
+  problems: Problem[],
+): { stack: Omit<Stack, 'files'>; origins: Map<DesiredResource, Origin> } {
+  const header = stackHeader(files, problems);
+  const environment = opts.environment ?? process.env;
+  const vars = opts.vars ?? {};
+
+  // Addresses first: templates need them to tell `{{ a.b }}` mistakes apart.
+  const addresses = new Map<string, SourcePos>();
+  const firsts: (Origin & { raw: RawResource })[] = [];
+  for (const file of files) {
+    (file.value.resources ?? []).forEach((raw, i) => {
+      const pointer = `/resources/${i}`;
+      const pos = posAt(file, `${pointer}/name`);
+      const first = addresses.get(raw.name);
+      if (first) problems.push({ pos, address: raw.name, message: `duplicate resource address (first defined at ${where(first)})` });
+      else {
+        addresses.set(raw.name, pos);
+        firsts.push({ file, pointer, raw });
+      }
+    });
+  }
+
+  const globals = new Map<string, Global>();
+  for (const file of files) {
+    (file.value.globals ?? []).forEach((g, i) => {
+      const pointer = `/globals/${i}`;
+      const first = globals.get(g.name);
+      if (first) {
+        problems.push({ pos: posAt(file, `${pointer}/name`), message: `duplicate global "${g.name}" (first defined at ${where(posAt(first.file, `${first.pointer}/name`))})` });
+        return;
+      }
+      const selected = selectValue(file, g, pointer, opts.env);
+      if (isProblem(selected)) problems.push(selected);
+      else globals.set(g.name, { name: g.name, file, pointer, selected, state: 'pending' });
+    });
+  }
+
+  const resolving: string[] = [];
+  const scope: VariableScope = {
+    lookup(name) {
+      const g = globals.get(name);
+      if (g) return { value: resolveGlobal(g) };
+      if (Object.hasOwn(vars, name)) return { value: vars[name] };
+      const fromEnv = environment[name];
+      return fromEnv === undefined ? undefined : { value: fromEnv };
+    },
+    unsetMessage(name) {
+      if (addresses.has(name)) return `"${name}" is a resource; reference one of its fields, e.g. {{ ${name}.name }}`;
+      const hint = didYouMean(name, [...globals.keys(), ...Object.keys(vars)]);
+      return `unset variable "${name}"${hint}: define a global, pass --var ${name}=…, or set the environment variable`;
+    },
+  };
+  function resolveGlobal(g: Global): unknown {
+    if (g.state === 'done') return g.value;
+    if (g.state === 'resolving') {
+      const cycle = [...resolving.slice(resolving.indexOf(g.name)), g.name].join(' -> ');
+      problems.push({ pos: posAt(g.file, g.selected.pointer), message: `global "${g.name}" refers to itself: ${cycle}` });
+      return g.selected.value;
+    }
+    g.state = 'resolving';
+    resolving.push(g.name);
+    g.value = substituteVariables(g.selected.value, scope, (path, message) => {
+      problems.push({ pos: posAt(g.file, g.selected.pointer + pointerOf(parsePath(path) ?? [])), message });
+    });
+    resolving.pop();
+    g.state = 'done';
+    return g.value;
+  }
+  // Every global is checked, used or not: an unset variable in one is a mistake either way.
+  for (const g of globals.values()) resolveGlobal(g);
+
+  const origins = new Map<DesiredResource, Origin>();
+  for (const { file, pointer, raw } of firsts) {
+    origins.set(buildResource(file, raw, pointer, opts.env, scope, problems), { file, pointer });
+  }
+  const resources = [...origins.keys()];
+  linkReferences(origins, problems);
+  return { stack: { version: 1, name: header.name, description: header.description, env: opts.env, resources }, origins };
+}
+
+function buildResource(
+  file: ShapedFile,
+  raw: RawResource,
+  pointer: string,
+  env: string | undefined,
+  scope: VariableScope,
+  problems: Problem[],
+): DesiredResource {
+  const kind = findKind(raw.type) as KindDef; // the manifest schema admits known types only
+  const address = raw.name;
+  const pos = posAt(file, `${pointer}/name`);
+  const propsPointer = `${pointer}/props`;
+  const positions: Record<string, SourcePos> = { '': file.keyPos.get(propsPointer) ?? pos };
+  const namePositions: Record<string, SourcePos> = {};
+  const props: Record<string, unknown> = {};
+  const sensitive: string[] = [];
+  const seen = new Set<string>();
+  (raw.props ?? []).forEach((entry, j) => {
+    const entryPointer = `${propsPointer}/${j}`;
+    const namePos = posAt(file, `${entryPointer}/name`);
+    // The seeds' manifests name the id by its create parameter (notebookExecutionJobId).
+    const name = entry.name === kind.createIdParam ? kind.idProp : entry.name;
+    if (seen.has(name)) {
+      const also = name === entry.name ? '' : ` (as "${entry.name}")`;
+      problems.push({ pos: namePos, address, message: `prop "${name}" is given twice${also}; first at ${where(namePositions[name])}` });
+      return;
+    }
+    seen.add(name);
+    namePositions[name] = namePos;
+    const selected = selectValue(file, entry, entryPointer, env);
+    if (isProblem(selected)) {
+      problems.push({ ...selected, address });
+      return;
+    }
+    recordPositions(file, selected.value, selected.pointer, name, positions, namePositions);
+    const value = substituteVariables(selected.value, scope, (path, message) => {
+      problems.push({ pos: positions[path] ?? namePos, address, message: `${prefixed('props', path)}: ${message}` });
+    }, name);
+    defineOwn(props, name, value);
+    if (entry.sensitive) sensitive.push(name);
+  });
+  return {
+    address,
+    type: raw.type,
+    kind,
+    props,
+    positions,
+    namePositions,
+    pos,
+    protected: raw.protected ?? false,
+    ignoreChanges: raw.ignoreChanges ?? [],
+    deletionPolicy: raw.deletionPolicy ?? 'delete',
+    dependsOn: raw.dependsOn ?? [],
+    refs: [],
+    sensitive,
+  };
+}
+
+/** Positions of a prop value and everything inside it, by prop path. */
+function recordPositions(
+  file: ParsedFile,
+  value: unknown,
+  pointer: string,
+  path: string,
+  positions: Record<string, SourcePos>,
+  namePositions: Record<string, SourcePos>,
+): void {
+  positions[path] = posAt(file, pointer);
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => recordPositions(file, v, `${pointer}/${i}`, childPath(path, i), positions, namePositions));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const child = `${pointer}/${escapePointer(k)}`;
+      const childPropPath = childPath(path, k);
+      const keyPos = file.keyPos.get(child);
+      if (keyPos) namePositions[childPropPath] = keyPos;
+      recordPositions(file, v, child, childPropPath, positions, namePositions);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// References and the DAG
+
+function linkReferences(origins: Map<DesiredResource, Origin>, problems: Problem[]): void {
+  const resources = [...origins.keys()];
+  const byAddress = new Map(resources.map((r) => [r.address, r]));
+  for (const r of resources) {
+    r.refs = findReferences(r.props);
+    for (const ref of r.refs) {
+      const pos = r.positions[ref.path] ?? r.pos;
+      const target = byAddress.get(ref.address);
+      if (!target) {
+        problems.push({ pos, address: r.address, message: `unknown resource address "${ref.address}"${didYouMean(ref.address, byAddress.keys())}` });
+        continue;
+      }
+      const missing = missingField(target, ref.field);
+      if (missing) problems.push({ pos, address: r.address, message: `${prefixed('props', ref.path)}: ${missing}` });
+    }
+    const explicit = r.dependsOn;
+    explicit.forEach((dep, k) => {
+      if (byAddress.has(dep)) return;
+      const { file, pointer } = origins.get(r)!;
+      problems.push({
+        pos: posAt(file, `${pointer}/dependsOn/${k}`),
+        address: r.address,
+        message: `dependsOn: unknown resource address "${dep}"${didYouMean(dep, byAddress.keys())}`,
+      });
+    });
+    r.dependsOn = [...new Set([...explicit, ...r.refs.map((ref) => ref.address)])];
+  }
+  problems.push(...findCycles(resources));
+}
+
+/**
+ * Why `{{ target.field }}` cannot be answered, or undefined if it can: `name` (the full
+ * resource name), the kind's id prop, and any prop the target sets (nested paths too).
+ */
+function missingField(target: DesiredResource, field: string): string | undefined {
+  const segments = parsePath(field);
+  if (!segments) return `invalid field "${field}" in a reference to "${target.address}"`;
+  if (segments.length === 1 && (segments[0] === 'name' || segments[0] === target.kind.idProp)) return undefined;
+  let cur: unknown = target.props;
+  for (let i = 0; i < segments.length; i++) {
+    // Past a value that is itself a reference, the shape is only known after apply.
+    if (typeof cur === 'string' && cur.includes('{{')) return undefined;
+    const seg = segments[i];
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, seg)) {
+      const candidates = cur !== null && typeof cur === 'object' ? Object.keys(cur) : [];
+      if (i === 0) candidates.push('name', target.kind.idProp);
+      const hint = typeof seg === 'string' ? didYouMean(seg, candidates) : '';
+      return `resource "${target.address}" has no field "${field}"${hint}`;
+    }
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ignoreChanges: paths must name fields of the kind
+
+function checkIgnoreChanges(r: DesiredResource, { file, pointer }: Origin): Problem[] {
+  const problems: Problem[] = [];
+  r.ignoreChanges.forEach((path, k) => {
+    const pos = posAt(file, `${pointer}/ignoreChanges/${k}`);
+    const segments = parsePath(path);
+    if (!segments) {
+      problems.push({ pos, address: r.address, message: `ignoreChanges: invalid field path "${path}"` });
+      return;
+    }
+    if (r.kind.virtualProps.includes(String(segments[0]))) return;
+    const strings = segments.map(String);
+    if (fieldInfo(r.type, strings)) return;
+    // Find the first segment that does not exist, to suggest its neighbours.
+    let n = 1;
+    while (n < strings.length && fieldInfo(r.type, strings.slice(0, n))) n++;
+    const bad = strings[n - 1];
+    const hint = didYouMean(bad, knownFields(r.type, strings.slice(0, n - 1)));
+    problems.push({ pos, address: r.address, message: `ignoreChanges: "${path}" is not a field of ${r.type}${hint}` });
+  });
+  return problems;
 }

@@ -23,6 +23,11 @@ export function childPath(parent: string, seg: PathSegment): string {
   return `${parent}[${JSON.stringify(seg)}]`;
 }
 
+/** `props` + path: `props.jobSpec`, `props["a.b"]`, or just `props` for the root. */
+export function prefixed(prefix: string, path: string): string {
+  return path === '' ? prefix : path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`;
+}
+
 /** The inverse of formatPath, for paths the user writes (ignoreChanges, reference fields). */
 export function parsePath(path: string): PathSegment[] | undefined {
   const segs: PathSegment[] = [];

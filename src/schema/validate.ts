@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { KindDef } from '../kinds/types.js';
-import { formatPath, type PathSegment } from '../manifest/paths.js';
+import { formatPath, prefixed, type PathSegment } from '../manifest/paths.js';
 import { didYouMean } from '../manifest/suggest.js';
 import { scanTemplates } from '../manifest/template.js';
 import type { DesiredResource, Problem, SourcePos } from '../manifest/types.js';
@@ -14,9 +14,10 @@ import { compile, kindSchema, messageSchema, type SchemaNode } from './registry.
 
 /** One schema problem, located by path in the validated value. */
 export interface SchemaIssue {
+  /** Path of the value the message is about (for an unknown field: the object holding it). */
   segments: PathSegment[];
-  /** Point at the field's name rather than its value (unknown and output-only fields). */
-  atName: boolean;
+  /** The field whose name to point at (unknown and output-only fields). */
+  field?: string;
   message: string;
   keyword: string;
 }
@@ -47,7 +48,7 @@ export function schemaIssues(errors: readonly ErrorObject[], data: unknown): Sch
       e.keyword === 'oneOf' || e.keyword === 'anyOf'
         ? alternativeIssue(e, errors, segments)
         : singleIssue(e, segments, data);
-    const key = `${issue.atName}\u0000${formatPath(issue.segments)}\u0000${issue.message}`;
+    const key = `${formatPath(issue.segments)}\u0000${issue.message}`;
     if (!seen.has(key)) {
       seen.add(key);
       issues.push(issue);
@@ -59,17 +60,17 @@ export function schemaIssues(errors: readonly ErrorObject[], data: unknown): Sch
 function singleIssue(e: ErrorObject, segments: PathSegment[], data: unknown): SchemaIssue {
   const parent = e.parentSchema as SchemaNode | undefined;
   const params = e.params as Record<string, unknown>;
-  const base = { segments, atName: false, keyword: e.keyword };
+  const base = { segments, keyword: e.keyword };
   switch (e.keyword) {
     case 'additionalProperties': {
       const name = String(params.additionalProperty);
       const props = (parent?.properties ?? {}) as Record<string, unknown>;
       const known = Object.keys(props).filter((k) => props[k] !== false);
-      return { ...base, segments: [...segments, name], atName: true, message: `unknown field "${name}"${didYouMean(name, known)}` };
+      return { ...base, field: name, message: `unknown field "${name}"${didYouMean(name, known)}` };
     }
     case 'false schema': {
-      const name = segments[segments.length - 1];
-      return { ...base, atName: true, message: `"${String(name)}" is output-only (set by the server); remove it` };
+      const name = String(segments[segments.length - 1]);
+      return { ...base, segments: segments.slice(0, -1), field: name, message: `"${name}" is output-only (set by the server); remove it` };
     }
     case 'required':
       return { ...base, message: `missing required field "${String(params.missingProperty)}"` };
@@ -109,7 +110,7 @@ function singleIssue(e: ErrorObject, segments: PathSegment[], data: unknown): Sc
  * values"; when every branch is a `required`, name the fields.
  */
 function alternativeIssue(e: ErrorObject, errors: readonly ErrorObject[], segments: PathSegment[]): SchemaIssue {
-  const base = { segments, atName: false, keyword: e.keyword };
+  const base = { segments, keyword: e.keyword };
   const branches = ((e.parentSchema as SchemaNode | undefined)?.[e.keyword] ?? []) as SchemaNode[];
   const requiredNames = branches.map((b) =>
     Object.keys(b).length === 1 && Array.isArray(b.required) && b.required.length === 1 ? String(b.required[0]) : undefined,
@@ -244,7 +245,7 @@ export function validateProps(resource: DesiredResource): Problem[] {
     return !(partial.has(e.instancePath) && e.keyword !== 'type');
   });
   return schemaIssues(errors, props).map((issue) => ({
-    pos: positionOf(resource, issue.segments, issue.atName),
+    pos: positionOf(resource, issue),
     address: resource.address,
     message: `${propsLabel(issue.segments)}: ${idMessage(kind, issue) ?? issue.message}`,
   }));
@@ -256,14 +257,12 @@ function idMessage(kind: KindDef, issue: SchemaIssue): string | undefined {
 }
 
 export function propsLabel(segments: readonly PathSegment[]): string {
-  const path = formatPath(segments);
-  return path === '' ? 'props' : path.startsWith('[') ? `props${path}` : `props.${path}`;
+  return prefixed('props', formatPath(segments));
 }
 
-/** The recorded position of a path, or of its nearest recorded ancestor. */
-function positionOf(resource: DesiredResource, segments: readonly PathSegment[], atName: boolean): SourcePos {
-  const path = formatPath(segments);
-  const named = atName ? resource.namePositions?.[path] : undefined;
+/** Where the issue's field name was written, else its value, else its nearest recorded ancestor. */
+function positionOf(resource: DesiredResource, { segments, field }: SchemaIssue): SourcePos {
+  const named = field !== undefined ? resource.namePositions?.[formatPath([...segments, field])] : undefined;
   if (named) return named;
   for (let n = segments.length; n >= 0; n--) {
     const pos = resource.positions[formatPath(segments.slice(0, n))];

@@ -1,0 +1,217 @@
+import { getKind } from '../kinds/index.js';
+import type { KindDef } from '../kinds/types.js';
+import { resolveReferences } from '../manifest/references.js';
+import type { Plan, PlannedStep } from '../plan/types.js';
+import { batchParent } from './batch.js';
+import { StepTimeout, type Deadline } from './operations.js';
+import { createBatch, needsAdoption, retireReplaced, runStep, type StepEnv, type StepOutcome, type StepTask } from './steps.js';
+import type { ApplyEvent, ApplyOptions, ApplySummary } from './types.js';
+
+type Status = 'waiting' | 'running' | 'done' | 'failed' | 'skipped';
+
+interface Node {
+  step: PlannedStep;
+  kind: KindDef;
+  deps: string[];
+  dependents: string[];
+  status: Status;
+  started?: number;
+}
+
+/** A unit of work: one step, or a batch create of several steps sharing a parent. */
+type Unit = { tasks: StepTask[]; batchOn?: string };
+
+/**
+ * Walks the plan's DAG: a step starts once every step it comes `after` has finished, with at most
+ * `parallelism` units in flight; creates of one parent that become ready together go in one
+ * batch call where the kind has one. A failed step skips its dependents only; independent
+ * branches go on. Each finished step is written to state before its dependents start, and
+ * references are resolved from state at that moment.
+ */
+export async function executePlan(plan: Plan, env: StepEnv, opts: ApplyOptions): Promise<ApplySummary> {
+  const summary: ApplySummary = { created: 0, updated: 0, replaced: 0, deleted: 0, forgotten: 0, adopted: 0, failed: [], skipped: [], notStarted: [] };
+  const emit = (e: DistributiveOmit<ApplyEvent, 'time'>) => opts.onEvent({ ...e, time: new Date().toISOString() } as ApplyEvent);
+  const nodes = new Map<string, Node>();
+  for (const step of plan.steps) {
+    // A no-op on a resource state already records needs no work; its dependents need not wait.
+    if (step.action === 'no-op' && !needsAdoption(env, step)) continue;
+    nodes.set(step.address, { step, kind: getKind(step.type), deps: [], dependents: [], status: 'waiting' });
+  }
+  for (const node of nodes.values()) {
+    // Besides the plan's edges: a resource waits for the adoption of what it references, since
+    // its references resolve from the adopted resource's state entry.
+    const edges = [...node.step.after, ...(node.step.desired?.dependsOn ?? [])];
+    node.deps = [...new Set(edges)].filter((a) => nodes.has(a) && a !== node.step.address);
+    for (const d of node.deps) nodes.get(d)!.dependents.push(node.step.address);
+  }
+  emit({ event: 'apply-start', steps: nodes.size, parallelism: opts.parallelism });
+
+  const deadlineFrom = (start: number): Deadline => ({ remainingMs: () => start + opts.stepTimeoutMs - Date.now() });
+  const task = (node: Node, props: Record<string, unknown>): StepTask => ({
+    step: node.step,
+    kind: node.kind,
+    props,
+    deadline: deadlineFrom(Date.now()),
+    progress: (message) => emit({ event: 'step-progress', address: node.step.address, message }),
+  });
+
+  const skipDependents = (node: Node) => {
+    const queue = [...node.dependents.map((d) => [d, node.step.address] as const)];
+    while (queue.length) {
+      const [address, because] = queue.shift()!;
+      const dep = nodes.get(address)!;
+      if (dep.status !== 'waiting') continue;
+      dep.status = 'skipped';
+      const reason = `depends on ${because}, which ${nodes.get(because)!.status === 'failed' ? 'failed' : 'was skipped'}`;
+      summary.skipped.push({ address, reason });
+      emit({ event: 'step-skipped', address, type: dep.step.type, action: dep.step.action, reason });
+      queue.push(...dep.dependents.map((d) => [d, address] as const));
+    }
+  };
+  const finish = (node: Node, outcome: StepOutcome | Error) => {
+    const { step } = node;
+    const elapsedMs = Date.now() - (node.started ?? Date.now());
+    if (outcome instanceof Error) {
+      node.status = 'failed';
+      const error = describeError(outcome);
+      summary.failed.push({ address: step.address, error });
+      emit({ event: 'step-failed', address: step.address, type: step.type, action: step.action, error, elapsedMs });
+      skipDependents(node);
+      return;
+    }
+    node.status = 'done';
+    summary[outcome.result] += 1 + (outcome.also?.length ?? 0);
+    emit({ event: 'step-done', address: step.address, type: step.type, action: step.action, result: outcome.result, name: outcome.name, ...(outcome.also && { also: outcome.also }), elapsedMs });
+  };
+
+  // An earlier run that died in the middle of replacing a job left the old job to retire.
+  await Promise.all(
+    Object.entries(env.store.doc.resources)
+      .filter(([, e]) => e.pending?.replaces)
+      .map(async ([address, e]) => {
+        const kind = getKind(e.type);
+        const step: PlannedStep = { address, type: e.type, action: 'delete', name: e.pending!.replaces, after: [], inState: true };
+        const t: StepTask = { step, kind, props: {}, deadline: deadlineFrom(Date.now()), progress: (message) => emit({ event: 'step-progress', address, message }) };
+        t.progress(`retiring ${e.pending!.replaces}, replaced by an earlier run that did not finish`);
+        await retireReplaced(env, t).catch((err: unknown) => {
+          const node = nodes.get(address);
+          if (node) {
+            node.started = Date.now();
+            finish(node, asError(err));
+          } else summary.failed.push({ address, error: describeError(asError(err)) });
+        });
+      }),
+  );
+
+  const inFlight = new Set<Promise<void>>();
+  const start = (unit: Unit) => {
+    const now = Date.now();
+    for (const t of unit.tasks) {
+      const node = nodes.get(t.step.address)!;
+      node.status = 'running';
+      node.started = now;
+      emit({ event: 'step-start', address: t.step.address, type: t.step.type, action: t.step.action });
+    }
+    const work: Promise<Map<string, StepOutcome | Error>> = unit.batchOn
+      ? createBatch(env, unit.batchOn, unit.tasks)
+      : runStep(env, unit.tasks[0]).then((o) => new Map([[unit.tasks[0].step.address, o]]));
+    const p = work
+      .catch((err: unknown) => new Map(unit.tasks.map((t) => [t.step.address, asError(err)])))
+      .then((outcomes) => {
+        for (const t of unit.tasks) finish(nodes.get(t.step.address)!, outcomes.get(t.step.address) ?? new Error('no outcome'));
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  };
+
+  for (;;) {
+    if (!opts.signal?.aborted) {
+      for (const unit of readyUnits(nodes, env, task, finish, opts.parallelism - inFlight.size)) start(unit);
+    }
+    if (inFlight.size === 0) break;
+    await Promise.race(inFlight);
+  }
+  for (const node of nodes.values()) {
+    if (node.status !== 'waiting') continue;
+    if (opts.signal?.aborted) summary.notStarted.push(node.step.address);
+    else {
+      node.started = Date.now();
+      finish(node, new Error(`waits on ${node.deps.join(', ')} in a cycle`));
+    }
+  }
+  await env.store.flush();
+  emit({ event: 'apply-done', ok: isSuccess(summary), summary });
+  return summary;
+}
+
+export function isSuccess(s: ApplySummary): boolean {
+  return s.failed.length === 0 && s.skipped.length === 0 && s.notStarted.length === 0;
+}
+
+/**
+ * The units ready to start, in plan order: steps whose dependencies are all done, with their
+ * references resolved from state. Ready creates of a batchable kind that share a batch parent
+ * are grouped (up to the kind's batch limit). At most `room` units.
+ */
+function readyUnits(
+  nodes: Map<string, Node>,
+  env: StepEnv,
+  task: (node: Node, props: Record<string, unknown>) => StepTask,
+  finish: (node: Node, outcome: Error) => void,
+  room: number,
+): Unit[] {
+  const units: Unit[] = [];
+  const batches = new Map<string, Unit>();
+  for (const node of nodes.values()) {
+    if (node.status !== 'waiting' || !node.deps.every((d) => nodes.get(d)!.status === 'done')) continue;
+    // Full: only creates that may still join a batch already chosen are worth resolving.
+    if (units.length >= room && !(node.step.action === 'create' && node.kind.batchCreate)) continue;
+    let props: Record<string, unknown> = {};
+    if (node.step.desired) {
+      const resolved = resolveReferences(node.step.desired.props, (address, field) => lookupOutput(env, address, field));
+      if (resolved.unknown.length) {
+        node.started = Date.now();
+        const refs = resolved.unknown.map((r) => `{{ ${r.address}.${r.field} }}`).join(', ');
+        finish(node, new Error(`no value for ${refs}`));
+        continue;
+      }
+      props = resolved.value as Record<string, unknown>;
+    }
+    const t = task(node, props);
+    const spec = node.kind.batchCreate;
+    if (node.step.action === 'create' && spec) {
+      const on = batchParent(node.kind, props);
+      const key = `${node.kind.type} ${on}`;
+      let unit = batches.get(key);
+      if (!unit || unit.tasks.length >= spec.max) {
+        if (units.length >= room) continue;
+        unit = { tasks: [], batchOn: on };
+        batches.set(key, unit);
+        units.push(unit);
+      }
+      unit.tasks.push(t);
+      continue;
+    }
+    units.push({ tasks: [t] });
+  }
+  // A batch of one is a plain create.
+  return units.map((u) => (u.tasks.length === 1 ? { tasks: u.tasks } : u));
+}
+
+/** Reference values come from state: outputs of finished steps and of resources left unchanged. */
+function lookupOutput(env: StepEnv, address: string, field: string): unknown {
+  const entry = env.store.doc.resources[address];
+  if (!entry || entry.pending) return undefined;
+  return entry.outputs[field] ?? entry.props[field];
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+function describeError(err: Error): string {
+  if (err instanceof StepTimeout) return `${err.message}; the next apply picks up where this one stopped`;
+  return err.message.replace(/\s*\n\s*/g, ' ');
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

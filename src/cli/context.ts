@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { ApiClient } from '../api/client.js';
+import { startEmulator } from '../emulator/index.js';
+import type { GlobalOptions } from './options.js';
+
+/** What a command that talks to the API needs: a client, and where it points. */
+export interface ApiContext {
+  client: ApiClient;
+  /** The endpoint every call goes to; undefined for Google's own endpoints. */
+  endpoint?: string;
+  /** Closes the client's connections and stops an embedded emulator (its data is saved). */
+  close(): Promise<void>;
+}
+
+/** Where `--emulator` keeps its data: beside the local state (`state/emulator-data`). */
+export function emulatorDataDir(opts: Pick<GlobalOptions, 'state'>): string {
+  const stateDir = /^postgres(ql)?:\/\//i.test(opts.state) ? 'state' : opts.state;
+  return join(stateDir, 'emulator-data');
+}
+
+/**
+ * The API client for a command: `--emulator` starts the embedded emulator in this process,
+ * `--endpoint` (or VERTEXCTL_ENDPOINT) sends every call to that URL without credentials, and
+ * otherwise calls go to Google with Application Default Credentials.
+ */
+export async function openContext(opts: GlobalOptions): Promise<ApiContext> {
+  const debug = opts.debug ? (line: string) => process.stderr.write(`[api] ${line}\n`) : undefined;
+  const clientOptions = { maxInFlightPerHost: opts.parallelism, debug };
+  if (opts.emulator) {
+    const emulator = await startEmulator({ port: 0, dataDir: emulatorDataDir(opts), quiet: true });
+    const client = new ApiClient({ ...clientOptions, endpoint: emulator.url });
+    return {
+      client,
+      endpoint: emulator.url,
+      async close() {
+        client.close();
+        await emulator.close();
+      },
+    };
+  }
+  const client = new ApiClient({ ...clientOptions, ...(opts.endpoint && { endpoint: opts.endpoint }) });
+  return {
+    client,
+    endpoint: opts.endpoint,
+    async close() {
+      client.close();
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { executePlan, isSuccess } from '../apply/executor.js';
+import type { Live } from '../apply/operations.js';
+import { progressRenderer } from '../apply/progress.js';
+import type { ApplySummary } from '../apply/types.js';
+import type { ApiClient } from '../api/client.js';
+import { loadStack } from '../manifest/index.js';
+import { renderPlanText, toPlanJson, useColor } from '../plan/index.js';
+import type { Plan } from '../plan/types.js';
+import { LockError, StateStore, lockHolder, openState, type StateBackend } from '../state/index.js';
+import { UserError } from './errors.js';
+import type { GlobalOptions } from './options.js';
+
+/** Options shared by the commands that change things: apply, destroy, import, state rm, start. */
+export interface ChangeOptions {
+  autoApprove?: boolean;
+  json?: boolean;
+  lockTimeout: number;
+  stepTimeout: number;
+  waitJobs?: boolean;
+  target?: string[];
+}
+
+/** `0`, `500ms`, `30s`, `5m`, `1h` → milliseconds. */
+export function parseDuration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!m) throw new Error(`expected a duration such as 30s, 5m or 500ms, got "${value}"`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's']!;
+  return Math.round(Number(m[1]) * unit);
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function addLockOption(cmd: Command): Command {
+  return cmd.option('--lock-timeout <duration>', 'wait this long for the state lock held by another run (0: fail at once)', parseDuration, 0);
+}
+
+export function addChangeOptions(cmd: Command): Command {
+  return addLockOption(cmd)
+    .option('--auto-approve', 'do not ask for confirmation (required without a terminal)')
+    .option('--json', 'write progress as one JSON event per line on stdout')
+    .option('--step-timeout <duration>', 'time limit of one step, operation waits included', parseDuration, 30 * 60_000)
+    .option('--wait-jobs', 'wait for created jobs to finish; a failed job fails its step')
+    .option('--target <address>', 'only this address and what it depends on (repeatable)', collect);
+}
+
+/** Stack name and environment for commands that only need the state: `--stack`, or read from the manifests. */
+export async function stackIdentity(paths: string[], stackName: string | undefined, global: GlobalOptions): Promise<{ name: string; env?: string }> {
+  if (stackName) return { name: stackName, env: global.env };
+  const stack = await loadStack(paths.length ? paths : ['manifests'], { env: global.env, vars: global.var, validate: false });
+  return { name: stack.name, env: stack.env };
+}
+
+export function stateBackend(global: GlobalOptions, stack: string, env?: string): StateBackend {
+  try {
+    return openState(global.state, stack, env, { notice: (line) => process.stderr.write(`${line}\n`) });
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
+}
+
+/**
+ * Runs `body` holding the state lock, and always releases it: on success, on errors, and on
+ * SIGINT/SIGTERM. The first signal aborts (no new steps start, those in flight finish and are
+ * recorded); a second one releases the lock and exits at once.
+ */
+export async function withStateLock<T>(
+  backend: StateBackend,
+  command: string,
+  lockTimeoutMs: number,
+  body: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  let lock;
+  try {
+    lock = await backend.lock(lockHolder(command), lockTimeoutMs);
+  } catch (err) {
+    if (err instanceof LockError) throw new UserError(err.message);
+    throw err;
+  }
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) {
+      process.stderr.write(`\n${signal}: stopping after the steps in flight (again to stop at once).\n`);
+      controller.abort();
+      return;
+    }
+    void backend.unlock(lock.id).finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await body(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await backend.unlock(lock.id);
+  }
+}
+
+export function commandLine(): string {
+  return ['vertexctl', ...process.argv.slice(2)].join(' ');
+}
+
+/** Prints the plan: text for people, or with --json one `plan` event line. */
+export function printPlan(plan: Plan, json: boolean | undefined): void {
+  if (json) process.stdout.write(`${JSON.stringify({ event: 'plan', time: new Date().toISOString(), ...toPlanJson(plan) })}\n`);
+  else process.stdout.write(renderPlanText(plan, { color: useColor(process.stdout) }));
+}
+
+/** Whether a plan has anything to carry out: a change, or a live resource to record in state. */
+export function hasWork(plan: Plan, doc: StateStore['doc']): boolean {
+  return plan.steps.some((s) => s.action !== 'no-op' || !s.inState || !doc.resources[s.address] || !!doc.resources[s.address].pending);
+}
+
+/** Asks on the terminal; refuses without one unless --auto-approve. */
+export async function confirm(question: string, autoApprove: boolean | undefined, verb: string): Promise<boolean> {
+  if (autoApprove) return true;
+  if (!process.stdin.isTTY) {
+    throw new UserError(`${verb} needs --auto-approve when not run from a terminal; nothing was changed`);
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question} Only 'yes' proceeds: `);
+    return answer.trim() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
+/** Carries out a plan with the progress display and the closing summary; false when a step failed. */
+export async function carryOut(
+  plan: Plan,
+  run: { client: ApiClient; store: StateStore; live?: Map<string, Live>; signal: AbortSignal },
+  opts: ChangeOptions & { parallelism: number },
+  verb: string,
+): Promise<ApplySummary> {
+  const mode = opts.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain';
+  const renderer = progressRenderer(mode, process.stdout, verb);
+  try {
+    return await executePlan(
+      plan,
+      { client: run.client, store: run.store, stack: plan.stack, waitJobs: !!opts.waitJobs, live: run.live ?? new Map() },
+      { parallelism: opts.parallelism, stepTimeoutMs: opts.stepTimeout, signal: run.signal, onEvent: (e) => renderer.event(e) },
+    );
+  } finally {
+    renderer.close();
+  }
+}
+
+export { isSuccess };

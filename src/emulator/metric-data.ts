@@ -1,0 +1,199 @@
+import { getKind } from '../kinds/index.js';
+import { messageSchema } from '../schema/registry.js';
+import { canonicalize, checkBody, stripReadOnly } from './bodies.js';
+import type { EmulatorCore } from './engine.js';
+import { invalidArgument } from './errors.js';
+import { parseFilter } from './filter.js';
+import { iso } from './jobs.js';
+import { decodePageToken, encodePageToken, fingerprint, pageSize } from './pagination.js';
+import { itemPattern, requireObjectBody, ResourceHandlers } from './resources.js';
+import type { Reply, RequestContext, Route } from './router.js';
+import type { Json, StoredPoint } from './store.js';
+
+/**
+ * Metric data of TensorBoard time series: runs:write, experiments:write, timeSeries:read and
+ * exportTensorboardTimeSeries. Points are indexed by step; a repeated write of a step replaces it.
+ */
+
+const MAX_POINTS_PER_WRITE = 5000;
+const READ_DEFAULT_POINTS = 1000;
+const EXPORT_DEFAULT_PAGE = 1000;
+const EXPORT_MAX_PAGE = 10000;
+
+const runs = getKind('google.aiplatform.runs');
+const experiments = getKind('google.aiplatform.experiments');
+const timeSeries = getKind('google.aiplatform.time_series');
+
+/** Which field of a data point carries the value, by the time series' valueType. */
+const VALUE_FIELD: Record<string, string> = { SCALAR: 'scalar', TENSOR: 'tensor', BLOB_SEQUENCE: 'blobs' };
+
+interface PendingWrite {
+  series: string;
+  points: Json[];
+}
+
+class MetricData {
+  private readonly resources: ResourceHandlers;
+  constructor(private readonly core: EmulatorCore) {
+    this.resources = new ResourceHandlers(core);
+  }
+
+  /** Checks one run's data: time series exist, value types match. Nothing is stored yet. */
+  private checkRunData(runName: string, data: Json[], at: string): PendingWrite[] {
+    this.resources.find(runs, runName);
+    return data.map((series, i) => {
+      const name = `${runName}/timeSeries/${String(series.tensorboardTimeSeriesId)}`;
+      const stored = this.resources.find(timeSeries, name);
+      const valueType = String(stored.body.valueType);
+      if (series.valueType !== valueType) {
+        throw invalidArgument(
+          `${at}time_series_data[${i}].value_type ${String(series.valueType)} does not match the value type ${valueType} of ${name}.`,
+        );
+      }
+      const field = VALUE_FIELD[valueType];
+      const points = series.values as Json[];
+      points.forEach((p, j) => {
+        if (field && p[field] === undefined) {
+          throw invalidArgument(`${at}time_series_data[${i}].values[${j}] has no ${field} value, as a ${valueType} time series needs.`);
+        }
+      });
+      return { series: name, points };
+    });
+  }
+
+  private commit(writes: PendingWrite[], now: number): void {
+    const schema = messageSchema('GoogleCloudAiplatformV1TimeSeriesDataPoint');
+    for (const { series, points } of writes) {
+      let byStep = this.core.store.points.get(series);
+      if (!byStep) this.core.store.points.set(series, (byStep = new Map()));
+      for (const raw of points) {
+        const point = canonicalize(schema, { ...raw, wallTime: raw.wallTime ?? iso(now) }) as Json;
+        const step = Number(point.step ?? 0);
+        byStep.set(step, { step, point });
+      }
+      this.updateMetadata(series, byStep);
+    }
+    this.core.changed();
+  }
+
+  /** The time series' output-only metadata: maxStep and maxWallTime. */
+  private updateMetadata(series: string, byStep: Map<number, StoredPoint>): void {
+    const res = this.core.store.get(series);
+    if (!res) return;
+    let maxStep = -Infinity;
+    let maxWall = '';
+    for (const { step, point } of byStep.values()) {
+      maxStep = Math.max(maxStep, step);
+      const wall = String(point.wallTime ?? '');
+      if (Date.parse(wall) > (Date.parse(maxWall) || -Infinity)) maxWall = wall;
+    }
+    res.body.metadata = { ...(maxStep > 0 && { maxStep: String(maxStep) }), ...(maxWall && { maxWallTime: maxWall }) };
+  }
+
+  private checkedRequest(message: string, raw: unknown, pathFields: Json = {}): Json {
+    const body = { ...requireObjectBody(raw) };
+    for (const [k, v] of Object.entries(pathFields)) {
+      if (body[k] !== undefined && body[k] !== v) throw invalidArgument(`${k} "${String(body[k])}" does not match the URL (${String(v)}).`);
+      body[k] = v;
+    }
+    const schema = messageSchema(message);
+    stripReadOnly(schema, body);
+    checkBody(schema, body, { requestField: '' });
+    return body;
+  }
+
+  private checkCount(writes: PendingWrite[]): void {
+    const total = writes.reduce((n, w) => n + w.points.length, 0);
+    if (total > MAX_POINTS_PER_WRITE) {
+      throw invalidArgument(`A write request can carry at most ${MAX_POINTS_PER_WRITE} data points; this one has ${total}.`);
+    }
+  }
+
+  writeRun(ctx: RequestContext): Reply {
+    const body = this.checkedRequest('GoogleCloudAiplatformV1WriteTensorboardRunDataRequest', ctx.body, { tensorboardRun: ctx.path });
+    const writes = this.checkRunData(ctx.path, body.timeSeriesData as Json[], '');
+    this.checkCount(writes);
+    this.commit(writes, ctx.now);
+    return { body: {} };
+  }
+
+  writeExperiment(ctx: RequestContext): Reply {
+    this.resources.find(experiments, ctx.path);
+    const body = this.checkedRequest('GoogleCloudAiplatformV1WriteTensorboardExperimentDataRequest', ctx.body);
+    const writes = (body.writeRunDataRequests as Json[]).flatMap((req, i) => {
+      const run = String(req.tensorboardRun);
+      if (!run.startsWith(`${ctx.path}/runs/`)) {
+        throw invalidArgument(`write_run_data_requests[${i}].tensorboard_run "${run}" is not a run of ${ctx.path}.`);
+      }
+      return this.checkRunData(run, req.timeSeriesData as Json[], `write_run_data_requests[${i}].`);
+    });
+    this.checkCount(writes);
+    this.commit(writes, ctx.now);
+    return { body: {} };
+  }
+
+  private sortedPoints(series: string): StoredPoint[] {
+    return [...(this.core.store.points.get(series)?.values() ?? [])].sort((a, b) => a.step - b.step);
+  }
+
+  read(ctx: RequestContext): Reply {
+    const stored = this.resources.find(timeSeries, ctx.path);
+    const raw = ctx.query.get('maxDataPoints');
+    const max = raw === null || raw === '' || raw === '0' ? READ_DEFAULT_POINTS : Number(raw);
+    if (!Number.isInteger(max) || max < -1) throw invalidArgument(`Invalid max_data_points "${raw}": a positive number or -1 (all).`);
+    const filter = ctx.query.get('filter');
+    const matches = filter ? parseFilter(filter) : () => true;
+    let points = this.sortedPoints(stored.name).map((p) => p.point).filter(matches);
+    if (max !== -1 && points.length > max) {
+      // Evenly spaced sample that keeps the first and the last point.
+      const n = points.length;
+      points = max === 1 ? [points[n - 1]] : Array.from({ length: max }, (_, i) => points[Math.round((i * (n - 1)) / (max - 1))]);
+    }
+    return {
+      body: {
+        timeSeriesData: {
+          tensorboardTimeSeriesId: stored.name.slice(stored.name.lastIndexOf('/') + 1),
+          valueType: stored.body.valueType,
+          ...(points.length && { values: points }),
+        },
+      },
+    };
+  }
+
+  export(ctx: RequestContext): Reply {
+    const stored = this.resources.find(timeSeries, ctx.path);
+    const body = this.checkedRequest('GoogleCloudAiplatformV1ExportTensorboardTimeSeriesDataRequest', ctx.body);
+    const filter = (body.filter as string | undefined) ?? '';
+    const orderBy = ((body.orderBy as string | undefined) ?? '').trim();
+    const size = pageSize(body.pageSize === undefined ? null : String(body.pageSize), { default: EXPORT_DEFAULT_PAGE, max: EXPORT_MAX_PAGE });
+    const print = fingerprint(ctx.path, filter, orderBy, String(size));
+    const offset = decodePageToken((body.pageToken as string | undefined) ?? null, print)?.offset ?? 0;
+    const m = /^(step|wall_time|wallTime)(?:\s+(asc|desc))?$/.exec(orderBy);
+    if (orderBy && !m) throw invalidArgument(`Invalid order_by "${orderBy}": use step or wall_time, optionally with desc.`);
+    const matches = filter ? parseFilter(filter) : () => true;
+    let points = this.sortedPoints(stored.name).map((p) => p.point).filter(matches);
+    if (m?.[1] !== undefined && m[1] !== 'step') {
+      points = points.sort((a, b) => Date.parse(String(a.wallTime)) - Date.parse(String(b.wallTime)));
+    }
+    if (m?.[2] === 'desc') points.reverse();
+    const page = points.slice(offset, offset + size);
+    const next = points.length > offset + size ? encodePageToken({ offset: offset + size }, print) : undefined;
+    return { body: { ...(page.length && { timeSeriesDataPoints: page }), ...(next && { nextPageToken: next }) } };
+  }
+}
+
+export function metricDataRoutes(core: EmulatorCore): Route[] {
+  const d = new MetricData(core);
+  return [
+    { method: 'POST', pattern: `${itemPattern(runs)}:write`, name: 'runs.write', params: [], handle: (ctx) => d.writeRun(ctx) },
+    { method: 'POST', pattern: `${itemPattern(experiments)}:write`, name: 'experiments.write', params: [], handle: (ctx) => d.writeExperiment(ctx) },
+    { method: 'GET', pattern: `${itemPattern(timeSeries)}:read`, name: 'timeSeries.read', params: ['filter', 'maxDataPoints'], handle: (ctx) => d.read(ctx) },
+    {
+      method: 'POST',
+      pattern: `${itemPattern(timeSeries)}:exportTensorboardTimeSeries`,
+      name: 'timeSeries.exportTensorboardTimeSeries',
+      params: [],
+      handle: (ctx) => d.export(ctx),
+    },
+  ];
+}

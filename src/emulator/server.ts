@@ -1,0 +1,246 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EmulatorCore } from './engine.js';
+import { ApiFailure } from './errors.js';
+import { metricDataRoutes } from './metric-data.js';
+import { operationRoutes } from './operations.js';
+import type { EmulatorOptions, FaultProfile } from './options.js';
+import { resourceRoutes } from './resources.js';
+import { checkQuery, parsePath, Router, urlNotFound, type Route } from './router.js';
+import type { FailRule } from './store.js';
+
+/** HTTP in front of the core: admin endpoints, stats, latency, injected faults, routing, JSON. */
+
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const JSON_TYPE = 'application/json; charset=UTF-8';
+
+export interface Stats {
+  requests: { total: number; byMethod: Record<string, number>; byPathKind: Record<string, number> };
+}
+
+export const emptyStats = (): Stats => ({ requests: { total: 0, byMethod: {}, byPathKind: {} } });
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function sendFailure(res: ServerResponse, failure: ApiFailure): void {
+  send(res, failure.httpStatus, failure.toBody(), failure.headers);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  // Most calls (GET, DELETE) carry no body: answer them without waiting for stream events.
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+    return Promise.resolve('');
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) reject(new ApiFailure('INVALID_ARGUMENT', `Request payload size exceeds the limit: ${MAX_BODY_BYTES} bytes.`));
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ApiFailure('INVALID_ARGUMENT', `Invalid JSON payload received. ${(err as Error).message}`);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class EmulatorServer {
+  private readonly router = new Router();
+  private readonly server: Server;
+  stats: Stats = emptyStats();
+
+  constructor(private readonly core: EmulatorCore) {
+    for (const route of [...resourceRoutes(core), ...operationRoutes(core), ...metricDataRoutes(core)]) this.router.add(route);
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        process.stderr.write(`emulator: ${(err as Error).stack ?? String(err)}\n`);
+        if (!res.headersSent) sendFailure(res, new ApiFailure('INTERNAL', 'Internal error encountered.'));
+      });
+    });
+  }
+
+  listen(port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      // Never reachable from other machines.
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private count(method: string, route: Route | undefined): void {
+    const r = this.stats.requests;
+    r.total++;
+    r.byMethod[method] = (r.byMethod[method] ?? 0) + 1;
+    const kind = route?.name ?? 'unknown';
+    r.byPathKind[kind] = (r.byPathKind[kind] ?? 0) + 1;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const method = req.method ?? 'GET';
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const pathname = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
+    if (pathname.startsWith('/__emulator/')) return this.admin(method, pathname, req, res);
+
+    const parsed = parsePath(pathname);
+    const route = parsed && this.router.find(method, parsed);
+    this.count(method, route);
+    const settings = this.core.settings;
+    try {
+      const text = await readBody(req);
+      const delay = settings.latencyMs + (settings.jitterMs > 0 ? Math.random() * settings.jitterMs : 0);
+      if (delay > 0) await sleep(delay);
+      switch (this.core.faults.forRequest(pathname)) {
+        case 'reset':
+          req.socket.resetAndDestroy();
+          return;
+        case '429': {
+          const secs = this.core.faults.retryAfterSeconds;
+          throw new ApiFailure('RESOURCE_EXHAUSTED', 'Quota exceeded: too many requests (injected by the emulator). Retry later.', {
+            headers: { 'retry-after': String(secs) },
+            details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${secs}s` }],
+          });
+        }
+        case '500':
+          throw new ApiFailure('INTERNAL', 'Internal error encountered.');
+        case '503':
+          throw new ApiFailure('UNAVAILABLE', 'The service is currently unavailable.');
+        case 'none':
+          break;
+      }
+      if (!parsed || !route) throw urlNotFound(method, pathname);
+      const query = new URLSearchParams(q >= 0 ? rawUrl.slice(q + 1) : '');
+      checkQuery(route, query);
+      const now = Date.now();
+      this.core.settle(now);
+      const reply = await route.handle({
+        method,
+        path: parsed.segments.join('/'),
+        segments: parsed.segments,
+        verb: parsed.verb,
+        query,
+        body: parseJson(text),
+        now,
+        aborted: () => res.destroyed,
+      });
+      if (!res.destroyed) send(res, reply.status ?? 200, reply.body);
+    } catch (err) {
+      if (!(err instanceof ApiFailure)) throw err;
+      if (!res.destroyed) sendFailure(res, err);
+    } finally {
+      if (!settings.quiet) process.stderr.write(`${method} ${rawUrl} ${res.statusCode} ${Date.now() - started}ms\n`);
+    }
+  }
+
+  private async admin(method: string, pathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const route = `${method} ${pathname}`;
+      if (route === 'GET /__emulator/stats') return send(res, 200, this.stats);
+      const body = parseJson(await readBody(req)) ?? {};
+      if (route === 'POST /__emulator/reset') {
+        this.stats = emptyStats();
+        return send(res, 200, {});
+      }
+      if (route === 'POST /__emulator/config') {
+        this.core.configure(checkConfig(body));
+        return send(res, 200, {});
+      }
+      if (route === 'POST /__emulator/fail-jobs') {
+        this.core.failJobs(checkFailRule(body));
+        return send(res, 200, {});
+      }
+      throw urlNotFound(method, pathname);
+    } catch (err) {
+      if (err instanceof ApiFailure) return sendFailure(res, err);
+      sendFailure(res, new ApiFailure('INVALID_ARGUMENT', (err as Error).message));
+    }
+  }
+}
+
+function fail(message: string): never {
+  throw new ApiFailure('INVALID_ARGUMENT', message);
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Checks a POST /__emulator/config body (Partial<EmulatorOptions>). */
+export function checkConfig(body: unknown): Partial<EmulatorOptions> {
+  if (!isRecord(body)) fail('config must be a JSON object');
+  const out: Partial<EmulatorOptions> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (value === undefined && key !== 'faults') continue;
+    if (key === 'latencyMs' || key === 'jitterMs' || key === 'operationDelayMs' || key === 'jobPhaseMs') {
+      if (typeof value !== 'number' || !(value >= 0)) fail(`${key} must be a number ≥ 0`);
+      out[key] = value;
+    } else if (key === 'quiet') {
+      if (typeof value !== 'boolean') fail('quiet must be true or false');
+      out.quiet = value;
+    } else if (key === 'faults') {
+      out.faults = value === null || value === undefined ? undefined : checkFaultProfile(value);
+    } else fail(`unknown or fixed setting "${key}" (port and dataDir cannot change while running)`);
+  }
+  return out;
+}
+
+export function checkFaultProfile(value: unknown): FaultProfile {
+  if (!isRecord(value)) fail('faults must be an object');
+  const out: FaultProfile = { seed: 0 };
+  for (const [key, v] of Object.entries(value)) {
+    if (key === 'seed' || key === 'retryAfterSeconds') {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(`faults.${key} must be a number ≥ 0`);
+      out[key] = v;
+    } else if (key === 'rate429' || key === 'rate500' || key === 'rate503' || key === 'rateReset' || key === 'rateFailedOperation') {
+      if (typeof v !== 'number' || !(v >= 0 && v <= 1)) fail(`faults.${key} must be a number between 0 and 1`);
+      out[key] = v;
+    } else if (key === 'pathPattern') {
+      if (typeof v !== 'string') fail('faults.pathPattern must be a regular expression string');
+      try {
+        new RegExp(v);
+      } catch {
+        fail(`faults.pathPattern "${v}" is not a valid regular expression`);
+      }
+      out.pathPattern = v;
+    } else fail(`unknown fault setting "${key}"`);
+  }
+  const total = (out.rate429 ?? 0) + (out.rate500 ?? 0) + (out.rate503 ?? 0) + (out.rateReset ?? 0);
+  if (total > 1) fail('the fault rates add up to more than 1');
+  return out;
+}
+
+export function checkFailRule(body: unknown): FailRule {
+  if (!isRecord(body)) fail('fail-jobs takes a JSON object');
+  const rule: FailRule = {};
+  for (const [key, v] of Object.entries(body)) {
+    if (key !== 'name' && key !== 'displayNamePattern' && key !== 'message') fail(`unknown field "${key}"`);
+    if (typeof v !== 'string') fail(`${key} must be a string`);
+    rule[key] = v;
+  }
+  if (rule.name === undefined && rule.displayNamePattern === undefined) fail('give name or displayNamePattern');
+  return rule;
+}

@@ -1,0 +1,12 @@
+/** What every output shows instead of the value of a prop marked `sensitive: true`. */
+export const SENSITIVE_MASK = '(sensitive)';
+
+/** A copy of props with each sensitive prop's value replaced by SENSITIVE_MASK. */
+export function maskSensitive(props: Record<string, unknown>, sensitive: readonly string[]): Record<string, unknown> {
+  if (sensitive.length === 0) return props;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(props)) {
+    Object.defineProperty(out, k, { value: sensitive.includes(k) ? SENSITIVE_MASK : v, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}

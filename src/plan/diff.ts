@@ -1,0 +1,222 @@
+import type { KindDef } from '../kinds/types.js';
+import { ADDRESS_LABEL, STACK_LABEL } from '../kinds/labels.js';
+import { formatPath, parsePath, type PathSegment } from '../manifest/paths.js';
+import { hasReferences } from '../manifest/references.js';
+import { SENSITIVE_MASK } from '../manifest/sensitive.js';
+import { fieldInfo, fieldInfoIn, messageSchema, type FieldInfo } from '../schema/registry.js';
+import { canonicalJson, isResourceNameField, isZeroValue, normalizeScalar, sameResourceName } from './normalize.js';
+import type { FieldChange } from './types.js';
+
+/**
+ * Three-way diff of one resource: what the manifest sets (desired), what vertexctl last applied
+ * (prior, from state) and what is there (base: the live body, or the prior itself for kinds whose
+ * live body is not compared). Only fields the user set are compared; a field in prior but no
+ * longer in desired is cleared; Output-only fields never count.
+ */
+
+type InfoAt = (path: readonly PathSegment[]) => FieldInfo | undefined;
+
+export interface BodyDiffInput {
+  kind: KindDef;
+  /** Desired body: props without identity and virtual props; may hold unresolved references. */
+  desired: Record<string, unknown>;
+  /** Last-applied body, when state has one. */
+  prior?: Record<string, unknown>;
+  /** What desired is compared with. */
+  base: Record<string, unknown>;
+  ignoreChanges: readonly string[];
+  /** Top-level props whose values are never shown. */
+  sensitive: readonly string[];
+}
+
+/** Label keys Google reserves (`aiplatform.googleapis.com/...`): set by the system, never ours to clear. */
+const SYSTEM_LABEL_KEY = /^[a-z0-9.-]*googleapis\.com\//;
+
+export function diffBody(input: BodyDiffInput): FieldChange[] {
+  const { kind } = input;
+  const ignored = input.ignoreChanges.map((p) => (parsePath(p) ?? [p]).map(String));
+  const labelsPath = kind.labelsPath?.split('.');
+  const ctx: Ctx = {
+    infoAt: (path) => fieldInfo(kind.type, path.map(String)),
+    ignored: (path) => ignored.some((ig) => ig.length <= path.length && ig.every((s, i) => s === String(path[i]))),
+    ownKeys: (path) => !!labelsPath && labelsPath.length === path.length && labelsPath.every((s, i) => s === path[i]),
+    serverDefault: (path) => kind.serverDefaults?.[formatPath(path)],
+  };
+  const changes: FieldChange[] = [];
+  for (const [key, value] of Object.entries(input.desired)) {
+    changes.push(...diffNode(ctx, [key], value, input.prior?.[key], input.base[key]));
+  }
+  for (const key of Object.keys(input.prior ?? {})) {
+    if (!(key in input.desired)) changes.push(...cleared(ctx, [key], input.base[key]));
+  }
+  const sensitive = new Set(input.sensitive);
+  return changes.map((c) => (sensitive.has(c.path.split(/[.[]/)[0]) ? mask(c) : c));
+}
+
+interface Ctx {
+  infoAt: InfoAt;
+  ignored(path: readonly PathSegment[]): boolean;
+  /** Whether the map at this path holds our ownership labels (never compared). */
+  ownKeys(path: readonly PathSegment[]): boolean;
+  serverDefault(path: readonly PathSegment[]): unknown;
+}
+
+function change(path: readonly PathSegment[], before: unknown, after: unknown): FieldChange {
+  return { path: formatPath(path), ...(before !== undefined && { before }), ...(after !== undefined && { after }) };
+}
+
+function diffNode(ctx: Ctx, path: PathSegment[], desired: unknown, prior: unknown, base: unknown): FieldChange[] {
+  if (ctx.ignored(path)) return [];
+  const info = ctx.infoAt(path);
+  if (info?.readOnly) return [];
+  if (typeof desired === 'string' && hasReferences(desired)) {
+    return [{ ...change(path, base, undefined), unknown: true }];
+  }
+  if (desired === undefined || desired === null) return cleared(ctx, path, base);
+
+  const shape = info?.shape ?? (Array.isArray(desired) ? 'array' : isObject(desired) ? 'message' : 'scalar');
+  if (shape === 'message' && isObject(desired)) {
+    const b = isObject(base) ? base : {};
+    const p = isObject(prior) ? prior : {};
+    const out: FieldChange[] = [];
+    for (const [k, v] of Object.entries(desired)) out.push(...diffNode(ctx, [...path, k], v, p[k], b[k]));
+    for (const k of Object.keys(p)) if (!(k in desired)) out.push(...cleared(ctx, [...path, k], b[k]));
+    return out;
+  }
+  if (shape === 'map' && isObject(desired)) {
+    // A map the user sets is theirs as a whole (apply writes it whole): keys only the live side
+    // has are removed, except ours and the system's.
+    const b = isObject(base) ? base : {};
+    const p = isObject(prior) ? prior : {};
+    const out: FieldChange[] = [];
+    for (const [k, v] of Object.entries(desired)) out.push(...diffNode(ctx, [...path, k], v, p[k], b[k]));
+    for (const [k, v] of Object.entries(b)) {
+      if (!(k in desired) && !skippedKey(ctx, path, k) && !ctx.ignored([...path, k])) out.push(change([...path, k], v, undefined));
+    }
+    return out;
+  }
+  if (shape === 'array' && Array.isArray(desired)) {
+    if (base === undefined && desired.length === 0) return [];
+    if (Array.isArray(base) && base.length === desired.length) {
+      const p = Array.isArray(prior) ? prior : [];
+      return desired.flatMap((v, i) => diffNode(ctx, [...path, i], v, p[i], base[i]));
+    }
+    return hasReferences(desired) ? [{ ...change(path, base, undefined), unknown: true }] : [change(path, base, desired)];
+  }
+  return sameScalar(desired, base, info) ? [] : [change(path, base, desired)];
+}
+
+function sameScalar(desired: unknown, base: unknown, info: FieldInfo | undefined): boolean {
+  if (base === undefined || base === null) return isZeroValue(desired, info);
+  if (info?.shape === 'any' || info === undefined) return canonicalJson(desired) === canonicalJson(base);
+  const d = normalizeScalar(desired, info);
+  const b = normalizeScalar(base, info);
+  if (d === b) return true;
+  if (typeof d === 'string' && typeof b === 'string' && isResourceNameField(info)) return sameResourceName(d, b);
+  return canonicalJson(d) === canonicalJson(b);
+}
+
+/** A field the user no longer sets: a change only if something other than the zero value or the server's default is there. */
+function cleared(ctx: Ctx, path: PathSegment[], base: unknown): FieldChange[] {
+  if (ctx.ignored(path)) return [];
+  const info = ctx.infoAt(path);
+  if (info?.readOnly || base === undefined || isZeroValue(base, info)) return [];
+  const fallback = ctx.serverDefault(path);
+  if (fallback !== undefined && sameScalar(fallback, base, info)) return [];
+  if (info?.shape === 'map' && isObject(base)) {
+    return Object.entries(base)
+      .filter(([k]) => !skippedKey(ctx, path, k) && !ctx.ignored([...path, k]))
+      .map(([k, v]) => change([...path, k], v, undefined));
+  }
+  return [change(path, base, undefined)];
+}
+
+function skippedKey(ctx: Ctx, path: PathSegment[], key: string): boolean {
+  return (ctx.ownKeys(path) && (key === STACK_LABEL || key === ADDRESS_LABEL)) || SYSTEM_LABEL_KEY.test(key);
+}
+
+/** A change of a sensitive field: that it changed shows, never the values. */
+export function mask(c: FieldChange): FieldChange {
+  const { before, after, ...rest } = c;
+  return {
+    ...rest,
+    ...(before !== undefined && { before: SENSITIVE_MASK }),
+    ...(after !== undefined && { after: SENSITIVE_MASK }),
+    sensitive: true,
+  };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+export interface Classified {
+  action: 'no-op' | 'update' | 'replace';
+  updateMask: string[];
+  reason?: string;
+  fields: FieldChange[];
+}
+
+/**
+ * What the changes of an existing resource call for: nothing, a patch of the changed top-level
+ * fields (within the kind's updatable fields), or a replace naming why.
+ */
+export function classifyChanges(kind: KindDef, changes: FieldChange[]): Classified {
+  if (changes.length === 0) return { action: 'no-op', updateMask: [], fields: [] };
+  if (kind.patch === 'none') {
+    const paths = unique(changes.map((c) => c.path));
+    return {
+      action: 'replace',
+      updateMask: [],
+      reason: `${kind.type} cannot be updated in place; changed: ${paths.join(', ')}`,
+      fields: changes.map((c) => ({ ...c, forcesReplace: true })),
+    };
+  }
+  const immutable: string[] = [];
+  const fixed: string[] = [];
+  const mask: string[] = [];
+  const fields = changes.map((c) => {
+    const segs = parsePath(c.path) ?? [c.path];
+    const top = String(segs[0]);
+    if (kind.immutable.includes(top) || fieldInfo(kind.type, segs.map(String))?.immutable) {
+      immutable.push(c.path);
+      return { ...c, forcesReplace: true };
+    }
+    if (!kind.updatable.includes(top)) {
+      fixed.push(c.path);
+      return { ...c, forcesReplace: true };
+    }
+    mask.push(top);
+    return c;
+  });
+  if (immutable.length || fixed.length) {
+    const reasons = [];
+    if (immutable.length) reasons.push(`${listOf(immutable)} ${immutable.length > 1 ? 'are' : 'is'} immutable`);
+    if (fixed.length) reasons.push(`${listOf(fixed)} cannot be updated in place`);
+    return { action: 'replace', updateMask: [], reason: reasons.join('; '), fields };
+  }
+  return { action: 'update', updateMask: unique(mask), fields };
+}
+
+/**
+ * The items of a desired list that the live list lacks, each compared on the fields the user
+ * set (normalised by the item message's schema), e.g. metric points not yet written.
+ */
+export function missingItems(desired: readonly unknown[], live: readonly unknown[], messageId: string): unknown[] {
+  const schema = messageSchema(messageId);
+  const ctx: Ctx = {
+    infoAt: (path) => fieldInfoIn(schema, path.map(String)),
+    ignored: () => false,
+    ownKeys: () => false,
+    serverDefault: () => undefined,
+  };
+  return desired.filter((d) => !live.some((l) => diffNode(ctx, [], d, undefined, l).length === 0));
+}
+
+function unique(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
+
+function listOf(paths: string[]): string {
+  return unique(paths).join(', ');
+}

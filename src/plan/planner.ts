@@ -1,0 +1,397 @@
+import type { ApiClient } from '../api/client.js';
+import { UserError } from '../cli/errors.js';
+import { bodyFromProps } from '../kinds/body.js';
+import { getKind } from '../kinds/index.js';
+import { STACK_LABEL, labelValue } from '../kinds/labels.js';
+import { idOf, parentName, parseResourceName } from '../kinds/names.js';
+import type { KindDef } from '../kinds/types.js';
+import { dependencyOrder } from '../manifest/dag.js';
+import { formatPath, type PathSegment } from '../manifest/paths.js';
+import { hasReferences } from '../manifest/references.js';
+import type { DesiredResource, Problem, Stack } from '../manifest/types.js';
+import type { StateDoc, StateEntry } from '../state/types.js';
+import { classifyChanges, diffBody, mask, missingItems } from './diff.js';
+import { fingerprint } from './fingerprint.js';
+import { canonicalJson, sameResourceName } from './normalize.js';
+import { refresh, type LiveResource, type RefreshResource, type RefreshResult } from './refresh.js';
+import { clientId, fieldOf, knownName, knownParent, knownValue, resolveProps, type Lookup } from './resolve.js';
+import type { Action, Change, FieldChange, Plan, PlannedStep, PlanSummary } from './types.js';
+
+export interface PlanOptions {
+  /** Needed unless refresh is false. */
+  client?: ApiClient;
+  stateDoc: StateDoc | null;
+  /** false: plan from state alone, without reading the API. */
+  refresh: boolean;
+  /** Only these addresses and what they depend on (deletes: and what depends on them). */
+  targets?: string[];
+  source?: Plan['source'];
+}
+
+/** What the planner worked out for one manifest address, for the references of later ones. */
+interface Planned {
+  kind: KindDef;
+  props: Record<string, unknown>;
+  action: Action;
+  live: LiveResource | null | undefined;
+  /** Full name once apply is done, when known now. */
+  nameAfter?: string;
+}
+
+/**
+ * The plan: for every manifest address create / update / replace / no-op, and a delete for what
+ * state (or our ownership labels) holds that the manifests no longer have. Makes no write call.
+ */
+export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
+  const state = opts.stateDoc;
+  const entries = state?.resources ?? {};
+  const selected = selectTargets(stack, entries, opts.targets);
+  const desired = stack.resources.filter((r) => selected.has(r.address));
+  const byAddress = new Map(desired.map((r) => [r.address, r]));
+  const ordered = dependencyOrder(desired).map((a) => byAddress.get(a)!);
+  const stateSel = Object.fromEntries(Object.entries(entries).filter(([a]) => selected.has(a)));
+
+  let found: RefreshResult;
+  if (opts.refresh) {
+    if (!opts.client) throw new Error('makePlan: refresh needs an API client');
+    found = await refresh(ordered as RefreshResource[], state && { ...state, resources: stateSel }, opts.client, {
+      stack: stack.name,
+      virtualReads: (address) => virtualPropsToRead(byAddress.get(address), stateSel[address]),
+    });
+    // Orphans are pruned by whole-stack plans only: a targeted plan touches its targets alone.
+    if (opts.targets?.length) found.orphans = [];
+  } else {
+    found = fromState(ordered, stateSel);
+  }
+
+  const problems: Problem[] = [];
+  const steps = new Map<string, PlannedStep>();
+  const planned = new Map<string, Planned>();
+  const lookup: Lookup = (address, field) => valueAfterApply(planned.get(address), entries[address], field);
+
+  for (const r of ordered) {
+    const p = planResource(stack, r, entries[r.address], found.live.get(r.address), lookup, planned, steps, !opts.refresh, problems);
+    planned.set(r.address, p.planned);
+    steps.set(r.address, p.step);
+  }
+  for (const [address, entry] of Object.entries(stateSel)) {
+    if (byAddress.has(address)) continue;
+    steps.set(address, deleteStep(address, entry, found.live.get(address), problems));
+  }
+  for (const orphan of found.orphans) {
+    steps.set(orphan.address, {
+      address: orphan.address,
+      type: orphan.kind.type,
+      action: 'delete',
+      name: orphan.name,
+      reason: `carries this stack's ownership labels but no manifest or state entry claims it`,
+      after: [],
+      inState: false,
+    });
+  }
+  if (problems.length) throw new UserError(problems);
+
+  orderSteps(steps, byAddress, stateSel);
+  const list = [...steps.values()];
+  const fingerprints: Record<string, string> = {};
+  if (opts.refresh) {
+    for (const [address, live] of found.live) if (steps.has(address)) fingerprints[address] = fingerprint(live);
+    for (const orphan of found.orphans) fingerprints[orphan.address] = fingerprint(orphan);
+  }
+  return {
+    kind: 'vertexctl-plan',
+    formatVersion: 1,
+    stack: stack.name,
+    ...(stack.env !== undefined && { env: stack.env }),
+    createdAt: new Date().toISOString(),
+    state: { lineage: state?.lineage ?? null, serial: state?.serial ?? 0 },
+    fingerprints,
+    changes: list.map(publicChange),
+    steps: list,
+    summary: summarize(list),
+    source: opts.source ?? { paths: stack.files, vars: {} },
+  };
+}
+
+/** The public part of a step (the plan JSON's change). */
+export function publicChange(s: PlannedStep): Change {
+  const { desired, after, inState, ...change } = s;
+  void desired;
+  void after;
+  void inState;
+  return change;
+}
+
+export function summarize(steps: readonly { action: Action }[]): PlanSummary {
+  const summary: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0, 'no-op': 0 };
+  for (const s of steps) summary[s.action]++;
+  return summary;
+}
+
+/** The addresses a targeted plan covers: the targets and everything they depend on (transitively). */
+function selectTargets(stack: Stack, entries: Record<string, StateEntry>, targets: string[] | undefined): Set<string> {
+  const all = new Set([...stack.resources.map((r) => r.address), ...Object.keys(entries)]);
+  if (!targets?.length) return all;
+  const unknown = targets.filter((t) => !all.has(t));
+  if (unknown.length) throw new UserError(unknown.map((t) => ({ message: `--target "${t}": no such address in the manifests or the state` })));
+  const deps = new Map<string, string[]>();
+  for (const [a, e] of Object.entries(entries)) deps.set(a, e.dependsOn ?? []);
+  for (const r of stack.resources) deps.set(r.address, r.dependsOn);
+  const inManifest = new Set(stack.resources.map((r) => r.address));
+  const selected = new Set<string>();
+  const queue = [...targets];
+  while (queue.length) {
+    const a = queue.pop()!;
+    if (selected.has(a)) continue;
+    selected.add(a);
+    queue.push(...(deps.get(a) ?? []));
+    // Deleting a resource deletes what lives under it: those deletes belong to the target.
+    if (!inManifest.has(a)) for (const [b, e] of Object.entries(entries)) if (!inManifest.has(b) && e.dependsOn?.includes(a)) queue.push(b);
+  }
+  return selected;
+}
+
+/** Virtual props whose live value refresh must read: set in the manifest and not what was last applied. */
+function virtualPropsToRead(r: DesiredResource | undefined, entry: StateEntry | undefined): string[] {
+  if (!r) return [];
+  return r.kind.virtualProps.filter((v) => r.props[v] !== undefined && (!entry || canonicalJson(r.props[v]) !== canonicalJson(entry.props[v])));
+}
+
+/** `--refresh=false`: state stands in for the live resources. */
+function fromState(ordered: DesiredResource[], entries: Record<string, StateEntry>): RefreshResult {
+  const live = new Map<string, LiveResource | null>();
+  for (const [address, entry] of Object.entries(entries)) {
+    if (!entry.name) continue;
+    const kind = getKind(entry.type);
+    const virtual: Record<string, unknown[]> = {};
+    for (const v of kind.virtualProps) if (Array.isArray(entry.props[v])) virtual[v] = entry.props[v] as unknown[];
+    live.set(address, { address, kind, name: entry.name, body: bodyFromProps(kind, entry.props), matchedBy: 'name', virtual });
+  }
+  for (const r of ordered) if (!live.has(r.address)) live.set(r.address, null);
+  return { live, orphans: [] };
+}
+
+/** `{{ address.field }}` as it will be once apply is done; undefined when only apply can tell. */
+function valueAfterApply(p: Planned | undefined, entry: StateEntry | undefined, field: string): unknown {
+  if (!p) {
+    // Not planned (outside --target): as state recorded it.
+    if (!entry) return undefined;
+    if (field === 'name') return entry.name || undefined;
+    return entry.outputs[field] ?? fieldOf(entry.props, field);
+  }
+  const isNew = p.action === 'create' || p.action === 'replace';
+  if (field === 'name') return p.nameAfter;
+  if (field === p.kind.idProp) return p.kind.idChosenBy === 'client' ? clientId(p.kind, p.props) : p.nameAfter ? idOf(p.nameAfter) : undefined;
+  const own = knownValue(fieldOf(p.props, field));
+  if (own !== undefined || isNew) return own;
+  return (p.live ? fieldOf(p.live.body, field) : undefined) ?? (entry ? knownValue(entry.outputs[field]) : undefined);
+}
+
+function planResource(
+  stack: Stack,
+  r: DesiredResource,
+  entry: StateEntry | undefined,
+  live: LiveResource | null | undefined,
+  lookup: Lookup,
+  planned: Map<string, Planned>,
+  steps: Map<string, PlannedStep>,
+  fromStateOnly: boolean,
+  problems: Problem[],
+): { planned: Planned; step: PlannedStep } {
+  const kind = r.kind;
+  const props = resolveProps(r.props, lookup);
+  const inState = !!entry && !!live && (!entry.name || idOf(entry.name) === idOf(live.name));
+  const desiredRecord = {
+    props,
+    dependsOn: r.dependsOn,
+    protected: r.protected,
+    ignoreChanges: r.ignoreChanges,
+    deletionPolicy: r.deletionPolicy,
+    sensitive: r.sensitive,
+  };
+  const base = { address: r.address, type: r.type, desired: desiredRecord, after: [] as string[], inState };
+  const desiredBody = bodyFromProps(kind, props);
+
+  if (!live) {
+    const nameAfter = knownName(kind, props, clientId(kind, props));
+    const reason = entry?.name && live === null && !fromStateOnly ? `${entry.name} no longer exists; it will be created again` : undefined;
+    const step: PlannedStep = {
+      ...base,
+      action: 'create',
+      ...(nameAfter && { name: nameAfter }),
+      ...(reason && { reason }),
+      fields: creationFields(kind, props, r.sensitive),
+      inState: false,
+    };
+    return { planned: { kind, props, action: 'create', live, nameAfter }, step };
+  }
+
+  if (!inState && live.ownerStack !== undefined && live.ownerStack !== labelValue(stack.name)) {
+    problems.push({
+      pos: r.pos,
+      address: r.address,
+      message: `${live.name} belongs to another stack ("${live.ownerStack}" in its ${STACK_LABEL} label); refusing to adopt it`,
+    });
+  }
+
+  // Where the resource will be: its parent props now, and its id (the server's, if it chose it).
+  const id = kind.idChosenBy === 'client' ? clientId(kind, props) : idOf(live.name);
+  const nameAfter = knownName(kind, props, id);
+  const parentAddr = parentAddress(kind, live.name, planned);
+  let replaceReason: string | undefined;
+  if (parentAddr && steps.get(parentAddr)?.action === 'replace') replaceReason = `parent "${parentAddr}" is replaced`;
+  else if (!nameAfter) replaceReason = `it moves to a parent that does not exist yet`;
+  else if (!sameResourceName(nameAfter, live.name)) replaceReason = `it moves from ${live.name} to ${nameAfter}`;
+
+  let fields: FieldChange[] = [];
+  let action: Action;
+  let updateMask: string[] = [];
+  let reason = replaceReason;
+  if (replaceReason) {
+    action = 'replace';
+  } else {
+    const prior = inState && entry ? bodyFromProps(kind, entry.props) : undefined;
+    const changes = diffBody({
+      kind,
+      desired: desiredBody,
+      prior,
+      // Jobs are compared with what was last submitted: the live job carries server defaults and state.
+      base: kind.patch === 'none' && prior ? prior : live.body,
+      ignoreChanges: r.ignoreChanges,
+      sensitive: r.sensitive,
+    });
+    const classified = classifyChanges(kind, changes);
+    action = classified.action;
+    updateMask = classified.updateMask;
+    reason = classified.reason;
+    fields = classified.fields;
+    const virtual = virtualChanges(kind, props, inState ? entry : undefined, live, r);
+    if (virtual.length) {
+      fields.push(...virtual);
+      if (action === 'no-op') action = 'update';
+    }
+  }
+  if (action === 'replace' && r.protected) {
+    problems.push({ pos: r.pos, address: r.address, message: `is protected; it would be replaced because ${reason}` });
+  }
+  const step: PlannedStep = {
+    ...base,
+    action,
+    name: live.name,
+    ...(updateMask.length && { updateMask }),
+    ...(reason && { reason }),
+    ...(fields.length && { fields }),
+  };
+  const after = action === 'replace' ? (kind.idChosenBy === 'client' ? nameAfter : undefined) : live.name;
+  return { planned: { kind, props, action, live, nameAfter: after }, step };
+}
+
+/** The manifest address whose live resource is the parent of a live name, if any. */
+function parentAddress(kind: KindDef, name: string, planned: Map<string, Planned>): string | undefined {
+  if (!kind.parentType) return undefined;
+  const ids = parseResourceName(kind, name);
+  if (!ids) return undefined;
+  const parent = parentName(kind, ids);
+  for (const [address, p] of planned) {
+    if (p.kind.type === kind.parentType && p.live && sameResourceName(p.live.name, parent)) return address;
+  }
+  return undefined;
+}
+
+/** Items of virtual list props (metric points) the live resource lacks. */
+function virtualChanges(kind: KindDef, props: Record<string, unknown>, entry: StateEntry | undefined, live: LiveResource, r: DesiredResource): FieldChange[] {
+  const out: FieldChange[] = [];
+  for (const v of kind.virtualProps) {
+    const want = props[v];
+    const itemSchema = kind.virtualPropSchemas?.[v]?.listOf;
+    if (!Array.isArray(want) || !itemSchema || r.ignoreChanges.includes(v)) continue;
+    if (entry && canonicalJson(want) === canonicalJson(entry.props[v])) continue;
+    const missing = missingItems(want, live.virtual?.[v] ?? [], itemSchema);
+    if (missing.length) out.push(r.sensitive.includes(v) ? mask({ path: v, after: missing }) : { path: v, after: missing });
+  }
+  return out;
+}
+
+/**
+ * The fields a create sets: every prop the manifest gives the body (and virtual props); values
+ * that hold references are split down to the fields known only after apply.
+ */
+function creationFields(kind: KindDef, props: Record<string, unknown>, sensitive: string[]): FieldChange[] {
+  const body = bodyFromProps(kind, props);
+  for (const v of kind.virtualProps) if (props[v] !== undefined) body[v] = props[v];
+  const out: FieldChange[] = [];
+  const add = (segs: PathSegment[], value: unknown) => {
+    const path = formatPath(segs);
+    if (sensitive.includes(String(segs[0]))) out.push(mask({ path, after: value }));
+    else if (!hasReferences(value)) out.push({ path, after: value });
+    else if (Array.isArray(value)) value.forEach((v, i) => add([...segs, i], v));
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) add([...segs, k], v);
+    else out.push({ path, unknown: true });
+  };
+  for (const [k, v] of Object.entries(body)) add([k], v);
+  return out;
+}
+
+function deleteStep(address: string, entry: StateEntry, live: LiveResource | null | undefined, problems: Problem[]): PlannedStep {
+  const step: PlannedStep = {
+    address,
+    type: entry.type,
+    action: 'delete',
+    ...((live?.name ?? entry.name) && { name: live?.name ?? entry.name }),
+    after: [],
+    inState: true,
+  };
+  if (live === null) step.reason = 'already gone; only removed from state';
+  else if (entry.deletionPolicy === 'abandon') step.reason = 'deletionPolicy abandon: removed from state only, the resource is kept';
+  else if (entry.protected) problems.push({ address, message: 'is protected; it would be deleted because it was removed from the manifests' });
+  return step;
+}
+
+/**
+ * `after` edges and step order. Creates, updates and replaces come after what they depend on;
+ * a delete (or the delete half of a replace) comes after the deletes of what depends on it, so
+ * children go first. Steps are listed dependencies first, deletes children first.
+ */
+function orderSteps(steps: Map<string, PlannedStep>, desired: Map<string, DesiredResource>, entries: Record<string, StateEntry>): void {
+  const byName = new Map<string, string>();
+  for (const s of steps.values()) if (s.name) byName.set(s.name, s.address);
+  const parentOf = (s: PlannedStep): string | undefined => {
+    if (!s.name) return undefined;
+    const kind = getKind(s.type);
+    const ids = parseResourceName(kind, s.name);
+    return ids ? byName.get(parentName(kind, ids)) : undefined;
+  };
+  const dependsOn = (s: PlannedStep): string[] => {
+    const deps = new Set(desired.get(s.address)?.dependsOn ?? entries[s.address]?.dependsOn ?? []);
+    const parent = parentOf(s);
+    if (parent) deps.add(parent);
+    deps.delete(s.address);
+    return [...deps];
+  };
+  for (const s of steps.values()) {
+    if (s.action === 'create' || s.action === 'update' || s.action === 'replace') {
+      s.after = dependsOn(s).filter((d) => {
+        const a = steps.get(d)?.action;
+        return a !== undefined && a !== 'no-op' && a !== 'delete';
+      });
+    }
+  }
+  for (const s of steps.values()) {
+    if (s.action !== 'delete') continue;
+    for (const d of dependsOn(s)) {
+      const target = steps.get(d);
+      if (target && (target.action === 'delete' || target.action === 'replace') && !target.after.includes(s.address)) target.after.push(s.address);
+    }
+  }
+  // Listing order: manifest steps as planned (dependencies first), then deletes, deepest names first.
+  const deletes = [...steps.values()].filter((s) => s.action === 'delete' && !desired.has(s.address));
+  deletes.sort((a, b) => depth(b.name) - depth(a.name) || a.address.localeCompare(b.address));
+  for (const s of deletes) {
+    steps.delete(s.address);
+    steps.set(s.address, s);
+  }
+}
+
+function depth(name: string | undefined): number {
+  return name ? name.split('/').length : 0;
+}

@@ -1,0 +1,132 @@
+import { childPath, type PathSegment } from '../manifest/paths.js';
+import { SENSITIVE_MASK } from '../manifest/sensitive.js';
+import { publicChange, summarize } from './planner.js';
+import type { Action, Change, FieldChange, Plan, PlanJson, PlannedStep } from './types.js';
+
+/** Renderings of a plan: terraform-like text for people, the DESIGN.md JSON for machines. */
+
+const KNOWN_AFTER_APPLY = '(known after apply)';
+
+/** The plan JSON contract (DESIGN.md): public changes only, sensitive values masked. */
+export function toPlanJson(plan: Pick<Plan, 'steps'>): PlanJson {
+  const changes: Change[] = plan.steps.map((s) => {
+    const c = publicChange(s);
+    if (c.fields) c.fields = c.fields.map(maskedField);
+    return c;
+  });
+  return { formatVersion: 1, changes, summary: summarize(changes) };
+}
+
+function maskedField(f: FieldChange): FieldChange {
+  if (!f.sensitive) return f;
+  const { before, after, ...rest } = f;
+  return { ...rest, ...(before !== undefined && { before: SENSITIVE_MASK }), ...(after !== undefined && { after: SENSITIVE_MASK }) };
+}
+
+export interface TextOptions {
+  color: boolean;
+}
+
+/** Whether output to this stream may be coloured: a terminal, and NO_COLOR not set. */
+export function useColor(stream: { isTTY?: boolean }): boolean {
+  return !!stream.isTTY && !process.env.NO_COLOR;
+}
+
+const SYMBOL: Record<Action, string> = { create: '+', update: '~', replace: '-/+', delete: '-', 'no-op': '=' };
+const ANSI = { green: 32, yellow: 33, red: 31, magenta: 35, dim: 2, bold: 1 } as const;
+const COLOR: Record<Action, keyof typeof ANSI> = { create: 'green', update: 'yellow', replace: 'magenta', delete: 'red', 'no-op': 'dim' };
+
+export function renderPlanText(plan: Pick<Plan, 'steps'>, opts: TextOptions): string {
+  const paint = (c: keyof typeof ANSI, s: string) => (opts.color ? `\u001b[${ANSI[c]}m${s}\u001b[0m` : s);
+  const lines: string[] = [];
+  const changed = plan.steps.filter((s) => s.action !== 'no-op');
+  const adopted = plan.steps.filter((s) => s.action === 'no-op' && !s.inState);
+  if (changed.length) {
+    lines.push('vertexctl will perform the following actions:', '');
+    for (const step of changed) lines.push(...renderStep(step, paint), '');
+  }
+  if (adopted.length) {
+    for (const step of adopted) {
+      lines.push(`  ${paint('dim', '=')} ${step.address} (${step.type}) exists and will be recorded in state: ${step.name ?? ''}`);
+    }
+    lines.push('');
+  }
+  const sum = summarize(plan.steps);
+  if (!changed.length) lines.push(paint('bold', 'No changes. Live resources match the manifests.'));
+  else {
+    lines.push(
+      `${paint('bold', 'Plan:')} ${sum.create} to create, ${sum.update} to update, ${sum.replace} to replace, ${sum.delete} to destroy.`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+type Paint = (c: keyof typeof ANSI, s: string) => string;
+
+const HEADLINE: Record<Action, string> = {
+  create: 'will be created',
+  update: 'will be updated in-place',
+  replace: 'must be replaced',
+  delete: 'will be destroyed',
+  'no-op': 'is unchanged',
+};
+
+function renderStep(step: PlannedStep, paint: Paint): string[] {
+  const sym = paint(COLOR[step.action], SYMBOL[step.action].padStart(3));
+  const reason = step.reason ? ` (${step.reason})` : '';
+  const out = [`${sym} ${paint('bold', step.address)} (${step.type}) ${HEADLINE[step.action]}${reason}`];
+  out.push(`      name: ${step.name ?? KNOWN_AFTER_APPLY}`);
+  if (step.updateMask?.length) out.push(`      updateMask: ${step.updateMask.join(',')}`);
+  for (const f of step.fields ?? []) out.push(...renderField(f, step.action, paint));
+  return out;
+}
+
+function renderField(f: FieldChange, action: Action, paint: Paint): string[] {
+  const forces = f.forcesReplace && action === 'replace' ? paint('magenta', '  # forces replacement') : '';
+  const line = (sym: string, path: string, text: string) => `      ${sym} ${path}: ${text}${forces}`;
+  const after = f.unknown ? KNOWN_AFTER_APPLY : f.sensitive ? SENSITIVE_MASK : undefined;
+  const before = f.sensitive ? SENSITIVE_MASK : f.before;
+  if (f.before === undefined) {
+    if (after !== undefined) return [line(paint('green', '+'), f.path, after)];
+    // A new value: objects are listed leaf by leaf, as people write them.
+    return leaves(f.after, f.path).map(([p, v]) => line(paint('green', '+'), p, show(v)));
+  }
+  if (f.after === undefined && !f.unknown) return [line(paint('red', '-'), f.path, f.sensitive ? SENSITIVE_MASK : show(before))];
+  return [line(paint('yellow', '~'), f.path, `${f.sensitive ? SENSITIVE_MASK : show(before)} → ${after ?? show(f.after)}`)];
+}
+
+/** Short lists and objects are spelled out leaf by leaf; long lists are counted. */
+const MAX_LISTED_ITEMS = 3;
+
+function leaves(value: unknown, path: string): [string, unknown][] {
+  const segs: PathSegment[] = [];
+  const out: [string, unknown][] = [];
+  const walk = (v: unknown) => {
+    const here = () => segs.reduce<string>((p, seg) => childPath(p, seg), path);
+    if (Array.isArray(v) && v.length > 0 && v.length <= MAX_LISTED_ITEMS && v.some(isStructured)) {
+      v.forEach((item, i) => {
+        segs.push(i);
+        walk(item);
+        segs.pop();
+      });
+    } else if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
+      for (const [k, child] of Object.entries(v)) {
+        segs.push(k);
+        walk(child);
+        segs.pop();
+      }
+    } else out.push([here(), v]);
+  };
+  walk(value);
+  return out;
+}
+
+function isStructured(v: unknown): boolean {
+  return v !== null && typeof v === 'object';
+}
+
+function show(v: unknown): string {
+  if (Array.isArray(v) && v.length > MAX_LISTED_ITEMS) return `[${v.length} items]`;
+  const text = JSON.stringify(v);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
