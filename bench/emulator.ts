@@ -1,20 +1,28 @@
 /**
  * Emulator throughput: small GETs per second with N concurrent keep-alive clients, against the
- * 5,000/s target. The emulator runs as `vertexctl emulator` in its own process, as users run it,
- * so the load generator does not share its event loop.
+ * 5,000/s target. The emulator runs as `vertexctl emulator` in its own process, as users run it.
+ *
+ * Two load generators: a minimal keep-alive HTTP/1.1 client on raw sockets, which costs so little
+ * that it measures the emulator, and node's http.Agent (keepAlive), which is what a Node program
+ * sees but on this 2-core machine runs out of CPU itself first.
  *
  *   npx tsx bench/emulator.ts
  */
 import { spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
 import { once } from 'node:events';
+import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const TARGET_PER_SECOND = 5000;
 const CONCURRENCY = [1, 4, 16, 64];
-const SECONDS_PER_ROW = 3;
-const WARMUP_MS = 500;
+const MS_PER_CELL = 2000;
+
+interface Result {
+  perSecond: number;
+  errors: number;
+}
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'emulator', '--port', '0', '--quiet'], {
@@ -37,59 +45,101 @@ function call(agent: Agent, method: string, path: string, body?: unknown): Promi
   });
 }
 
-async function setUp(agent: Agent): Promise<string> {
+/** A tensorboard, experiment and run; the benchmark GETs the run (a ~300 byte answer). */
+async function setUp(): Promise<string> {
+  const agent = new Agent({ keepAlive: true });
   const loc = 'v1/projects/bench/locations/us-central1';
-  const op = await call(agent, 'POST', `${loc}/tensorboards`, { displayName: 'bench' });
-  let tb = op.json.response?.name as string | undefined;
-  while (!tb) tb = (await call(agent, 'POST', `v1/${op.json.name}:wait`)).json.response?.name;
+  const op = (await call(agent, 'POST', `${loc}/tensorboards`, { displayName: 'bench' })).json;
+  let done = op;
+  while (!done.done) done = (await call(agent, 'POST', `v1/${op.name}:wait`)).json;
+  const tb = done.response.name as string;
   await call(agent, 'POST', `v1/${tb}/experiments?tensorboardExperimentId=e`, {});
   await call(agent, 'POST', `v1/${tb}/experiments/e/runs?tensorboardRunId=r`, { displayName: 'r', labels: { team: 'bench' } });
-  return `v1/${tb}/experiments/e/runs/r`;
+  agent.destroy();
+  return `/v1/${tb}/experiments/e/runs/r`;
 }
 
-/** N clients, each sending the next GET as soon as the previous answer arrived. */
-async function measure(path: string, clients: number, ms: number): Promise<{ perSecond: number; errors: number; p99: number }> {
+/** N node http clients (one shared keep-alive Agent), each sending the next GET when the answer is in. */
+async function withAgent(path: string, clients: number, ms: number): Promise<Result> {
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
   const deadline = Date.now() + ms;
-  let done = 0;
+  let ok = 0;
   let errors = 0;
-  const latencies: number[] = [];
   const started = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (Date.now() < deadline) {
-        const t = performance.now();
-        const { status } = await call(agent, 'GET', path);
-        latencies.push(performance.now() - t);
-        if (status === 200) done++;
+        if ((await call(agent, 'GET', path)).status === 200) ok++;
         else errors++;
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return { perSecond: done / seconds, errors, p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0 };
+  return { perSecond: ok / seconds, errors };
 }
 
+/** N keep-alive connections speaking HTTP/1.1 directly: one GET in flight per connection. */
+async function withRawSockets(path: string, clients: number, ms: number): Promise<Result> {
+  const requestText = `GET ${path} HTTP/1.1\r\nHost: ${base.host}\r\nConnection: keep-alive\r\n\r\n`;
+  const deadline = Date.now() + ms;
+  let ok = 0;
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from(
+      { length: clients },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const socket = connect(Number(base.port), base.hostname, () => socket.write(requestText));
+          let buffer: Buffer = Buffer.alloc(0);
+          socket.on('error', reject);
+          socket.on('data', (chunk: Buffer) => {
+            buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
+            for (;;) {
+              const headEnd = buffer.indexOf('\r\n\r\n');
+              if (headEnd < 0) return;
+              const head = buffer.subarray(0, headEnd).toString('latin1');
+              const length = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+              if (buffer.length < headEnd + 4 + length) return;
+              buffer = buffer.subarray(headEnd + 4 + length);
+              if (head.startsWith('HTTP/1.1 200')) ok++;
+              else errors++;
+              if (Date.now() >= deadline) {
+                socket.end();
+                resolve();
+                return;
+              }
+              socket.write(requestText);
+            }
+          });
+        }),
+    ),
+  );
+  return { perSecond: ok / ((performance.now() - started) / 1000), errors };
+}
+
+const fmt = (r: Result) => `${Math.round(r.perSecond).toLocaleString('en-US')}${r.errors ? ` (${r.errors} errors)` : ''}`;
+
 try {
-  const setupAgent = new Agent({ keepAlive: true });
-  const path = await setUp(setupAgent);
-  setupAgent.destroy();
-  await measure(path, 4, WARMUP_MS);
+  const path = await setUp();
+  await withRawSockets(path, 4, 500); // warm-up: JIT, first-request paths
   const rows: string[] = [];
   for (const clients of CONCURRENCY) {
-    const r = await measure(path, clients, SECONDS_PER_ROW * 1000);
-    const verdict = r.perSecond >= TARGET_PER_SECOND ? 'ok' : 'BELOW TARGET';
-    rows.push(`| ${clients} | ${Math.round(r.perSecond).toLocaleString('en-US')} | ${r.p99.toFixed(2)} | ${r.errors} | ${TARGET_PER_SECOND.toLocaleString('en-US')} | ${verdict} |`);
+    const raw = await withRawSockets(path, clients, MS_PER_CELL);
+    const agent = await withAgent(path, clients, MS_PER_CELL);
+    const verdict = raw.perSecond >= TARGET_PER_SECOND ? 'ok' : 'BELOW TARGET';
+    rows.push(`| ${clients} | ${fmt(raw)} | ${fmt(agent)} | ${TARGET_PER_SECOND.toLocaleString('en-US')} | ${verdict} |`);
   }
   process.stdout.write(
     [
       '## Emulator: small GETs per second (keep-alive, no latency, emulator in its own process)',
       '',
-      '| concurrent clients | GETs/s | p99 ms | errors | target/s | verdict |',
-      '|---:|---:|---:|---:|---:|---|',
+      '| concurrent clients | GETs/s, raw keep-alive client | GETs/s, node http.Agent client | target/s | verdict (raw) |',
+      '|---:|---:|---:|---:|---|',
       ...rows,
+      '',
+      'The http.Agent column is bounded by the client process, which shares the machine\'s cores with the emulator.',
       '',
     ].join('\n'),
   );

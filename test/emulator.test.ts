@@ -125,6 +125,9 @@ describe('tensorboards', () => {
     expect(missing.message).toContain('tensorboard.display_name');
     const wrongType = await apiError(tbs.create({ parent: loc, requestBody: { displayName: 'x', labels: 'a=b' } as object }));
     expect(wrongType.message).toContain("'tensorboard.labels'");
+    const badLabel = await apiError(tbs.create({ parent: loc, requestBody: { displayName: 'x', labels: { Team: 'a' } } }));
+    expect(badLabel).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT' });
+    expect(badLabel.message).toContain('Invalid label key "Team"');
   });
 });
 

@@ -140,7 +140,7 @@ export function allKinds(): ResourceSpec[] {
 }
 
 /** A copy of the specs with one resource's props changed. */
-export function withProps(specs: ResourceSpec[], name: string, change: (props: Record<string, unknown>) => void): ResourceSpec[] {
+export function withProps<T extends ResourceSpec>(specs: T[], name: string, change: (props: Record<string, unknown>) => void): T[] {
   return specs.map((s) => {
     if (s.name !== name) return s;
     const props = structuredClone(s.props);

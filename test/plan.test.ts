@@ -162,17 +162,23 @@ describe('plan against the emulator', () => {
       query: { tensorboardRunId: 'theirs' },
       body: { displayName: 'theirs', labels: ownershipLabels('another-stack', 'run-a') },
     });
+    // Dropped too, but with deletionPolicy abandon: it stays, only state forgets it.
+    const kept = `${created.get('baseline')!.name}/runs/kept`;
+    await client.request({ api: 'aiplatform', method: 'POST', path: `v1/${created.get('baseline')!.name}/runs`, query: { tensorboardRunId: 'kept' }, body: { displayName: 'kept' } });
+    state.resources.kept = { type: 'google.aiplatform.runs', name: kept, id: 'kept', props: {}, outputs: {}, deletionPolicy: 'abandon' };
     const fewer = await stackOf(dir, 'prune', specs.filter((s) => s.name !== 'run-a' && s.name !== 'loss'));
     const plan = await makePlan(fewer, { client, stateDoc: state, refresh: true });
     const byAddress = new Map(plan.steps.map((s) => [s.address, s]));
+    expect(byAddress.get('kept')).toMatchObject({ action: 'delete', name: kept, reason: 'deletionPolicy abandon: removed from state only, the resource is kept' });
+    expect(plan.steps.some((s) => s.name?.endsWith('/runs/theirs'))).toBe(false);
     expect(byAddress.get('run-a')).toMatchObject({ action: 'delete', name: created.get('run-a')!.name, after: ['loss'] });
     expect(byAddress.get('loss')).toMatchObject({ action: 'delete', name: created.get('loss')!.name, after: [] });
     expect(byAddress.get('ghost')).toMatchObject({ action: 'delete', inState: false });
-    expect(plan.summary).toMatchObject({ delete: 3, 'no-op': 5 });
+    expect(plan.summary).toMatchObject({ delete: 4, 'no-op': 5 });
     // Deletes are listed children first.
     const order = plan.steps.map((s) => s.address);
     expect(order.indexOf('loss')).toBeLessThan(order.indexOf('run-a'));
-    expect(renderPlanText(plan, { color: false })).toContain('Plan: 0 to create, 0 to update, 0 to replace, 3 to destroy.');
+    expect(renderPlanText(plan, { color: false })).toContain('Plan: 0 to create, 0 to update, 0 to replace, 4 to destroy.');
   });
 
   it('refuses to delete or replace a protected resource, naming why', async () => {
@@ -191,6 +197,19 @@ describe('plan against the emulator', () => {
     const lines = (err as UserError).message.split('\n');
     expect(lines).toContainEqual(expect.stringMatching(/stack\.yaml:\d+:\d+: resource "baseline": is protected; it would be replaced because source is immutable$/));
     expect(lines).toContain('resource "run-a": is protected; it would be deleted because it was removed from the manifests');
+  });
+
+  it('refuses to adopt a resource that another stack owns', async () => {
+    const specs = inProject(allKinds()).slice(0, 3);
+    const stack = await stackOf(dir, 'mine', specs);
+    const created = await createDirect(client, { ...stack, name: 'other-team' });
+    const state = stateFor(stack, created);
+    delete state.resources['run-a'];
+    const err = await makePlan(stack, { client, stateDoc: state, refresh: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(
+      /stack\.yaml:\d+:\d+: resource "run-a": projects\/.*\/runs\/run-a belongs to another stack \("other-team" in its vertexctl-stack label\); refusing to adopt it$/,
+    );
   });
 
   it('clears what the user removed (three-way), skips ignoreChanges and masks sensitive values', async () => {

@@ -87,7 +87,8 @@ export async function executePlan(plan: Plan, env: StepEnv, opts: ApplyOptions):
   // An earlier run that died in the middle of replacing a job left the old job to retire.
   await Promise.all(
     Object.entries(env.store.doc.resources)
-      .filter(([, e]) => e.pending?.replaces)
+      // (When it is still the recorded resource, the new one never got recorded: the plan has the replace.)
+      .filter(([, e]) => e.pending?.replaces && e.pending.replaces !== e.name)
       .map(async ([address, e]) => {
         const kind = getKind(e.type);
         const step: PlannedStep = { address, type: e.type, action: 'delete', name: e.pending!.replaces, after: [], inState: true };

@@ -86,22 +86,31 @@ function clientId(kind: KindDef, props: Record<string, unknown>): string | undef
 /**
  * Records, before a create call, that the address is being created (and where): a run that dies
  * before the answer leaves this intent, and the next run adopts what was created instead of
- * creating a twin.
+ * creating a twin. The props recorded are those sent, so an adopted resource compares equal;
+ * virtual props are left out, since they are written only after the create.
  */
+function intentEntry(task: StepTask, pending: Omit<PendingOperation, 'startedAt'>, name: string, prev: StateEntry | undefined): StateEntry {
+  const { kind, props } = task;
+  const sent: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(props)) if (!kind.virtualProps.includes(k)) sent[k] = v;
+  const entry: StateEntry = {
+    type: kind.type,
+    name,
+    id: name ? idOf(name) : '',
+    props: sent,
+    outputs: prev?.outputs ?? {},
+    pending: { ...pending, startedAt: now() },
+  };
+  const desired = task.step.desired;
+  if (desired?.dependsOn.length) entry.dependsOn = [...desired.dependsOn];
+  if (desired?.deletionPolicy === 'abandon') entry.deletionPolicy = 'abandon';
+  if (desired?.protected) entry.protected = true;
+  return entry;
+}
+
 function writeIntent(env: StepEnv, task: StepTask, pending: Omit<PendingOperation, 'startedAt'>, name: string): Promise<void> {
-  const { step, kind } = task;
   return env.store.update((doc) => {
-    const prev = doc.resources[step.address];
-    const entry: StateEntry = {
-      type: kind.type,
-      name,
-      id: name ? idOf(name) : '',
-      props: prev?.props ?? {},
-      outputs: prev?.outputs ?? {},
-      pending: { ...pending, startedAt: now() },
-    };
-    if (prev?.etag) entry.etag = prev.etag;
-    doc.resources[step.address] = entry;
+    doc.resources[task.step.address] = intentEntry(task, pending, name, doc.resources[task.step.address]);
   });
 }
 
@@ -128,18 +137,29 @@ async function createStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
   return { result: 'created', name: String(final.name) };
 }
 
-/** Creates (or adopts what an unfinished earlier run created) and returns the live resource. */
+/**
+ * Creates (or adopts what an unfinished earlier run created) and returns the live resource.
+ * `replaces`: the resource this one replaces, which stays recorded (name and props) until the
+ * new one exists, so a crash in between leaves state describing what is really there.
+ */
 async function createOne(env: StepEnv, task: StepTask, replaces?: string): Promise<Live> {
   const { step, kind, props } = task;
-  const earlier = env.store.doc.resources[step.address]?.pending;
+  const prev = env.store.doc.resources[step.address];
+  const earlier = prev?.pending;
   const parent = parentName(kind, props);
   const id = clientId(kind, props);
   if (earlier && kind.idChosenBy === 'server') {
-    const adopted = await adoptOwned(env, task, parent, [earlier.replaces, replaces]);
+    const adopted = await adoptOwned(env, task, parent, [earlier.replaces, replaces, prev?.name]);
     if (adopted) return adopted;
   }
   const name = id ? resourceName(kind, props, id) : '';
-  await writeIntent(env, task, { action: replaces ? 'replace' : 'create', parent, ...(replaces ? { replaces } : {}) }, name);
+  if (replaces && prev) {
+    await env.store.update((doc) => {
+      doc.resources[step.address] = { ...prev, pending: { action: 'replace', parent, replaces, startedAt: now() } };
+    });
+  } else {
+    await writeIntent(env, task, { action: 'create', parent }, name);
+  }
   try {
     return await createResource(
       env.client,
@@ -203,15 +223,8 @@ export async function createBatch(env: StepEnv, on: string, tasks: StepTask[]): 
   }));
   await env.store.update((doc) => {
     tasks.forEach((t, i) => {
-      const prev = doc.resources[t.step.address];
-      doc.resources[t.step.address] = {
-        type: kind.type,
-        name: `${items[i].parent}/${kind.collection}/${items[i].id}`,
-        id: items[i].id,
-        props: prev?.props ?? {},
-        outputs: prev?.outputs ?? {},
-        pending: { action: 'create', parent: items[i].parent, startedAt: now() },
-      };
+      const name = `${items[i].parent}/${kind.collection}/${items[i].id}`;
+      doc.resources[t.step.address] = intentEntry(t, { action: 'create', parent: items[i].parent }, name, doc.resources[t.step.address]);
     });
   });
   let created: Live[];
@@ -285,9 +298,9 @@ async function replaceStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
   if (kind.job && kind.idChosenBy === 'server' && oldName) {
     // A job with a server-chosen id: submit the new one first, then retire the old one.
     const live = await createOne(env, task, oldName);
+    // The new job is recorded at once; the old one stays named in `pending.replaces` until it is gone.
     await env.store.update((doc) => {
-      const e = doc.resources[step.address];
-      if (e) Object.assign(e, { name: String(live.name), id: idOf(String(live.name)) });
+      doc.resources[step.address] = { ...appliedEntry(kind, task.props, live, step.desired), pending: { action: 'replace', replaces: oldName, startedAt: now() } };
     });
     task.progress(`retiring ${oldName}`);
     await removeResource(env, task, oldName);

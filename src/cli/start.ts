@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadStack } from '../manifest/index.js';
 import { makePlan } from '../plan/index.js';
 import { StateStore } from '../state/index.js';
-import { emulatorDataDir, openContext } from './context.js';
+import { openContext } from './context.js';
 import { addGlobalOptions, globalOptions } from './options.js';
 import { carryOut, commandLine, hasWork, isSuccess, printPlan, stateBackend, withStateLock } from './run-apply.js';
 
@@ -26,7 +26,7 @@ export function register(program: Command): void {
     const ctx = await openContext(global);
     const say = (line: string) => process.stdout.write(`${line}\n`);
     try {
-      say(`Embedded emulator on ${ctx.endpoint} (data in ${emulatorDataDir(global)}), state in ${backend.location}`);
+      say(`Embedded emulator on ${ctx.endpoint} (its data is kept beside the state), state in ${backend.location}`);
       const ok = await withStateLock(backend, commandLine(), 0, async (signal) => {
         const store = await StateStore.open(backend, stack.name, stack.env);
         const plan = () => makePlan(stack, { client: ctx.client, stateDoc: store.doc, refresh: true, source: { paths: sources, vars: global.var } });

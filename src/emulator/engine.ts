@@ -3,7 +3,6 @@ import { KINDS, getKind } from '../kinds/index.js';
 import type { KindDef } from '../kinds/types.js';
 import { kindSchema, type SchemaNode } from '../schema/registry.js';
 import { behaviourOf, type KindBehaviour } from './behaviour.js';
-import { canonicalize } from './bodies.js';
 import { ApiFailure, notFound, rpcCode } from './errors.js';
 import { FaultInjector } from './faults.js';
 import { advanceJob, iso } from './jobs.js';
@@ -283,8 +282,4 @@ export function applyMask(body: Json, mask: string[], values: Json): void {
     if (v === undefined) delete dst[last];
     else dst[last] = v;
   }
-}
-
-export function canonicalBody(core: EmulatorCore, kind: KindDef, body: Json): Json {
-  return canonicalize(core.schemaOf(kind), body) as Json;
 }

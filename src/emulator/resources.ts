@@ -1,10 +1,10 @@
-import { KINDS, findKind } from '../kinds/index.js';
+import { KINDS, findKind, getPath } from '../kinds/index.js';
 import type { KindDef } from '../kinds/types.js';
 import { messageSchema } from '../schema/registry.js';
 import { applyNestedDefault, behaviourOf, shortName, type KindBehaviour } from './behaviour.js';
 import { camel, canonicalize, checkBody, requiredFieldsMissing, snake, stripReadOnly } from './bodies.js';
 import { applyMask, type EmulatorCore } from './engine.js';
-import { ApiFailure, invalidArgument, notFound } from './errors.js';
+import { ApiFailure, badRequest, invalidArgument, notFound } from './errors.js';
 import { parseFilter } from './filter.js';
 import { advanceJob } from './jobs.js';
 import { decodePageToken, encodePageToken, fingerprint, pageSize } from './pagination.js';
@@ -37,6 +37,28 @@ export function itemPattern(kind: KindDef): string {
 }
 
 const parentOf = (name: string) => name.split('/').slice(0, -2).join('/');
+/** The parent of a collection path (`{parent}/runs`). */
+const collectionParent = (ctx: RequestContext) => ctx.segments.slice(0, -1).join('/');
+
+// "Label keys and values can be no longer than 64 characters (Unicode codepoints), can only
+// contain lowercase letters, numeric characters, underscores and dashes. International
+// characters are allowed."
+const LABEL_KEY = /^[\p{Ll}\p{Lo}\p{N}_-]{1,64}$/u;
+const LABEL_VALUE = /^[\p{Ll}\p{Lo}\p{N}_-]{0,64}$/u;
+
+/** Label rules the API enforces on every write. */
+function checkLabels(kind: KindDef, body: Json): void {
+  if (!kind.labelsPath) return;
+  const labels = getPath(body, kind.labelsPath);
+  if (!isObject(labels)) return;
+  const field = `${snake(behaviourOf(kind).requestField)}.${kind.labelsPath.split('.').map(snake).join('.')}`;
+  for (const [key, value] of Object.entries(labels)) {
+    const bad = !LABEL_KEY.test(key) ? `key "${key}"` : !LABEL_VALUE.test(String(value)) ? `value "${String(value)}" of key "${key}"` : undefined;
+    if (!bad) continue;
+    const description = `Invalid label ${bad}: label keys and values can be at most 64 characters of lowercase letters, digits, underscores and dashes.`;
+    throw invalidArgument(description, [badRequest([{ field, description }])]);
+  }
+}
 
 function notFoundFor(kind: KindDef, name: string): ApiFailure {
   return notFound(`${shortName(behaviourOf(kind))} ${name} is not found.`);
@@ -70,22 +92,15 @@ export class ResourceHandlers {
     if (kind.idChosenBy === 'server' || (id === undefined && b.idOptional)) id = this.core.store.newNumericId();
     else if (id === undefined || id === '') throw requiredFieldsMissing([snake(kind.createIdParam ?? 'id')]);
     else if (kind.idPattern && !kind.idPattern.test(id)) {
-      throw invalidArgument(`Invalid ${snake(kind.createIdParam ?? 'id')} "${id}": it must be ${kind.idRule}.`, [
-        { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: snake(kind.createIdParam ?? 'id'), description: `must be ${kind.idRule}` }] },
-      ]);
+      const field = snake(kind.createIdParam ?? 'id');
+      throw invalidArgument(`Invalid ${field} "${id}": it must be ${kind.idRule}.`, [badRequest([{ field, description: `must be ${kind.idRule}` }])]);
     }
     const name = `${parent}/${kind.collection}/${id}`;
     if (this.core.store.get(name) || this.core.store.reservedNames.has(name) || also.has(name)) {
       throw new ApiFailure('ALREADY_EXISTS', `${shortName(b)} ${name} already exists.`);
     }
     const body = canonicalize(this.core.schemaOf(kind), input) as Json;
-    if (b.uniqueDisplayName && body.displayName !== undefined) {
-      for (const sibling of this.core.store.children(`${parent}/${kind.collection}`)) {
-        if (sibling.body.displayName === body.displayName) {
-          throw new ApiFailure('ALREADY_EXISTS', `${shortName(b)} with display name "${String(body.displayName)}" already exists in ${parent}.`);
-        }
-      }
-    }
+    this.checkDisplayNameFree(kind, parent, body.displayName);
     for (const [field, value] of Object.entries(kind.serverDefaults ?? {})) {
       if (body[field] === undefined) body[field] = structuredClone(value);
     }
@@ -94,17 +109,29 @@ export class ResourceHandlers {
     return { id, name, body };
   }
 
+  /** For kinds whose display names are unique among siblings. */
+  private checkDisplayNameFree(kind: KindDef, parent: string, displayName: unknown, self?: string): void {
+    const b = behaviourOf(kind);
+    if (!b.uniqueDisplayName || displayName === undefined) return;
+    for (const sibling of this.core.store.children(`${parent}/${kind.collection}`)) {
+      if (sibling.name !== self && sibling.body.displayName === displayName) {
+        throw new ApiFailure('ALREADY_EXISTS', `${shortName(b)} with display name "${String(displayName)}" already exists in ${parent}.`);
+      }
+    }
+  }
+
   /** Output-only fields dropped, then the body checked against the kind's schema. */
   private checkedBody(kind: KindDef, raw: unknown, partial: boolean): Json {
     const body = requireObjectBody(raw);
     const schema = this.core.schemaOf(kind);
     stripReadOnly(schema, body);
     checkBody(schema, body, { requestField: behaviourOf(kind).requestField, partial });
+    checkLabels(kind, body);
     return body;
   }
 
   create(kind: KindDef, ctx: RequestContext): Reply {
-    const parent = parentOf(`${ctx.path}/x`);
+    const parent = collectionParent(ctx);
     const input = this.checkedBody(kind, ctx.body, false);
     const idParam = kind.createIdParam ? ctx.query.get(kind.createIdParam) ?? undefined : undefined;
     const { name, body } = this.prepareCreate(kind, parent, idParam, input);
@@ -130,7 +157,7 @@ export class ResourceHandlers {
   }
 
   list(kind: KindDef, ctx: RequestContext): Reply {
-    const parent = parentOf(`${ctx.path}/x`);
+    const parent = collectionParent(ctx);
     this.checkParent(kind, parent);
     const filter = ctx.query.get('filter');
     const orderBy = ctx.query.get('orderBy');
@@ -174,6 +201,7 @@ export class ResourceHandlers {
     }
     const mask = this.updateMask(kind, ctx.query.get('updateMask'), input);
     const values = canonicalize(this.core.schemaOf(kind), input) as Json;
+    if (mask.includes('displayName')) this.checkDisplayNameFree(kind, parentOf(res.name), values.displayName, res.name);
     if (kind.patch === 'lro') {
       const op = this.core.startOperation({ kind, target: res.name, verb: 'update', effect: { type: 'update', name: res.name, mask, values }, now: ctx.now });
       return { body: this.core.operationJson(op) };
@@ -195,7 +223,7 @@ export class ResourceHandlers {
       if (!kind.updatable.includes(p.split('.')[0])) {
         throw invalidArgument(
           `Invalid update_mask path "${snake(p)}": the field does not exist or cannot be updated. Updatable fields: ${kind.updatable.map(snake).join(', ')}.`,
-          [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'update_mask', description: `${snake(p)} cannot be updated` }] }],
+          [badRequest([{ field: 'update_mask', description: `${snake(p)} cannot be updated` }])],
         );
       }
     }
@@ -263,6 +291,7 @@ export class ResourceHandlers {
       const ok = batch.parentLevel === 0 ? parent === urlParent : parentOf(parent) === urlParent;
       if (!ok) throw invalidArgument(`requests[${i}].parent "${parent}" is not under ${urlParent}.`);
       const id = item[batch.itemIdField] as string | undefined;
+      checkLabels(kind, item[batch.itemBodyField] as Json);
       const p = this.prepareCreate(kind, parent, id, item[batch.itemBodyField] as Json, names);
       names.add(p.name);
       return p;
@@ -311,10 +340,9 @@ export function resourceRoutes(core: EmulatorCore): Route[] {
   for (const kind of KINDS) {
     const { collection, item } = patternOf(kind);
     const name = kind.collection;
-    const listParams = ['filter', 'orderBy', 'pageSize', 'pageToken', 'readMask', ...(behaviourOf(kind).fullView ? ['view'] : [])];
     routes.push(
       { method: 'POST', pattern: collection, name: `${name}.create`, params: kind.createIdParam ? [kind.createIdParam] : [], handle: (ctx) => h.create(kind, ctx) },
-      { method: 'GET', pattern: collection, name: `${name}.list`, params: listParams, handle: (ctx) => h.list(kind, ctx) },
+      { method: 'GET', pattern: collection, name: `${name}.list`, params: behaviourOf(kind).listParams, handle: (ctx) => h.list(kind, ctx) },
       { method: 'GET', pattern: item, name: `${name}.get`, params: behaviourOf(kind).fullView ? ['view'] : [], handle: (ctx) => h.get(kind, ctx) },
       { method: 'DELETE', pattern: item, name: `${name}.delete`, params: [], handle: (ctx) => h.delete(kind, ctx) },
     );

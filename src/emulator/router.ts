@@ -15,7 +15,7 @@ export interface RequestContext {
   query: URLSearchParams;
   body: unknown;
   now: number;
-  /** Resolves when the client went away (for long polls). */
+  /** Whether the client went away (long polls stop then). */
   aborted: () => boolean;
 }
 

@@ -6,10 +6,10 @@ import type { KindDef } from '../kinds/types.js';
 import { compile, fieldInfo, knownFields, manifestSchema } from '../schema/registry.js';
 import { schemaIssues, validateProps } from '../schema/validate.js';
 import { findCycles } from './dag.js';
-import { childPath, formatPath, parsePath, prefixed, type PathSegment } from './paths.js';
+import { childPath, formatPath, joinPath, parsePath, type PathSegment } from './paths.js';
 import { findReferences } from './references.js';
 import { didYouMean } from './suggest.js';
-import { substituteVariables, type VariableScope } from './template.js';
+import { setOwn, substituteVariables, type VariableScope } from './template.js';
 import type { DesiredResource, LoadOptions, Problem, SourcePos, Stack } from './types.js';
 import { describeReadError, escapePointer, readManifestFile, type ParsedFile } from './yaml.js';
 
@@ -79,8 +79,9 @@ const pointerOf = (segments: readonly PathSegment[]): string =>
 
 /** Position of the node at a pointer, or of its nearest ancestor. */
 function posAt(file: ParsedFile, pointer: string): SourcePos {
+  const { pos: located } = file.located();
   for (let p = pointer; ; p = p.slice(0, p.lastIndexOf('/'))) {
-    const pos = file.pos.get(p);
+    const pos = located.get(p);
     if (pos) return pos;
     if (p === '') return { file: file.file, line: 1, col: 1 };
   }
@@ -132,7 +133,8 @@ function checkShape(file: ParsedFile): Problem[] {
   const resources = (value as { resources?: unknown }).resources;
   return schemaIssues(validate.errors ?? [], value).map((issue) => {
     const pointer = pointerOf(issue.segments);
-    const pos = (issue.field !== undefined && file.keyPos.get(pointerOf([...issue.segments, issue.field]))) || posAt(file, pointer);
+    const keyPos = issue.field !== undefined ? file.located().keyPos.get(pointerOf([...issue.segments, issue.field])) : undefined;
+    const pos = keyPos ?? posAt(file, pointer);
     const [top, index, field] = issue.segments;
     const inResource = top === 'resources' && typeof index === 'number';
     const resource = inResource && Array.isArray(resources) ? (resources[index] as { name?: unknown } | null) : undefined;
@@ -153,16 +155,16 @@ const where = (pos: SourcePos): string => `${pos.file}:${pos.line}:${pos.col}`;
 
 /** version / name / description: any file may state them; all that do must agree. */
 function stackHeader(files: readonly ShapedFile[], problems: Problem[]): { name: string; description?: string } {
-  const agreed: Partial<Record<'name' | 'description', { value: string; pos: SourcePos }>> = {};
+  const agreed: Partial<Record<'name' | 'description', { value: string; file: ParsedFile }>> = {};
   for (const file of files) {
     for (const key of ['name', 'description'] as const) {
       const value = file.value[key];
       if (value === undefined) continue;
-      const pos = posAt(file, `/${key}`);
       const first = agreed[key];
-      if (!first) agreed[key] = { value, pos };
+      if (!first) agreed[key] = { value, file };
       else if (first.value !== value) {
-        problems.push({ pos, message: `stack ${key} "${value}" differs from "${first.value}" given at ${where(first.pos)}` });
+        const firstPos = where(posAt(first.file, `/${key}`));
+        problems.push({ pos: posAt(file, `/${key}`), message: `stack ${key} "${value}" differs from "${first.value}" given at ${firstPos}` });
       }
     }
   }
@@ -206,11 +208,6 @@ interface Global {
   value?: unknown;
 }
 
-function defineOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  // defineProperty keeps a key like `__proto__` an ordinary own property.
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
 function buildStack(
   files: readonly ShapedFile[],
   opts: LoadOptions,
@@ -221,17 +218,15 @@ function buildStack(
   const vars = opts.vars ?? {};
 
   // Addresses first: templates need them to tell `{{ a.b }}` mistakes apart.
-  const addresses = new Map<string, SourcePos>();
-  const firsts: (Origin & { raw: RawResource })[] = [];
+  const addresses = new Map<string, Origin & { raw: RawResource }>();
   for (const file of files) {
     (file.value.resources ?? []).forEach((raw, i) => {
       const pointer = `/resources/${i}`;
-      const pos = posAt(file, `${pointer}/name`);
       const first = addresses.get(raw.name);
-      if (first) problems.push({ pos, address: raw.name, message: `duplicate resource address (first defined at ${where(first)})` });
+      if (!first) addresses.set(raw.name, { file, pointer, raw });
       else {
-        addresses.set(raw.name, pos);
-        firsts.push({ file, pointer, raw });
+        const firstPos = where(posAt(first.file, `${first.pointer}/name`));
+        problems.push({ pos: posAt(file, `${pointer}/name`), address: raw.name, message: `duplicate resource address (first defined at ${firstPos})` });
       }
     });
   }
@@ -276,7 +271,7 @@ function buildStack(
     g.state = 'resolving';
     resolving.push(g.name);
     g.value = substituteVariables(g.selected.value, scope, (path, message) => {
-      problems.push({ pos: posAt(g.file, g.selected.pointer + pointerOf(parsePath(path) ?? [])), message });
+      problems.push({ pos: posAt(g.file, g.selected.pointer + pointerOf(path)), message });
     });
     resolving.pop();
     g.state = 'done';
@@ -286,7 +281,7 @@ function buildStack(
   for (const g of globals.values()) resolveGlobal(g);
 
   const origins = new Map<DesiredResource, Origin>();
-  for (const { file, pointer, raw } of firsts) {
+  for (const { file, pointer, raw } of addresses.values()) {
     origins.set(buildResource(file, raw, pointer, opts.env, scope, problems), { file, pointer });
   }
   const resources = [...origins.keys()];
@@ -304,52 +299,81 @@ function buildResource(
 ): DesiredResource {
   const kind = findKind(raw.type) as KindDef; // the manifest schema admits known types only
   const address = raw.name;
-  const pos = posAt(file, `${pointer}/name`);
   const propsPointer = `${pointer}/props`;
-  const positions: Record<string, SourcePos> = { '': file.keyPos.get(propsPointer) ?? pos };
-  const namePositions: Record<string, SourcePos> = {};
   const props: Record<string, unknown> = {};
   const sensitive: string[] = [];
-  const seen = new Set<string>();
+  const written = new Map<string, { namePointer: string; selected?: Selected }>();
   (raw.props ?? []).forEach((entry, j) => {
     const entryPointer = `${propsPointer}/${j}`;
-    const namePos = posAt(file, `${entryPointer}/name`);
+    const namePointer = `${entryPointer}/name`;
     // The seeds' manifests name the id by its create parameter (notebookExecutionJobId).
     const name = entry.name === kind.createIdParam ? kind.idProp : entry.name;
-    if (seen.has(name)) {
+    const first = written.get(name);
+    if (first) {
       const also = name === entry.name ? '' : ` (as "${entry.name}")`;
-      problems.push({ pos: namePos, address, message: `prop "${name}" is given twice${also}; first at ${where(namePositions[name])}` });
+      const firstPos = where(posAt(file, first.namePointer));
+      problems.push({ pos: posAt(file, namePointer), address, message: `prop "${name}" is given twice${also}; first at ${firstPos}` });
       return;
     }
-    seen.add(name);
-    namePositions[name] = namePos;
     const selected = selectValue(file, entry, entryPointer, env);
+    written.set(name, { namePointer, selected: isProblem(selected) ? undefined : selected });
     if (isProblem(selected)) {
       problems.push({ ...selected, address });
       return;
     }
-    recordPositions(file, selected.value, selected.pointer, name, positions, namePositions);
     const value = substituteVariables(selected.value, scope, (path, message) => {
-      problems.push({ pos: positions[path] ?? namePos, address, message: `${prefixed('props', path)}: ${message}` });
-    }, name);
-    defineOwn(props, name, value);
+      const at = posAt(file, selected.pointer + pointerOf(path));
+      problems.push({ pos: at, address, message: `${joinPath('props', formatPath([name, ...path]))}: ${message}` });
+    });
+    setOwn(props, name, value);
     if (entry.sensitive) sensitive.push(name);
   });
-  return {
+  const resource = {
     address,
     type: raw.type,
     kind,
     props,
-    positions,
-    namePositions,
-    pos,
     protected: raw.protected ?? false,
     ignoreChanges: raw.ignoreChanges ?? [],
     deletionPolicy: raw.deletionPolicy ?? 'delete',
     dependsOn: raw.dependsOn ?? [],
     refs: [],
     sensitive,
+  } as unknown as DesiredResource;
+  // Positions cost a second parse of the file: computed only when someone reads them.
+  let located: Pick<DesiredResource, 'positions' | 'namePositions'> | undefined;
+  const locate = (): Pick<DesiredResource, 'positions' | 'namePositions'> => {
+    if (located) return located;
+    const keyPos = file.located().keyPos;
+    const positions: Record<string, SourcePos> = { '': keyPos.get(propsPointer) ?? posAt(file, `${pointer}/name`) };
+    const namePositions: Record<string, SourcePos> = {};
+    for (const [name, { namePointer, selected }] of written) {
+      namePositions[name] = posAt(file, namePointer);
+      if (selected) recordPositions(file, selected.value, selected.pointer, name, positions, namePositions);
+    }
+    return (located = { positions, namePositions });
   };
+  lazy(resource, 'pos', () => posAt(file, `${pointer}/name`));
+  lazy(resource, 'positions', () => locate().positions);
+  lazy(resource, 'namePositions', () => locate().namePositions);
+  return resource;
+}
+
+/** Defines obj[key] as computed on first read (then a plain value); assigning just sets it. */
+function lazy<T extends object, K extends keyof T>(obj: T, key: K, compute: () => T[K]): void {
+  const settle = (value: T[K]): void => {
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  };
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = compute();
+      settle(value);
+      return value;
+    },
+    set: settle,
+  });
 }
 
 /** Positions of a prop value and everything inside it, by prop path. */
@@ -365,11 +389,12 @@ function recordPositions(
   if (Array.isArray(value)) {
     value.forEach((v, i) => recordPositions(file, v, `${pointer}/${i}`, childPath(path, i), positions, namePositions));
   } else if (value !== null && typeof value === 'object') {
+    const keyPos = file.located().keyPos;
     for (const [k, v] of Object.entries(value)) {
       const child = `${pointer}/${escapePointer(k)}`;
       const childPropPath = childPath(path, k);
-      const keyPos = file.keyPos.get(child);
-      if (keyPos) namePositions[childPropPath] = keyPos;
+      const pos = keyPos.get(child);
+      if (pos) namePositions[childPropPath] = pos;
       recordPositions(file, v, child, childPropPath, positions, namePositions);
     }
   }
@@ -384,14 +409,13 @@ function linkReferences(origins: Map<DesiredResource, Origin>, problems: Problem
   for (const r of resources) {
     r.refs = findReferences(r.props);
     for (const ref of r.refs) {
-      const pos = r.positions[ref.path] ?? r.pos;
       const target = byAddress.get(ref.address);
-      if (!target) {
-        problems.push({ pos, address: r.address, message: `unknown resource address "${ref.address}"${didYouMean(ref.address, byAddress.keys())}` });
-        continue;
+      const problem = target
+        ? missingField(target, ref.field)
+        : `unknown resource address "${ref.address}"${didYouMean(ref.address, byAddress.keys())}`;
+      if (problem) {
+        problems.push({ pos: r.positions[ref.path] ?? r.pos, address: r.address, message: `${joinPath('props', ref.path)}: ${problem}` });
       }
-      const missing = missingField(target, ref.field);
-      if (missing) problems.push({ pos, address: r.address, message: `${prefixed('props', ref.path)}: ${missing}` });
     }
     const explicit = r.dependsOn;
     explicit.forEach((dep, k) => {

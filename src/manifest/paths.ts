@@ -23,9 +23,9 @@ export function childPath(parent: string, seg: PathSegment): string {
   return `${parent}[${JSON.stringify(seg)}]`;
 }
 
-/** `props` + path: `props.jobSpec`, `props["a.b"]`, or just `props` for the root. */
-export function prefixed(prefix: string, path: string): string {
-  return path === '' ? prefix : path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`;
+/** A path below another: joinPath('jobSpec', 'scheduling.timeout'), joinPath('args', '[0]'). */
+export function joinPath(parent: string, relative: string): string {
+  return relative === '' ? parent : parent === '' || relative.startsWith('[') ? `${parent}${relative}` : `${parent}.${relative}`;
 }
 
 /** The inverse of formatPath, for paths the user writes (ignoreChanges, reference fields). */

@@ -1,5 +1,5 @@
-import { childPath } from './paths.js';
-import { scanTemplates, stringify } from './template.js';
+import { formatPath, joinPath, type PathSegment } from './paths.js';
+import { scanTemplates, setOwn, stringify } from './template.js';
 import type { Reference } from './types.js';
 
 /**
@@ -60,9 +60,7 @@ export function resolveReferences(
     if (Array.isArray(v)) return v.map(walk);
     if (v !== null && typeof v === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, child] of Object.entries(v)) {
-        Object.defineProperty(out, k, { value: walk(child), enumerable: true, writable: true, configurable: true });
-      }
+      for (const [k, child] of Object.entries(v)) setOwn(out, k, walk(child));
       return out;
     }
     return v;
@@ -70,10 +68,25 @@ export function resolveReferences(
   return { value: walk(value), unknown };
 }
 
-function walkStrings(value: unknown, path: string, visit: (s: string, path: string) => void): void {
-  if (typeof value === 'string') visit(value, path);
-  else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, childPath(path, i), visit));
-  else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) walkStrings(v, childPath(path, k), visit);
-  }
+/** Calls visit for every string holding `{{`, with its path; the path is spelled out only then. */
+function walkStrings(value: unknown, base: string, visit: (s: string, path: string) => void): void {
+  const path: PathSegment[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') {
+      if (v.includes('{{')) visit(v, joinPath(base, formatPath(path)));
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        walk(v[i]);
+        path.pop();
+      }
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        path.push(k);
+        walk(child);
+        path.pop();
+      }
+    }
+  };
+  walk(value);
 }

@@ -1,3 +1,5 @@
+import { setOwn } from './template.js';
+
 /** What every output shows instead of the value of a prop marked `sensitive: true`. */
 export const SENSITIVE_MASK = '(sensitive)';
 
@@ -6,7 +8,7 @@ export function maskSensitive(props: Record<string, unknown>, sensitive: readonl
   if (sensitive.length === 0) return props;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(props)) {
-    Object.defineProperty(out, k, { value: sensitive.includes(k) ? SENSITIVE_MASK : v, enumerable: true, writable: true, configurable: true });
+    setOwn(out, k, sensitive.includes(k) ? SENSITIVE_MASK : v);
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { childPath } from './paths.js';
+import type { PathSegment } from './paths.js';
 
 /**
  * `{{ … }}` templates in manifest strings. Three forms:
@@ -55,39 +55,68 @@ export interface VariableScope {
   unsetMessage(name: string): string;
 }
 
-/** Reports a problem at a prop path (relative to the value being rendered). */
-export type Report = (path: string, message: string) => void;
+/** Reports a problem at a path inside the value being rendered. */
+export type Report = (path: PathSegment[], message: string) => void;
 
 /**
  * Replaces variables in every string of `value`, leaving references as written. A string that is
  * exactly one variable takes the variable's raw value (a global may be a number or a map).
+ * Unchanged parts are returned as they are (shared, not copied): treat the result as read-only.
  */
-export function substituteVariables(value: unknown, scope: VariableScope, report: Report, path = ''): unknown {
-  if (typeof value === 'string') return renderString(value, scope, report, path);
-  if (Array.isArray(value)) return value.map((v, i) => substituteVariables(v, scope, report, childPath(path, i)));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      Object.defineProperty(out, k, {
-        value: substituteVariables(v, scope, report, childPath(path, k)),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+export function substituteVariables(value: unknown, scope: VariableScope, report: Report): unknown {
+  // One path stack for the whole walk; a path is only spelled out when there is a problem.
+  const path: PathSegment[] = [];
+  const at: Report = (_, message) => report([...path], message);
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return v.includes('{{') ? renderString(v, scope, at) : v;
+    if (Array.isArray(v)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        const next = walk(v[i]);
+        path.pop();
+        if (next !== v[i]) (out ??= [...v])[i] = next;
+      }
+      return out ?? v;
     }
-    return out;
-  }
-  return value;
+    if (v !== null && typeof v === 'object') {
+      // Copy only what changes: most values hold no template.
+      let out: Record<string, unknown> | undefined;
+      for (const [k, child] of Object.entries(v)) {
+        path.push(k);
+        const next = walk(child);
+        path.pop();
+        if (next === child) continue;
+        out ??= copyObject(v as Record<string, unknown>);
+        setOwn(out, k, next);
+      }
+      return out ?? v;
+    }
+    return v;
+  };
+  return walk(value);
 }
 
-function renderString(s: string, scope: VariableScope, report: Report, path: string): unknown {
+/** Sets obj[key] as an own property even for `__proto__`. */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+function copyObject(obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) setOwn(out, k, v);
+  return out;
+}
+
+function renderString(s: string, scope: VariableScope, report: Report): unknown {
   const matches = scanTemplates(s);
   if (matches.length === 0) return s;
   const values: unknown[] = [];
   for (const m of matches) {
     const { expr } = m;
     if (expr.kind === 'invalid') {
-      report(path, `invalid template "${m.text}": ${expr.reason}`);
+      report([], `invalid template "${m.text}": ${expr.reason}`);
       values.push(m.text);
     } else if (expr.kind === 'ref') {
       values.push(m.text);
@@ -96,7 +125,7 @@ function renderString(s: string, scope: VariableScope, report: Report, path: str
       if (found) values.push(found.value);
       else if (expr.fallback !== undefined) values.push(expr.fallback);
       else {
-        report(path, scope.unsetMessage(expr.name));
+        report([], scope.unsetMessage(expr.name));
         values.push(m.text);
       }
     }

@@ -1,14 +1,25 @@
 import { readFile, stat } from 'node:fs/promises';
+import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { Problem, SourcePos } from './types.js';
 
 /**
- * One manifest file as plain JS plus where every node was written. Positions are keyed by JSON
- * pointer (`/resources/0/props/2/value`), so later stages can point at any part of the file.
+ * Reading manifest files. Two YAML libraries, each for what it does best:
+ * - js-yaml (YAML 1.2 core schema) builds the values: about eight times faster than `yaml`,
+ *   which is what keeps a 5,000-resource stack well under a second (bench/load.ts);
+ * - `yaml` keeps source positions and explains syntax errors well, so it parses a file a second
+ *   time only when a position is asked for (a problem to report, or a caller reading
+ *   DesiredResource.positions) or when js-yaml rejected the file.
+ * Both implement the YAML 1.2 core schema, so they agree on the shape of the data.
  */
 export interface ParsedFile {
   file: string;
   value: unknown;
+  /** Where every node was written, keyed by JSON pointer (`/resources/0/props/2/value`). */
+  located(): Located;
+}
+
+export interface Located {
   /** Position of each value node. */
   pos: Map<string, SourcePos>;
   /** Position of the key of each map entry, keyed by the pointer of its value. */
@@ -16,8 +27,8 @@ export interface ParsedFile {
 }
 
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
-/** Nodes an alias may expand to in total: generous for real reuse, fatal for "billion laughs". */
-export const MAX_ALIAS_NODES = 10_000;
+/** Extra nodes aliases may add by repetition: generous for real reuse, fatal for "billion laughs". */
+export const MAX_ALIAS_NODES = 100_000;
 
 export type ParseResult = { ok: true; parsed: ParsedFile } | { ok: false; problems: Problem[] };
 
@@ -62,8 +73,73 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
 }
 
 export function parseManifestText(file: string, text: string): ParseResult {
+  let value: unknown;
+  try {
+    value = load(text, { schema: CORE_SCHEMA, filename: file });
+  } catch (err) {
+    if (!(err instanceof YAMLException)) throw err;
+    // `yaml` words syntax errors better and reports all of them; js-yaml's own message is the fallback.
+    const explained = locate(file, text);
+    if (!explained.ok) return explained;
+    const mark = err.mark as { line: number; column: number } | undefined;
+    return fail(file, `invalid YAML: ${err.reason}`, mark && { file, line: mark.line + 1, col: mark.column + 1 });
+  }
+  if (value === undefined || value === null) return fail(file, 'empty manifest');
+  // Only an alias (`*name`) can repeat nodes; most files have no `*` at all.
+  if (text.includes('*') && aliasExpansion(value) > MAX_ALIAS_NODES) {
+    const explained = locate(file, text);
+    if (!explained.ok) return explained;
+    return fail(file, aliasBombMessage);
+  }
+  let located: Located | undefined;
+  return {
+    ok: true,
+    parsed: {
+      file,
+      value,
+      located() {
+        if (!located) {
+          const result = locate(file, text);
+          located = result.ok ? result.located : { pos: new Map(), keyPos: new Map() };
+        }
+        return located;
+      },
+    },
+  };
+}
+
+/**
+ * How many nodes aliases add: js-yaml shares one object for every alias of an anchor, so the
+ * tree is small in memory, but anything walking it (templates, validation) would see every copy.
+ */
+function aliasExpansion(root: unknown): number {
+  const expanded = new Map<object, number>();
+  let distinct = 0;
+  const sizeOf = (v: unknown): number => {
+    if (v === null || typeof v !== 'object') return 1;
+    let n = expanded.get(v);
+    if (n === undefined) {
+      n = 1;
+      distinct++;
+      for (const child of Object.values(v)) {
+        if (child === null || typeof child !== 'object') distinct++;
+        n += sizeOf(child);
+      }
+      expanded.set(v, n);
+    }
+    return n;
+  };
+  return typeof root === 'object' ? sizeOf(root) - distinct : 0;
+}
+
+const aliasBombMessage = `YAML aliases expand to more than ${MAX_ALIAS_NODES} nodes (an alias bomb?); refusing to load`;
+
+type LocateResult = { ok: true; located: Located } | { ok: false; problems: Problem[] };
+
+/** Parses with `yaml` for positions; its errors (with positions) when the text is not valid. */
+function locate(file: string, text: string): LocateResult {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, keepSourceTokens: false });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   const at = (offset: number): SourcePos => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
@@ -80,18 +156,15 @@ export function parseManifestText(file: string, text: string): ParseResult {
       })),
     };
   }
-  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
-    return fail(file, 'empty manifest');
-  }
-  const parsed: ParsedFile = { file, value: undefined, pos: new Map(), keyPos: new Map() };
-  const converter = new Converter(doc, at, parsed);
+  const located: Located = { pos: new Map(), keyPos: new Map() };
   try {
-    parsed.value = converter.convert(doc.contents, '');
+    new Locator(doc, at, located).visit(doc.contents, '');
   } catch (err) {
-    if (err instanceof AliasBomb) return fail(file, err.message, err.pos);
+    if (err instanceof AliasBomb) return { ok: false, problems: [{ pos: err.pos, message: aliasBombMessage }] };
+    if (err instanceof RangeError) return { ok: false, problems: [{ pos: at(0), message: 'YAML nested too deeply' }] };
     throw err;
   }
-  return { ok: true, parsed };
+  return { ok: true, located };
 }
 
 /** prettyErrors appends a source excerpt after the first line; we print one line per problem. */
@@ -101,63 +174,47 @@ function firstLine(message: string): string {
 
 class AliasBomb extends Error {
   constructor(readonly pos: SourcePos) {
-    super(`YAML aliases expand to more than ${MAX_ALIAS_NODES} nodes (an alias bomb?); refusing to load`);
+    super(aliasBombMessage);
   }
 }
 
-/** YAML AST → JS, recording positions; expands aliases under a node budget. */
-class Converter {
+/** Walks the YAML AST recording positions by pointer; expands aliases under a node budget. */
+class Locator {
   private aliasNodes = 0;
   private aliasDepth = 0;
 
   constructor(
     private readonly doc: Document.Parsed,
     private readonly at: (offset: number) => SourcePos,
-    private readonly out: ParsedFile,
+    private readonly out: Located,
   ) {}
 
-  convert(node: unknown, pointer: string): unknown {
-    if (this.aliasDepth > 0 && ++this.aliasNodes > MAX_ALIAS_NODES) {
-      throw new AliasBomb(this.positionOf(node) ?? { file: this.out.file, line: 1, col: 1 });
-    }
+  visit(node: unknown, pointer: string): void {
     const here = this.positionOf(node);
+    if (this.aliasDepth > 0 && ++this.aliasNodes > MAX_ALIAS_NODES) {
+      throw new AliasBomb(here ?? { file: '', line: 1, col: 1 });
+    }
+    // An alias is located where it is used, not where its anchor is.
     if (here && !this.out.pos.has(pointer)) this.out.pos.set(pointer, here);
     if (isAlias(node)) {
-      const target = node.resolve(this.doc);
       this.aliasDepth++;
       try {
-        return this.convert(target ?? null, pointer);
+        this.visit(node.resolve(this.doc), pointer);
       } finally {
         this.aliasDepth--;
       }
-    }
-    if (isMap(node)) {
-      const obj: Record<string, unknown> = {};
+    } else if (isMap(node)) {
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
-        const key = this.keyString(pair.key);
+        const key = isScalar(pair.key) ? String(pair.key.value) : JSON.stringify(pair.key);
         const child = `${pointer}/${escapePointer(key)}`;
         const keyPos = this.positionOf(pair.key);
         if (keyPos) this.out.keyPos.set(child, keyPos);
-        // Object.defineProperty keeps a literal `__proto__` key an own property.
-        Object.defineProperty(obj, key, {
-          value: this.convert(pair.value, child),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
+        this.visit(pair.value, child);
       }
-      return obj;
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => this.visit(item, `${pointer}/${i}`));
     }
-    if (isSeq(node)) return node.items.map((item, i) => this.convert(item, `${pointer}/${i}`));
-    if (isScalar(node)) return node.value;
-    return null;
-  }
-
-  private keyString(key: unknown): string {
-    if (isScalar(key)) return String(key.value);
-    const value = this.convert(key, '');
-    return typeof value === 'string' ? value : JSON.stringify(value);
   }
 
   private positionOf(node: unknown): SourcePos | undefined {

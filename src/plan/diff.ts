@@ -112,7 +112,7 @@ function sameScalar(desired: unknown, base: unknown, info: FieldInfo | undefined
   const d = normalizeScalar(desired, info);
   const b = normalizeScalar(base, info);
   if (d === b) return true;
-  if (typeof d === 'string' && typeof b === 'string' && isResourceNameField(info)) return sameResourceName(d, b);
+  if (typeof d === 'string' && typeof b === 'string' && isResourceNameField(info, b)) return sameResourceName(d, b);
   return canonicalJson(d) === canonicalJson(b);
 }
 

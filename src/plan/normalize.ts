@@ -77,9 +77,16 @@ export function isZeroValue(value: unknown, info?: FieldInfo): boolean {
   return false;
 }
 
-/** Whether a schema field holds a resource name (its description documents the `projects/{...}` format). */
-export function isResourceNameField(info: FieldInfo | undefined): boolean {
-  return !!info?.description && /`projects\/\{[^}]+\}\//.test(info.description);
+const RESOURCE_NAME = /^projects\/[^/]+\/locations\/[^/]+(\/[^/]+\/[^/]+)+$/;
+
+/**
+ * Whether a field holds a resource name: its schema description documents the
+ * `projects/{...}` format, or the API's own value is a full resource name (schema descriptions
+ * may be shortened to their first sentence, which drops the format).
+ */
+export function isResourceNameField(info: FieldInfo | undefined, apiValue: unknown): boolean {
+  if (info?.description && /`projects\/\{[^}]+\}\//.test(info.description)) return true;
+  return typeof apiValue === 'string' && RESOURCE_NAME.test(apiValue);
 }
 
 const FULL_NAME = /^projects\/([^/]+)\/(.+)$/;

@@ -67,12 +67,19 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
   const problems: Problem[] = [];
   const steps = new Map<string, PlannedStep>();
   const planned = new Map<string, Planned>();
-  const lookup: Lookup = (address, field) => valueAfterApply(planned.get(address), entries[address], field);
-
+  const ctx: PlanContext = {
+    stack,
+    lookup: (address, field) => valueAfterApply(planned.get(address), entries[address], field),
+    steps,
+    byLiveName: new Map(),
+    fromStateOnly: !opts.refresh,
+    problems,
+  };
   for (const r of ordered) {
-    const p = planResource(stack, r, entries[r.address], found.live.get(r.address), lookup, planned, steps, !opts.refresh, problems);
+    const p = planResource(ctx, r, entries[r.address], found.live.get(r.address));
     planned.set(r.address, p.planned);
     steps.set(r.address, p.step);
+    if (p.planned.live) ctx.byLiveName.set(p.planned.live.name, r.address);
   }
   for (const [address, entry] of Object.entries(stateSel)) {
     if (byAddress.has(address)) continue;
@@ -95,8 +102,8 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
   const list = [...steps.values()];
   const fingerprints: Record<string, string> = {};
   if (opts.refresh) {
-    for (const [address, live] of found.live) if (steps.has(address)) fingerprints[address] = fingerprint(live);
-    for (const orphan of found.orphans) fingerprints[orphan.address] = fingerprint(orphan);
+    // Unread addresses (under a parent that does not exist yet) are recorded as absent too.
+    for (const s of list) fingerprints[s.address] = fingerprint(found.live.get(s.address) ?? found.orphans.find((o) => o.address === s.address));
   }
   return {
     kind: 'vertexctl-plan',
@@ -187,20 +194,22 @@ function valueAfterApply(p: Planned | undefined, entry: StateEntry | undefined, 
   return (p.live ? fieldOf(p.live.body, field) : undefined) ?? (entry ? knownValue(entry.outputs[field]) : undefined);
 }
 
-function planResource(
-  stack: Stack,
-  r: DesiredResource,
-  entry: StateEntry | undefined,
-  live: LiveResource | null | undefined,
-  lookup: Lookup,
-  planned: Map<string, Planned>,
-  steps: Map<string, PlannedStep>,
-  fromStateOnly: boolean,
-  problems: Problem[],
-): { planned: Planned; step: PlannedStep } {
+/** What planning one address needs from the rest of the plan. */
+interface PlanContext {
+  stack: Stack;
+  lookup: Lookup;
+  steps: Map<string, PlannedStep>;
+  /** Manifest addresses by the live name of their resource (to find a resource's parent's step). */
+  byLiveName: Map<string, string>;
+  fromStateOnly: boolean;
+  problems: Problem[];
+}
+
+function planResource(ctx: PlanContext, r: DesiredResource, entry: StateEntry | undefined, live: LiveResource | null | undefined): { planned: Planned; step: PlannedStep } {
   const kind = r.kind;
-  const props = resolveProps(r.props, lookup);
-  const inState = !!entry && !!live && (!entry.name || idOf(entry.name) === idOf(live.name));
+  const props = resolveProps(r.props, ctx.lookup);
+  // A record whose write never finished (pending) is not a last-applied record to diff with.
+  const inState = !!entry && !entry.pending && !!live && (!entry.name || idOf(entry.name) === idOf(live.name));
   const desiredRecord = {
     props,
     dependsOn: r.dependsOn,
@@ -210,11 +219,10 @@ function planResource(
     sensitive: r.sensitive,
   };
   const base = { address: r.address, type: r.type, desired: desiredRecord, after: [] as string[], inState };
-  const desiredBody = bodyFromProps(kind, props);
 
   if (!live) {
     const nameAfter = knownName(kind, props, clientId(kind, props));
-    const reason = entry?.name && live === null && !fromStateOnly ? `${entry.name} no longer exists; it will be created again` : undefined;
+    const reason = entry?.name && live === null && !ctx.fromStateOnly ? `${entry.name} no longer exists; it will be created again` : undefined;
     const step: PlannedStep = {
       ...base,
       action: 'create',
@@ -226,45 +234,33 @@ function planResource(
     return { planned: { kind, props, action: 'create', live, nameAfter }, step };
   }
 
-  if (!inState && live.ownerStack !== undefined && live.ownerStack !== labelValue(stack.name)) {
-    problems.push({
+  if (!inState && live.ownerStack !== undefined && live.ownerStack !== labelValue(ctx.stack.name)) {
+    ctx.problems.push({
       pos: r.pos,
       address: r.address,
       message: `${live.name} belongs to another stack ("${live.ownerStack}" in its ${STACK_LABEL} label); refusing to adopt it`,
     });
   }
 
-  // Where the resource will be: its parent props now, and its id (the server's, if it chose it).
-  const id = kind.idChosenBy === 'client' ? clientId(kind, props) : idOf(live.name);
-  const nameAfter = knownName(kind, props, id);
-  const parentAddr = parentAddress(kind, live.name, planned);
-  let replaceReason: string | undefined;
-  if (parentAddr && steps.get(parentAddr)?.action === 'replace') replaceReason = `parent "${parentAddr}" is replaced`;
-  else if (!nameAfter) replaceReason = `it moves to a parent that does not exist yet`;
-  else if (!sameResourceName(nameAfter, live.name)) replaceReason = `it moves from ${live.name} to ${nameAfter}`;
-
+  let reason = moveReason(ctx, kind, props, live);
+  let action: Action = 'replace';
   let fields: FieldChange[] = [];
-  let action: Action;
   let updateMask: string[] = [];
-  let reason = replaceReason;
-  if (replaceReason) {
-    action = 'replace';
-  } else {
-    const prior = inState && entry ? bodyFromProps(kind, entry.props) : undefined;
-    const changes = diffBody({
+  if (!reason) {
+    const prior = inState ? bodyFromProps(kind, entry!.props) : undefined;
+    const classified = classifyChanges(
       kind,
-      desired: desiredBody,
-      prior,
-      // Jobs are compared with what was last submitted: the live job carries server defaults and state.
-      base: kind.patch === 'none' && prior ? prior : live.body,
-      ignoreChanges: r.ignoreChanges,
-      sensitive: r.sensitive,
-    });
-    const classified = classifyChanges(kind, changes);
-    action = classified.action;
-    updateMask = classified.updateMask;
-    reason = classified.reason;
-    fields = classified.fields;
+      diffBody({
+        kind,
+        desired: bodyFromProps(kind, props),
+        prior,
+        // Jobs are compared with what was last submitted: the live job carries server defaults and state.
+        base: kind.patch === 'none' && prior ? prior : live.body,
+        ignoreChanges: r.ignoreChanges,
+        sensitive: r.sensitive,
+      }),
+    );
+    ({ action, updateMask, reason, fields } = classified);
     const virtual = virtualChanges(kind, props, inState ? entry : undefined, live, r);
     if (virtual.length) {
       fields.push(...virtual);
@@ -272,7 +268,7 @@ function planResource(
     }
   }
   if (action === 'replace' && r.protected) {
-    problems.push({ pos: r.pos, address: r.address, message: `is protected; it would be replaced because ${reason}` });
+    ctx.problems.push({ pos: r.pos, address: r.address, message: `is protected; it would be replaced because ${reason}` });
   }
   const step: PlannedStep = {
     ...base,
@@ -282,19 +278,25 @@ function planResource(
     ...(reason && { reason }),
     ...(fields.length && { fields }),
   };
-  const after = action === 'replace' ? (kind.idChosenBy === 'client' ? nameAfter : undefined) : live.name;
-  return { planned: { kind, props, action, live, nameAfter: after }, step };
+  // After a replace, a client-chosen id gives the same name again; the server chooses a new one.
+  const nameAfter = action !== 'replace' ? live.name : kind.idChosenBy === 'client' ? knownName(kind, props, clientId(kind, props)) : undefined;
+  return { planned: { kind, props, action, live, nameAfter }, step };
 }
 
-/** The manifest address whose live resource is the parent of a live name, if any. */
-function parentAddress(kind: KindDef, name: string, planned: Map<string, Planned>): string | undefined {
-  if (!kind.parentType) return undefined;
-  const ids = parseResourceName(kind, name);
-  if (!ids) return undefined;
-  const parent = parentName(kind, ids);
-  for (const [address, p] of planned) {
-    if (p.kind.type === kind.parentType && p.live && sameResourceName(p.live.name, parent)) return address;
-  }
+/**
+ * Why the live resource cannot stay where it is: the parent it lives under is replaced (and
+ * takes it along), or the manifest puts it under another parent or gives it another id.
+ */
+function moveReason(ctx: PlanContext, kind: KindDef, props: Record<string, unknown>, live: LiveResource): string | undefined {
+  const ids = parseResourceName(kind, live.name);
+  const liveParent = ids ? parentName(kind, ids) : undefined;
+  const parentAddr = liveParent !== undefined ? ctx.byLiveName.get(liveParent) : undefined;
+  if (parentAddr && ctx.steps.get(parentAddr)?.action === 'replace') return `parent "${parentAddr}" is replaced`;
+  const wantParent = knownParent(kind, props);
+  if (wantParent === undefined) return 'it moves to a parent that does not exist yet';
+  if (liveParent === undefined || !sameResourceName(wantParent, liveParent)) return `it moves from ${liveParent ?? live.name} to ${wantParent}`;
+  const wantId = clientId(kind, props);
+  if (kind.idChosenBy === 'client' && wantId !== idOf(live.name)) return `${kind.idProp} changes from "${idOf(live.name)}" to "${wantId ?? '?'}"`;
   return undefined;
 }
 

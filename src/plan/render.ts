@@ -1,3 +1,4 @@
+import { findKind } from '../kinds/index.js';
 import { childPath, type PathSegment } from '../manifest/paths.js';
 import { SENSITIVE_MASK } from '../manifest/sensitive.js';
 import { publicChange, summarize } from './planner.js';
@@ -77,7 +78,13 @@ function renderStep(step: PlannedStep, paint: Paint): string[] {
   const out = [`${sym} ${paint('bold', step.address)} (${step.type}) ${HEADLINE[step.action]}${reason}`];
   out.push(`      name: ${step.name ?? KNOWN_AFTER_APPLY}`);
   if (step.updateMask?.length) out.push(`      updateMask: ${step.updateMask.join(',')}`);
-  for (const f of step.fields ?? []) out.push(...renderField(f, step.action, paint));
+  const virtual = new Set(findKind(step.type)?.virtualProps ?? []);
+  for (const f of step.fields ?? []) {
+    // Virtual list props (metric points) are written, not patched: say how many items go in.
+    if (virtual.has(f.path) && Array.isArray(f.after) && !f.sensitive) {
+      out.push(`      ${paint('green', '+')} ${f.path}: ${f.after.length} ${f.after.length === 1 ? 'item' : 'items'} to write`);
+    } else out.push(...renderField(f, step.action, paint));
+  }
   return out;
 }
 

@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { KindDef } from '../kinds/types.js';
-import { formatPath, prefixed, type PathSegment } from '../manifest/paths.js';
+import { formatPath, joinPath, type PathSegment } from '../manifest/paths.js';
 import { didYouMean } from '../manifest/suggest.js';
 import { scanTemplates } from '../manifest/template.js';
 import type { DesiredResource, Problem, SourcePos } from '../manifest/types.js';
@@ -257,7 +257,7 @@ function idMessage(kind: KindDef, issue: SchemaIssue): string | undefined {
 }
 
 export function propsLabel(segments: readonly PathSegment[]): string {
-  return prefixed('props', formatPath(segments));
+  return joinPath('props', formatPath(segments));
 }
 
 /** Where the issue's field name was written, else its value, else its nearest recorded ancestor. */

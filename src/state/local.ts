@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, unlink, link } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { link, mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkStateDoc, stateBaseName } from './doc.js';
 import { LockError, describeHolder, isStale } from './lock.js';
@@ -81,7 +81,10 @@ export class LocalStateBackend implements StateBackend {
     const mine: LockInfo = { id: randomUUID(), ...info };
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (await this.tryCreateLock(mine)) return mine;
+      if (await this.tryCreateLock(mine)) {
+        await this.removeLeftovers();
+        return mine;
+      }
       const holder = await this.readLock();
       if (!holder) continue; // released between our attempt and the read: try again at once
       if (isStale(holder)) {
@@ -116,6 +119,14 @@ export class LocalStateBackend implements StateBackend {
       throw new LockError(`lock id ${lockId} does not match the current lock: ${describeHolder(holder)}`, holder);
     }
     await unlink(this.lockFile).catch(ignoreEnoent);
+  }
+
+  /** Temporary files of writes that a killed run left behind; only the lock holder may remove them. */
+  private async removeLeftovers(): Promise<void> {
+    const prefix = `${basename(this.file)}.`;
+    for (const name of await readdir(this.dir)) {
+      if (name.startsWith(prefix) && name.endsWith('.tmp')) await unlink(join(this.dir, name)).catch(ignoreEnoent);
+    }
   }
 
   /** The current lock holder, or null when unlocked. */

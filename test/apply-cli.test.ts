@@ -1,0 +1,140 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiClient } from '../src/api/client.js';
+import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
+import { loadStack } from '../src/manifest/index.js';
+import { makePlan, writePlanFile } from '../src/plan/index.js';
+import { openState } from '../src/state/index.js';
+import { changesOf, inventory, planNow, runCli } from './apply.support.js';
+import { allKinds, manifestText, tempDir, testClient, withProps } from './plan-fixtures.js';
+
+/** `vertexctl apply` and its companions as child processes, against the emulator of this process. */
+
+let emulator: RunningEmulator;
+let client: ApiClient;
+let api: string[];
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, operationDelayMs: 5, jobPhaseMs: 10 });
+  client = testClient(emulator.url);
+  api = ['--endpoint', emulator.url];
+});
+afterAll(async () => {
+  client.close();
+  await emulator.close();
+});
+
+describe('the example stack (manifests/)', () => {
+  const state = tempDir('example');
+  const vars = ['--var', 'GOOGLE_PROJECT=example-cli'];
+
+  it('is applied, and then a new plan has no changes', async () => {
+    const first = await runCli(['apply', 'manifests', '--auto-approve', '--state', state, ...vars, ...api]);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('Plan: 8 to create, 0 to update, 0 to replace, 0 to destroy.');
+    expect(first.stdout.trimEnd().split('\n').pop()).toBe('Apply complete: 8 created, 0 updated, 0 replaced, 0 deleted.');
+    const stack = await loadStack(['manifests'], { vars: { GOOGLE_PROJECT: 'example-cli' }, environment: {} });
+    const doc = await openState(state, stack.name).read();
+    expect(changesOf(await makePlan(stack, { client, stateDoc: doc, refresh: true }))).toEqual([]);
+    expect((await inventory(client, 'example-cli', 'us-central1')).size).toBe(8);
+
+    const again = await runCli(['apply', 'manifests', '--state', state, ...vars, ...api]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe('No changes. Live resources match the manifests.\n');
+  });
+});
+
+describe('apply', () => {
+  it('refuses to run without --auto-approve when there is no terminal, changing nothing', async () => {
+    const dir = tempDir('noterm');
+    writeFileSync(join(dir, 'stack.yaml'), manifestText('noterm', allKinds().slice(0, 1).map((r) => ({ ...r, props: { ...r.props, projectsId: 'noterm' } }))));
+    const res = await runCli(['apply', dir, '--state', dir, ...api]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe('apply needs --auto-approve when not run from a terminal; nothing was changed\n');
+    expect((await inventory(client, 'noterm', 'us-central1')).size).toBe(0);
+  });
+
+  it('--json writes one JSON event per line: the plan, each step, and the summary', async () => {
+    const dir = tempDir('json');
+    writeFileSync(join(dir, 'stack.yaml'), manifestText('json', allKinds().slice(0, 3).map((r) => ({ ...r, props: { ...r.props, projectsId: 'json' } }))));
+    const res = await runCli(['apply', dir, '--auto-approve', '--json', '--state', dir, ...api]);
+    expect(res.code).toBe(0);
+    const events = res.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events[0]).toMatchObject({ event: 'plan', summary: { create: 3 } });
+    expect(events.filter((e) => e.event === 'step-done').map((e) => e.address)).toEqual(['training', 'baseline', 'run-a']);
+    expect(events.at(-1)).toMatchObject({ event: 'apply-done', ok: true, summary: { created: 3, failed: [] } });
+  });
+
+  it('applies a saved plan, and refuses one that went stale, saying why', async () => {
+    const dir = tempDir('planfile');
+    const file = join(dir, 'stack.yaml');
+    let specs = allKinds().slice(0, 2).map((r) => ({ ...r, props: { ...r.props, projectsId: 'planfile' } }));
+    writeFileSync(file, manifestText('planfile', specs));
+    const plan = async (out: string) => {
+      const stack = await loadStack([file], { environment: {} });
+      const p = await makePlan(stack, { client, stateDoc: await openState(dir, 'planfile').read(), refresh: true });
+      await writePlanFile(out, p);
+    };
+    await plan(join(dir, 'first.plan'));
+    const applied = await runCli(['apply', join(dir, 'first.plan'), '--auto-approve', '--state', dir, ...api]);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain('Apply complete: 2 created, 0 updated, 0 replaced, 0 deleted.');
+
+    specs = withProps(specs, 'baseline', (p) => (p.displayName = 'Baseline v2'));
+    writeFileSync(file, manifestText('planfile', specs));
+    await plan(join(dir, 'second.plan'));
+    const serial = (await openState(dir, 'planfile').read())!.serial;
+    // Someone else changes the experiment after the plan was made (and state moves on too).
+    const doc = JSON.parse(readFileSync(join(dir, 'planfile.json'), 'utf8')) as { serial: number };
+    await client.request({ api: 'aiplatform', method: 'PATCH', path: `v1/${String((await openState(dir, 'planfile').read())!.resources.baseline.name)}`, query: { updateMask: 'description' }, body: { description: 'edited by hand' } });
+    writeFileSync(join(dir, 'planfile.json'), JSON.stringify({ ...doc, serial: doc.serial + 1 }));
+    const stale = await runCli(['apply', join(dir, 'second.plan'), '--auto-approve', '--state', dir, ...api]);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toBe(
+      [
+        `${join(dir, 'second.plan')}: stale plan: the state changed since the plan was made (serial ${serial}, now ${serial + 1})`,
+        `${join(dir, 'second.plan')}: stale plan: resource "baseline" changed since the plan was made`,
+        `${join(dir, 'second.plan')}: nothing was changed; run plan again`,
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('import, state, graph', () => {
+  it('imports an existing resource; state list/show/rm; graph as DOT', async () => {
+    const dir = tempDir('import');
+    const specs = allKinds().slice(0, 1).map((r) => ({ ...r, props: { ...r.props, projectsId: 'imports', displayName: 'wanted name' } }));
+    writeFileSync(join(dir, 'stack.yaml'), manifestText('imports', specs));
+    const op = await client.request<{ name: string }>({ api: 'aiplatform', method: 'POST', path: 'v1/projects/imports/locations/us-central1/tensorboards', body: { displayName: 'made by hand' } });
+    const done = await client.waitOperation('aiplatform', op);
+    const name = String(done.response!.name);
+
+    const imported = await runCli(['import', 'training', name, dir, '--state', dir, ...api]);
+    expect(imported.stderr).toBe('');
+    expect(imported.stdout).toBe(`Imported ${name} as "training". Run plan to see how it differs from the manifests.\n`);
+    const plan = await planNow([dir], dir, client);
+    expect(plan.steps.map((s) => [s.address, s.action, s.inState])).toEqual([['training', 'update', true]]);
+    expect(plan.steps[0].fields?.find((f) => f.path === 'displayName')).toMatchObject({ before: 'made by hand', after: 'wanted name' });
+
+    const again = await runCli(['import', 'training', name, dir, '--state', dir, ...api]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`"training" is already in state as ${name}; to re-import, first run: vertexctl state rm training\n`);
+
+    const list = await runCli(['state', 'list', '--manifests', dir, '--state', dir]);
+    expect(list.stdout).toBe(`training  google.aiplatform.tensorboards  ${name}\n`);
+    const show = await runCli(['state', 'show', 'training', '--stack', 'imports', '--state', dir]);
+    expect(JSON.parse(show.stdout)).toMatchObject({ address: 'training', type: 'google.aiplatform.tensorboards', name, props: { displayName: 'made by hand' } });
+    const rm = await runCli(['state', 'rm', 'training', '--stack', 'imports', '--state', dir]);
+    expect(rm.stdout).toBe('Removed training from state; the resource itself is kept.\n');
+    expect((await openState(dir, 'imports').read())!.resources).toEqual({});
+    expect((await inventory(client, 'imports', 'us-central1')).has(name)).toBe(true);
+
+    const graph = await runCli(['graph', 'manifests']);
+    expect(graph.code).toBe(0);
+    expect(graph.stdout).toMatch(/^digraph "vision-team" \{\n/);
+    expect(graph.stdout).toContain('"training" -> "baseline";');
+  });
+});
