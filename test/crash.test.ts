@@ -5,7 +5,10 @@ import type { ApiClient } from '../src/api/client.js';
 import { mulberry32 } from '../src/emulator/faults.js';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { ADDRESS_LABEL, STACK_LABEL, labelsOf } from '../src/kinds/labels.js';
-import { openState } from '../src/state/index.js';
+import { executePlan } from '../src/apply/executor.js';
+import { loadStack } from '../src/manifest/index.js';
+import { makePlan } from '../src/plan/index.js';
+import { StateStore, openState } from '../src/state/index.js';
 import { changesOf, finished, inventory, planNow, runCli, spawnCli, until } from './apply.support.js';
 import { manifestText, tempDir, testClient, type ResourceSpec } from './plan-fixtures.js';
 
@@ -22,10 +25,28 @@ const JOBS = 3;
 
 let emulator: RunningEmulator;
 let client: ApiClient;
+/** Requests an uninterrupted apply of each variant makes: kill moments are drawn from these. */
+const requestsOf = { first: 0, second: 0 };
+
+/** Applies in this process, to count the requests of an apply that is not interrupted. */
+async function applyInProcess(dir: string, name: string): Promise<number> {
+  const before = emulator.stats().requests.total;
+  const stack = await loadStack([dir], { environment: {} });
+  const store = await StateStore.open(openState(dir, name), name);
+  const plan = await makePlan(stack, { client, stateDoc: store.doc, refresh: true });
+  const summary = await executePlan(plan, { client, store, stack: name, waitJobs: false, live: new Map() }, { parallelism: 10, stepTimeoutMs: 60_000, onEvent: () => undefined });
+  expect(summary.failed).toEqual([]);
+  return emulator.stats().requests.total - before;
+}
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, latencyMs: 2, operationDelayMs: 10, jobPhaseMs: 20 });
   client = testClient(emulator.url);
+  const dir = tempDir('crash-calibration');
+  for (const variant of ['first', 'second'] as const) {
+    writeFileSync(join(dir, 'stack.yaml'), manifestText('calibration', bigStack('calibration', variant)));
+    requestsOf[variant] = await applyInProcess(dir, 'calibration');
+  }
 });
 afterAll(async () => {
   client.close();
@@ -99,15 +120,12 @@ async function applyKilledAfter(args: string[], afterRequests: number): Promise<
   let exited = false;
   void done.then(() => (exited = true));
   await until(() => exited || emulator.stats().requests.total - start >= afterRequests, 60_000, 'the apply to make progress');
-  const killed = !exited;
   if (!exited) child.kill('SIGKILL');
   const res = await done;
-  if (process.env.CRASH_DEBUG) console.log(`killed=${killed} after ${emulator.stats().requests.total - start} requests (wanted ${afterRequests}) t=${Date.now()}`);
   expect(res.signal === 'SIGKILL' || res.code === 0, res.stderr).toBe(true);
 }
 
 async function expectConverged(dir: string, project: string, stack: string, specs: ResourceSpec[]): Promise<void> {
-  const t0 = Date.now();
   expect(changesOf(await planNow([dir], dir, client))).toEqual([]);
   const doc = (await openState(dir, stack).read())!;
   const addresses = specs.map((s) => s.name).sort();
@@ -123,11 +141,12 @@ async function expectConverged(dir: string, project: string, stack: string, spec
     if (item.kind.labelsPath) expect(labels?.[STACK_LABEL], item.name).toBe(stack);
     if (labels?.[ADDRESS_LABEL]) expect(doc.resources[labels[ADDRESS_LABEL]].name).toBe(item.name);
   }
-  if (process.env.CRASH_DEBUG) console.log(`check ${Date.now() - t0}ms`);
 }
 
 describe('kill -9 during apply, then apply again', () => {
-  for (const seed of [1, 2, 3]) {
+  // CRASH_SEEDS=4,5,6 explores other kill moments.
+  const seeds = process.env.CRASH_SEEDS ? process.env.CRASH_SEEDS.split(',').map(Number) : [1, 2, 3];
+  for (const seed of seeds) {
     it(`converges without duplicates or orphans (seed ${seed})`, async () => {
       const random = mulberry32(seed);
       const project = `crash-${seed}`;
@@ -136,11 +155,9 @@ describe('kill -9 during apply, then apply again', () => {
 
       const first = bigStack(project, 'first');
       writeFileSync(join(dir, 'stack.yaml'), manifestText(project, first));
-      await applyKilledAfter(args, 1 + Math.floor(random() * 40));
-      await applyKilledAfter(args, 1 + Math.floor(random() * 40));
-      const t0 = Date.now();
+      await applyKilledAfter(args, 1 + Math.floor(random() * requestsOf.first));
+      await applyKilledAfter(args, 1 + Math.floor(random() * requestsOf.first));
       const completed = await runCli(args);
-      if (process.env.CRASH_DEBUG) console.log(`final apply ${Date.now() - t0}ms`, completed.stdout.split('\n').filter((l) => /adopt|Apply|stale/.test(l)).join('\n'));
       expect(completed.stderr.replace(/^Broke a stale state lock.*\n/, '')).toBe('');
       expect(completed.code).toBe(0);
       await expectConverged(dir, project, project, first);
@@ -148,7 +165,7 @@ describe('kill -9 during apply, then apply again', () => {
       // Deletes, updates and a job replace, killed half-way too.
       const second = bigStack(project, 'second');
       writeFileSync(join(dir, 'stack.yaml'), manifestText(project, second));
-      await applyKilledAfter(args, 1 + Math.floor(random() * 40));
+      await applyKilledAfter(args, 1 + Math.floor(random() * requestsOf.second));
       const again = await runCli(args);
       expect(again.code, again.stderr).toBe(0);
       await expectConverged(dir, project, project, second);

@@ -37,6 +37,13 @@ export async function executePlan(plan: Plan, env: StepEnv, opts: ApplyOptions):
     if (step.action === 'no-op' && !needsAdoption(env, step)) continue;
     nodes.set(step.address, { step, kind: getKind(step.type), deps: [], dependents: [], status: 'waiting' });
   }
+  // A resource the plan deletes as unclaimed (ownership labels, no state entry) may be what a
+  // create or replace of its kind adopts, as the work of a run that died: decide after those.
+  const claimers = [...nodes.values()].filter((n) => n.step.action === 'create' || n.step.action === 'replace');
+  for (const node of nodes.values()) {
+    if (node.step.action !== 'delete' || node.step.inState) continue;
+    node.step = { ...node.step, after: [...node.step.after, ...claimers.filter((c) => c.step.type === node.step.type).map((c) => c.step.address)] };
+  }
   for (const node of nodes.values()) {
     // Besides the plan's edges: a resource waits for the adoption of what it references, since
     // its references resolve from the adopted resource's state entry.

@@ -361,6 +361,11 @@ async function deleteStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
     });
     return { result: 'forgotten', name: entry.name || undefined };
   }
+  if (!entry && step.name) {
+    const owner = Object.entries(env.store.doc.resources).find(([, e]) => e.name === step.name);
+    // Planned as unclaimed, then adopted by this run: it is now recorded, and kept.
+    if (owner) return { result: 'adopted', name: `${step.name} (now recorded as "${owner[0]}")` };
+  }
   const names = new Set([step.name, entry?.name, entry?.pending?.replaces].filter((n): n is string => !!n));
   // A create that never finished may have left a resource whose server-chosen id nobody recorded.
   if (entry?.pending?.parent && kind.idChosenBy === 'server') {

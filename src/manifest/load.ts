@@ -6,12 +6,12 @@ import type { KindDef } from '../kinds/types.js';
 import { compile, fieldInfo, knownFields, manifestSchema } from '../schema/registry.js';
 import { schemaIssues, validateProps } from '../schema/validate.js';
 import { findCycles } from './dag.js';
-import { childPath, formatPath, joinPath, parsePath, type PathSegment } from './paths.js';
+import { childPath, escapePointer, formatPath, joinPath, parsePath, type PathSegment } from './paths.js';
 import { findReferences } from './references.js';
 import { didYouMean } from './suggest.js';
 import { setOwn, substituteVariables, type VariableScope } from './template.js';
 import type { DesiredResource, LoadOptions, Problem, SourcePos, Stack } from './types.js';
-import { describeReadError, escapePointer, readManifestFile, type ParsedFile } from './yaml.js';
+import { describeReadError, readManifestFile, type ParsedFile } from './yaml.js';
 
 /**
  * Reads manifest files (or directories of them) into one Stack: YAML → shape check against
@@ -341,40 +341,47 @@ function buildResource(
     sensitive,
   } as unknown as DesiredResource;
   // Positions cost a second parse of the file: computed only when someone reads them.
-  let located: Pick<DesiredResource, 'positions' | 'namePositions'> | undefined;
-  const locate = (): Pick<DesiredResource, 'positions' | 'namePositions'> => {
+  let located: Located | undefined;
+  locators.set(resource, () => {
     if (located) return located;
     const keyPos = file.located().keyPos;
-    const positions: Record<string, SourcePos> = { '': keyPos.get(propsPointer) ?? posAt(file, `${pointer}/name`) };
+    const pos = posAt(file, `${pointer}/name`);
+    const positions: Record<string, SourcePos> = { '': keyPos.get(propsPointer) ?? pos };
     const namePositions: Record<string, SourcePos> = {};
     for (const [name, { namePointer, selected }] of written) {
       namePositions[name] = posAt(file, namePointer);
       if (selected) recordPositions(file, selected.value, selected.pointer, name, positions, namePositions);
     }
-    return (located = { positions, namePositions });
-  };
-  lazy(resource, 'pos', () => posAt(file, `${pointer}/name`));
-  lazy(resource, 'positions', () => locate().positions);
-  lazy(resource, 'namePositions', () => locate().namePositions);
+    return (located = { pos, positions, namePositions });
+  });
+  Object.defineProperties(resource, LAZY_POSITIONS);
   return resource;
 }
 
-/** Defines obj[key] as computed on first read (then a plain value); assigning just sets it. */
-function lazy<T extends object, K extends keyof T>(obj: T, key: K, compute: () => T[K]): void {
-  const settle = (value: T[K]): void => {
-    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  };
-  Object.defineProperty(obj, key, {
-    enumerable: true,
-    configurable: true,
-    get() {
-      const value = compute();
-      settle(value);
-      return value;
-    },
-    set: settle,
-  });
-}
+type Located = Required<Pick<DesiredResource, 'pos' | 'positions' | 'namePositions'>>;
+const locators = new WeakMap<object, () => Located>();
+
+/** Own getters (so spreading a resource copies them) that compute on first read, then settle. */
+const LAZY_POSITIONS: PropertyDescriptorMap = Object.fromEntries(
+  (['pos', 'positions', 'namePositions'] as const).map((key) => {
+    const settle = (obj: object, value: unknown): void => {
+      Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+    };
+    const descriptor: PropertyDescriptor = {
+      enumerable: true,
+      configurable: true,
+      get(this: object) {
+        const value = locators.get(this)!()[key];
+        settle(this, value);
+        return value;
+      },
+      set(this: object, value: unknown) {
+        settle(this, value);
+      },
+    };
+    return [key, descriptor];
+  }),
+);
 
 /** Positions of a prop value and everything inside it, by prop path. */
 function recordPositions(
@@ -429,7 +436,25 @@ function linkReferences(origins: Map<DesiredResource, Origin>, problems: Problem
     });
     r.dependsOn = [...new Set([...explicit, ...r.refs.map((ref) => ref.address)])];
   }
+  propagateSensitive(resources, byAddress);
   problems.push(...findCycles(resources));
+}
+
+/** A prop that references a sensitive prop holds the secret once resolved: it is sensitive too. */
+function propagateSensitive(resources: readonly DesiredResource[], byAddress: Map<string, DesiredResource>): void {
+  const topOf = (path: string): string => String(parsePath(path)?.[0] ?? path);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const r of resources) {
+      for (const ref of r.refs) {
+        const prop = topOf(ref.path);
+        if (!r.sensitive.includes(prop) && byAddress.get(ref.address)?.sensitive.includes(topOf(ref.field))) {
+          r.sensitive.push(prop);
+          changed = true;
+        }
+      }
+    }
+  }
 }
 
 /**

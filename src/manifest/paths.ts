@@ -55,3 +55,8 @@ export function valueAt(root: unknown, segments: readonly PathSegment[]): unknow
   }
   return cur;
 }
+
+/** A key as a JSON pointer segment (`a/b` → `a~1b`). */
+export function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}

@@ -69,24 +69,20 @@ export function resolveReferences(
 }
 
 /** Calls visit for every string holding `{{`, with its path; the path is spelled out only then. */
-function walkStrings(value: unknown, base: string, visit: (s: string, path: string) => void): void {
-  const path: PathSegment[] = [];
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string') {
-      if (v.includes('{{')) visit(v, joinPath(base, formatPath(path)));
-    } else if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        path.push(i);
-        walk(v[i]);
-        path.pop();
-      }
-    } else if (v !== null && typeof v === 'object') {
-      for (const [k, child] of Object.entries(v)) {
-        path.push(k);
-        walk(child);
-        path.pop();
-      }
+function walkStrings(value: unknown, base: string, visit: (s: string, path: string) => void, path: PathSegment[] = []): void {
+  if (typeof value === 'string') {
+    if (value.includes('{{')) visit(value, joinPath(base, formatPath(path)));
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      walkStrings(value[i], base, visit, path);
+      path.pop();
     }
-  };
-  walk(value);
+  } else if (value !== null && typeof value === 'object') {
+    for (const k in value) {
+      path.push(k);
+      walkStrings((value as Record<string, unknown>)[k], base, visit, path);
+      path.pop();
+    }
+  }
 }

@@ -64,37 +64,40 @@ export type Report = (path: PathSegment[], message: string) => void;
  * Unchanged parts are returned as they are (shared, not copied): treat the result as read-only.
  */
 export function substituteVariables(value: unknown, scope: VariableScope, report: Report): unknown {
+  if (typeof value === 'string' ? !value.includes('{{') : value === null || typeof value !== 'object') return value;
   // One path stack for the whole walk; a path is only spelled out when there is a problem.
-  const path: PathSegment[] = [];
-  const at: Report = (_, message) => report([...path], message);
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return v.includes('{{') ? renderString(v, scope, at) : v;
-    if (Array.isArray(v)) {
-      let out: unknown[] | undefined;
-      for (let i = 0; i < v.length; i++) {
-        path.push(i);
-        const next = walk(v[i]);
-        path.pop();
-        if (next !== v[i]) (out ??= [...v])[i] = next;
-      }
-      return out ?? v;
+  return substituteIn(value, scope, report, []);
+}
+
+function substituteIn(v: unknown, scope: VariableScope, report: Report, path: PathSegment[]): unknown {
+  if (typeof v === 'string') {
+    return v.includes('{{') ? renderString(v, scope, (_, message) => report([...path], message)) : v;
+  }
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      path.push(i);
+      const next = substituteIn(v[i], scope, report, path);
+      path.pop();
+      if (next !== v[i]) (out ??= [...v])[i] = next;
     }
-    if (v !== null && typeof v === 'object') {
-      // Copy only what changes: most values hold no template.
-      let out: Record<string, unknown> | undefined;
-      for (const [k, child] of Object.entries(v)) {
-        path.push(k);
-        const next = walk(child);
-        path.pop();
-        if (next === child) continue;
-        out ??= copyObject(v as Record<string, unknown>);
-        setOwn(out, k, next);
-      }
-      return out ?? v;
+    return out ?? v;
+  }
+  if (v !== null && typeof v === 'object') {
+    // Copy only what changes: most values hold no template.
+    let out: Record<string, unknown> | undefined;
+    for (const k in v) {
+      const child = (v as Record<string, unknown>)[k];
+      path.push(k);
+      const next = substituteIn(child, scope, report, path);
+      path.pop();
+      if (next === child) continue;
+      out ??= copyObject(v as Record<string, unknown>);
+      setOwn(out, k, next);
     }
-    return v;
-  };
-  return walk(value);
+    return out ?? v;
+  }
+  return v;
 }
 
 /** Sets obj[key] as an own property even for `__proto__`. */

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { escapePointer } from './paths.js';
 import type { Problem, SourcePos } from './types.js';
 
 /**
@@ -221,8 +222,4 @@ class Locator {
     const range = (node as Node | null)?.range;
     return range ? this.at(range[0]) : undefined;
   }
-}
-
-export function escapePointer(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }

@@ -13,7 +13,7 @@ import type { StateDoc, StateEntry } from '../state/types.js';
 import { classifyChanges, diffBody, mask, missingItems } from './diff.js';
 import { fingerprint } from './fingerprint.js';
 import { canonicalJson, sameResourceName } from './normalize.js';
-import { refresh, type LiveResource, type RefreshResource, type RefreshResult } from './refresh.js';
+import { refresh, type LiveResource, type RefreshResult } from './refresh.js';
 import { clientId, fieldOf, knownName, knownParent, knownValue, resolveProps, type Lookup } from './resolve.js';
 import type { Action, Change, FieldChange, Plan, PlannedStep, PlanSummary } from './types.js';
 
@@ -54,9 +54,9 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
   let found: RefreshResult;
   if (opts.refresh) {
     if (!opts.client) throw new Error('makePlan: refresh needs an API client');
-    found = await refresh(ordered as RefreshResource[], state && { ...state, resources: stateSel }, opts.client, {
+    found = await refresh(ordered, state && { ...state, resources: stateSel }, opts.client, {
       stack: stack.name,
-      virtualReads: (address) => virtualPropsToRead(byAddress.get(address), stateSel[address]),
+      virtualReads: (address, live) => virtualPropsToRead(byAddress.get(address), recordOf(stateSel[address], live)),
     });
     // Orphans are pruned by whole-stack plans only: a targeted plan touches its targets alone.
     if (opts.targets?.length) found.orphans = [];
@@ -159,9 +159,17 @@ function selectTargets(stack: Stack, entries: Record<string, StateEntry>, target
 }
 
 /** Virtual props whose live value refresh must read: set in the manifest and not what was last applied. */
-function virtualPropsToRead(r: DesiredResource | undefined, entry: StateEntry | undefined): string[] {
+function virtualPropsToRead(r: DesiredResource | undefined, applied: StateEntry | undefined): string[] {
   if (!r) return [];
-  return r.kind.virtualProps.filter((v) => r.props[v] !== undefined && (!entry || canonicalJson(r.props[v]) !== canonicalJson(entry.props[v])));
+  return r.kind.virtualProps.filter((v) => r.props[v] !== undefined && (!applied || canonicalJson(r.props[v]) !== canonicalJson(applied.props[v])));
+}
+
+/**
+ * The state entry as the last-applied record of this live resource, if it is one: a write that
+ * never finished (pending) or an entry naming another resource is not.
+ */
+function recordOf(entry: StateEntry | undefined, live: LiveResource | null | undefined): StateEntry | undefined {
+  return entry && !entry.pending && live && (!entry.name || idOf(entry.name) === idOf(live.name)) ? entry : undefined;
 }
 
 /** `--refresh=false`: state stands in for the live resources. */
@@ -208,8 +216,7 @@ interface PlanContext {
 function planResource(ctx: PlanContext, r: DesiredResource, entry: StateEntry | undefined, live: LiveResource | null | undefined): { planned: Planned; step: PlannedStep } {
   const kind = r.kind;
   const props = resolveProps(r.props, ctx.lookup);
-  // A record whose write never finished (pending) is not a last-applied record to diff with.
-  const inState = !!entry && !entry.pending && !!live && (!entry.name || idOf(entry.name) === idOf(live.name));
+  const inState = !!recordOf(entry, live);
   const desiredRecord = {
     props,
     dependsOn: r.dependsOn,

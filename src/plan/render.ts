@@ -8,20 +8,10 @@ import type { Action, Change, FieldChange, Plan, PlanJson, PlannedStep } from '.
 
 const KNOWN_AFTER_APPLY = '(known after apply)';
 
-/** The plan JSON contract (DESIGN.md): public changes only, sensitive values masked. */
+/** The plan JSON contract (DESIGN.md): the public part of each step (sensitive values are masked when planned). */
 export function toPlanJson(plan: Pick<Plan, 'steps'>): PlanJson {
-  const changes: Change[] = plan.steps.map((s) => {
-    const c = publicChange(s);
-    if (c.fields) c.fields = c.fields.map(maskedField);
-    return c;
-  });
+  const changes: Change[] = plan.steps.map(publicChange);
   return { formatVersion: 1, changes, summary: summarize(changes) };
-}
-
-function maskedField(f: FieldChange): FieldChange {
-  if (!f.sensitive) return f;
-  const { before, after, ...rest } = f;
-  return { ...rest, ...(before !== undefined && { before: SENSITIVE_MASK }), ...(after !== undefined && { after: SENSITIVE_MASK }) };
 }
 
 export interface TextOptions {
@@ -91,15 +81,16 @@ function renderStep(step: PlannedStep, paint: Paint): string[] {
 function renderField(f: FieldChange, action: Action, paint: Paint): string[] {
   const forces = f.forcesReplace && action === 'replace' ? paint('magenta', '  # forces replacement') : '';
   const line = (sym: string, path: string, text: string) => `      ${sym} ${path}: ${text}${forces}`;
-  const after = f.unknown ? KNOWN_AFTER_APPLY : f.sensitive ? SENSITIVE_MASK : undefined;
-  const before = f.sensitive ? SENSITIVE_MASK : f.before;
+  // Sensitive values were masked when planned; they are shown bare, like "(known after apply)".
+  const text = (v: unknown) => (f.sensitive ? SENSITIVE_MASK : show(v));
+  const after = () => (f.unknown ? KNOWN_AFTER_APPLY : text(f.after));
   if (f.before === undefined) {
-    if (after !== undefined) return [line(paint('green', '+'), f.path, after)];
+    if (f.unknown || f.sensitive) return [line(paint('green', '+'), f.path, after())];
     // A new value: objects are listed leaf by leaf, as people write them.
     return leaves(f.after, f.path).map(([p, v]) => line(paint('green', '+'), p, show(v)));
   }
-  if (f.after === undefined && !f.unknown) return [line(paint('red', '-'), f.path, f.sensitive ? SENSITIVE_MASK : show(before))];
-  return [line(paint('yellow', '~'), f.path, `${f.sensitive ? SENSITIVE_MASK : show(before)} → ${after ?? show(f.after)}`)];
+  if (f.after === undefined && !f.unknown) return [line(paint('red', '-'), f.path, text(f.before))];
+  return [line(paint('yellow', '~'), f.path, `${text(f.before)} → ${after()}`)];
 }
 
 /** Short lists and objects are spelled out leaf by leaf; long lists are counted. */

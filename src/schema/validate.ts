@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { KindDef } from '../kinds/types.js';
-import { formatPath, joinPath, type PathSegment } from '../manifest/paths.js';
+import { escapePointer, formatPath, joinPath, type PathSegment } from '../manifest/paths.js';
 import { didYouMean } from '../manifest/suggest.js';
 import { scanTemplates } from '../manifest/template.js';
 import type { DesiredResource, Problem, SourcePos } from '../manifest/types.js';
@@ -129,7 +129,7 @@ function alternativeIssue(e: ErrorObject, errors: readonly ErrorObject[], segmen
 }
 
 /** JSON pointer → path segments, numbers where the data holds a list. */
-export function pointerSegments(pointer: string, data: unknown): PathSegment[] {
+function pointerSegments(pointer: string, data: unknown): PathSegment[] {
   if (pointer === '') return [];
   const out: PathSegment[] = [];
   let cur = data;
@@ -161,7 +161,7 @@ const propsSchemas = new Map<string, SchemaNode>();
  * The schema of a resource's props: the kind's body plus its parent ids, its own id and its
  * virtual props; output-only fields become `false` so setting one is an error of its own.
  */
-export function propsSchema(kind: KindDef): SchemaNode {
+function propsSchema(kind: KindDef): SchemaNode {
   let schema = propsSchemas.get(kind.type);
   if (schema) return schema;
   const body = kindSchema(kind.type);
@@ -226,7 +226,7 @@ function referencePointers(value: unknown, pointer: string, whole: Set<string>, 
     value.forEach((v, i) => referencePointers(v, `${pointer}/${i}`, whole, partial));
   } else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      referencePointers(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, whole, partial);
+      referencePointers(v, `${pointer}/${escapePointer(k)}`, whole, partial);
     }
   }
 }
@@ -256,7 +256,7 @@ function idMessage(kind: KindDef, issue: SchemaIssue): string | undefined {
   return isId && issue.keyword === 'pattern' && kind.idRule ? `not a valid id: ${kind.idRule}` : undefined;
 }
 
-export function propsLabel(segments: readonly PathSegment[]): string {
+function propsLabel(segments: readonly PathSegment[]): string {
   return joinPath('props', formatPath(segments));
 }
 
