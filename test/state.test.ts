@@ -125,20 +125,27 @@ describe('state lock', () => {
 });
 
 describe('state store', () => {
-  it('serialises parallel updates: every change is kept and the serial counts each write', async () => {
+  it('keeps every change of parallel updates; each resolves once a write holding it is on disk', async () => {
     const backend = openState(dir, 'team');
-    const store = await StateStore.open(backend, 'team');
+    const written: StateDoc[] = [];
+    const counting = { ...backend, location: backend.location, read: () => backend.read(), write: async (d: StateDoc) => { await backend.write(d); written.push(d); } } as typeof backend;
+    const store = await StateStore.open(counting, 'team');
     await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        store.update((doc) => {
+      Array.from({ length: 50 }, async (_, i) => {
+        await store.update((doc) => {
           doc.resources[`a${i}`] = { type: 't', name: `n${i}`, id: String(i), props: {}, outputs: {} };
-        }),
-      ),
+        });
+        // Resolved: this change is in a written document.
+        expect(written.some((d) => d.resources[`a${i}`])).toBe(true);
+      }),
     );
     await store.flush();
     const onDisk = (await backend.read())!;
-    expect(onDisk.serial).toBe(50);
     expect(Object.keys(onDisk.resources)).toHaveLength(50);
+    // The serial counts writes; changes that arrive during a write share the next one.
+    expect(onDisk.serial).toBe(written.length);
+    expect(written.map((d) => d.serial)).toEqual(written.map((_, i) => i + 1));
+    expect(written.length).toBeLessThan(50);
     const reopened = await StateStore.open(backend, 'team');
     expect(reopened.doc.lineage).toBe(store.doc.lineage);
   });

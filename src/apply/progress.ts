@@ -124,8 +124,8 @@ class LiveRenderer implements ProgressRenderer {
   }
 
   private redraw(permanent: string[]): void {
-    const width = Math.max(20, (this.out.columns ?? 100) - 1);
-    const maxLive = Math.max(1, (this.out.rows ?? 24) - 2);
+    const width = Math.max(20, (this.out.columns || 100) - 1);
+    const maxLive = Math.max(1, (this.out.rows || 24) - 2);
     const entries = [...this.inFlight.entries()];
     const now = Date.now();
     const live = entries.slice(0, maxLive).map(([address, l]) => {

@@ -2,12 +2,16 @@ import { cloneDoc, newStateDoc } from './doc.js';
 import type { StateBackend, StateDoc } from './types.js';
 
 /**
- * The in-memory state of one run plus a single write queue: every change is applied to the
- * document, the serial goes up by one, and the whole document is written before the next
- * change is written. Steps running in parallel therefore never lose each other's updates.
+ * The in-memory state of one run plus a single write queue. A change is applied to the document
+ * at once and resolves when a write that contains it is on disk; changes made while a write is
+ * in progress go together into the next one (the serial goes up once per write). Steps running
+ * in parallel therefore never lose each other's updates, and a big state is not rewritten once
+ * per step when many steps finish together.
  */
 export class StateStore {
   private queue: Promise<void> = Promise.resolve();
+  /** The write not yet started, which the next change joins. */
+  private next: Promise<void> | undefined;
   private failure: unknown;
 
   private constructor(
@@ -26,17 +30,22 @@ export class StateStore {
     return this.current;
   }
 
-  /** Applies a change and writes the document; resolves once this change is on disk. */
+  /** Applies a change; resolves once a write containing it is on disk. */
   update(change: (doc: StateDoc) => void): Promise<void> {
     change(this.current);
-    this.current.serial += 1;
-    const snapshot = cloneDoc(this.current);
-    const write = this.queue.then(() => this.backend.write(snapshot));
-    // Later writes carry every earlier change, so one failed write must not block the queue.
-    this.queue = write.catch((err) => {
-      this.failure ??= err;
-    });
-    return write;
+    if (!this.next) {
+      const write = this.queue.then(() => {
+        this.next = undefined;
+        this.current.serial += 1;
+        return this.backend.write(cloneDoc(this.current));
+      });
+      this.next = write;
+      // Later writes carry every earlier change, so one failed write must not block the queue.
+      this.queue = write.catch((err: unknown) => {
+        this.failure ??= err;
+      });
+    }
+    return this.next;
   }
 
   /** Waits for every queued write; throws the first write error, if any. */
