@@ -29,7 +29,7 @@ type Unit = { tasks: StepTask[]; batchOn?: string };
  * references are resolved from state at that moment.
  */
 export async function executePlan(plan: Plan, env: StepEnv, opts: ApplyOptions): Promise<ApplySummary> {
-  const summary: ApplySummary = { created: 0, updated: 0, replaced: 0, deleted: 0, forgotten: 0, adopted: 0, failed: [], skipped: [], notStarted: [] };
+  const summary = emptySummary();
   const emit = (e: DistributiveOmit<ApplyEvent, 'time'>) => opts.onEvent({ ...e, time: new Date().toISOString() } as ApplyEvent);
   const nodes = new Map<string, Node>();
   for (const step of plan.steps) {
@@ -150,6 +150,10 @@ export async function executePlan(plan: Plan, env: StepEnv, opts: ApplyOptions):
   await env.store.flush();
   emit({ event: 'apply-done', ok: isSuccess(summary), summary });
   return summary;
+}
+
+export function emptySummary(): ApplySummary {
+  return { created: 0, updated: 0, replaced: 0, deleted: 0, forgotten: 0, adopted: 0, failed: [], skipped: [], notStarted: [] };
 }
 
 export function isSuccess(s: ApplySummary): boolean {

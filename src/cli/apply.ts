@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Live } from '../apply/operations.js';
+import { emptySummary } from '../apply/executor.js';
 import { loadStack } from '../manifest/index.js';
 import { checkPlanFresh, isPlanFile, makePlan, readPlanFile, refreshForPlan } from '../plan/index.js';
 import type { Plan } from '../plan/types.js';
@@ -97,7 +98,10 @@ async function confirmAndRun(
   global: GlobalOptions,
 ): Promise<boolean> {
   printPlan(plan, opts.json);
-  if (!hasWork(plan, run.store.doc)) return true;
+  if (!hasWork(plan, run.store.doc)) {
+    if (opts.json) process.stdout.write(`${JSON.stringify({ event: 'apply-done', ok: true, summary: emptySummary(), time: new Date().toISOString() })}\n`);
+    return true;
+  }
   const changes = plan.steps.some((s) => s.action !== 'no-op');
   // Recording resources that already exist changes nothing live: no need to ask.
   if (changes && !(await confirm('Apply these changes?', opts.autoApprove, 'apply'))) {

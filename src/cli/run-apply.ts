@@ -96,7 +96,8 @@ export async function withStateLock<T>(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await backend.unlock(lock.id);
+    // Someone may have force-unlocked meanwhile: say so, without hiding how the run ended.
+    await backend.unlock(lock.id).catch((err: unknown) => process.stderr.write(`Could not release the state lock: ${(err as Error).message}\n`));
   }
 }
 

@@ -33,8 +33,9 @@ export function register(program: Command): void {
         say(`\n== Plan (${sources.join(' ')}) ==\n`);
         const first = await plan();
         printPlan(first, false);
-        if (hasWork(first, store.doc)) {
-          say('\n== Apply ==\n');
+        say('\n== Apply ==\n');
+        if (!hasWork(first, store.doc)) say('Nothing to apply: everything is in place.');
+        else {
           const summary = await carryOut(first, { client: ctx.client, store, signal }, { lockTimeout: 0, stepTimeout: 10 * 60_000, parallelism: global.parallelism }, 'Apply');
           if (!isSuccess(summary)) return false;
         }
