@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../src/api/client.js';
@@ -6,8 +6,8 @@ import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { loadStack } from '../src/manifest/index.js';
 import { makePlan, writePlanFile } from '../src/plan/index.js';
 import { openState } from '../src/state/index.js';
-import { changesOf, inventory, planNow, runCli } from './apply.support.js';
-import { allKinds, manifestText, tempDir, testClient, withProps } from './plan-fixtures.js';
+import { changesOf, inventory, planNow, removeScratchDirs, runCli, scratchDir } from './apply.support.js';
+import { allKinds, manifestText, testClient, withProps } from './plan-fixtures.js';
 
 /** `vertexctl apply` and its companions as child processes, against the emulator of this process. */
 
@@ -23,10 +23,11 @@ beforeAll(async () => {
 afterAll(async () => {
   client.close();
   await emulator.close();
+  removeScratchDirs();
 });
 
 describe('the example stack (manifests/)', () => {
-  const state = tempDir('example');
+  const state = scratchDir('example');
   const vars = ['--var', 'GOOGLE_PROJECT=example-cli'];
 
   it('is applied, and then a new plan has no changes', async () => {
@@ -48,7 +49,7 @@ describe('the example stack (manifests/)', () => {
 
 describe('apply', () => {
   it('refuses to run without --auto-approve when there is no terminal, changing nothing', async () => {
-    const dir = tempDir('noterm');
+    const dir = scratchDir('noterm');
     writeFileSync(join(dir, 'stack.yaml'), manifestText('noterm', allKinds().slice(0, 1).map((r) => ({ ...r, props: { ...r.props, projectsId: 'noterm' } }))));
     const res = await runCli(['apply', dir, '--state', dir, ...api]);
     expect(res.code).toBe(1);
@@ -57,7 +58,7 @@ describe('apply', () => {
   });
 
   it('--json writes one JSON event per line: the plan, each step, and the summary', async () => {
-    const dir = tempDir('json');
+    const dir = scratchDir('json');
     writeFileSync(join(dir, 'stack.yaml'), manifestText('json', allKinds().slice(0, 3).map((r) => ({ ...r, props: { ...r.props, projectsId: 'json' } }))));
     const res = await runCli(['apply', dir, '--auto-approve', '--json', '--state', dir, ...api]);
     expect(res.code).toBe(0);
@@ -68,7 +69,7 @@ describe('apply', () => {
   });
 
   it('applies a saved plan, and refuses one that went stale, saying why', async () => {
-    const dir = tempDir('planfile');
+    const dir = scratchDir('planfile');
     const file = join(dir, 'stack.yaml');
     let specs = allKinds().slice(0, 2).map((r) => ({ ...r, props: { ...r.props, projectsId: 'planfile' } }));
     writeFileSync(file, manifestText('planfile', specs));
@@ -103,9 +104,9 @@ describe('apply', () => {
   });
 });
 
-describe('import, state, graph', () => {
-  it('imports an existing resource; state list/show/rm; graph as DOT', async () => {
-    const dir = tempDir('import');
+describe('import, state, force-unlock, graph', () => {
+  it('imports an existing resource; state list/show/rm; force-unlock; graph as DOT', async () => {
+    const dir = scratchDir('import');
     const specs = allKinds().slice(0, 1).map((r) => ({ ...r, props: { ...r.props, projectsId: 'imports', displayName: 'wanted name' } }));
     writeFileSync(join(dir, 'stack.yaml'), manifestText('imports', specs));
     const op = await client.request<{ name: string }>({ api: 'aiplatform', method: 'POST', path: 'v1/projects/imports/locations/us-central1/tensorboards', body: { displayName: 'made by hand' } });
@@ -131,6 +132,11 @@ describe('import, state, graph', () => {
     expect(rm.stdout).toBe('Removed training from state; the resource itself is kept.\n');
     expect((await openState(dir, 'imports').read())!.resources).toEqual({});
     expect((await inventory(client, 'imports', 'us-central1')).has(name)).toBe(true);
+
+    writeFileSync(join(dir, 'imports.lock'), JSON.stringify({ id: 'ci-42', who: 'ci', host: 'runner-7', pid: 1, command: 'vertexctl apply', created: '2024-05-01T00:00:00Z' }));
+    const unlock = await runCli(['force-unlock', 'ci-42', '--stack', 'imports', '--state', dir]);
+    expect(unlock.stdout).toBe(`Lock ci-42 of ${join(dir, 'imports.json')} released.\n`);
+    expect(existsSync(join(dir, 'imports.lock'))).toBe(false);
 
     const graph = await runCli(['graph', 'manifests']);
     expect(graph.code).toBe(0);

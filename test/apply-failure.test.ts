@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../src/api/client.js';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { openState } from '../src/state/index.js';
-import { changesOf, inventory, planNow, runCli } from './apply.support.js';
-import { manifestText, tempDir, testClient, type ResourceSpec } from './plan-fixtures.js';
+import { changesOf, inventory, planNow, removeScratchDirs, runCli, scratchDir } from './apply.support.js';
+import { manifestText, testClient, type ResourceSpec } from './plan-fixtures.js';
 
 /**
  * An operation that fails (injected by the emulator): the steps that finished are in state, the
@@ -23,6 +23,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client.close();
   await emulator.close();
+  removeScratchDirs();
 });
 
 const where = { projectsId: 'failing', locationsId: 'us-central1' };
@@ -44,7 +45,7 @@ const specs: ResourceSpec[] = [
 
 describe('a failed operation', () => {
   it('stops only its dependents; finished steps are recorded; the rerun completes', async () => {
-    const dir = tempDir('failure');
+    const dir = scratchDir('failure');
     writeFileSync(join(dir, 'stack.yaml'), manifestText('failing', specs));
     const args = ['apply', dir, '--auto-approve', '--state', dir, '--endpoint', emulator.url];
 

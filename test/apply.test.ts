@@ -12,8 +12,8 @@ import { loadStack } from '../src/manifest/index.js';
 import { makePlan } from '../src/plan/index.js';
 import type { Plan } from '../src/plan/types.js';
 import { StateStore, openState } from '../src/state/index.js';
-import { changesOf, inventory, planNow } from './apply.support.js';
-import { LOCATION, PROJECT, allKinds, manifestText, tempDir, testClient, withProps, type ResourceSpec } from './plan-fixtures.js';
+import { changesOf, inventory, planNow, removeScratchDirs, scratchDir } from './apply.support.js';
+import { LOCATION, PROJECT, allKinds, manifestText, testClient, withProps, type ResourceSpec } from './plan-fixtures.js';
 
 /**
  * The applier in this process against the emulator over HTTP: every kind through create,
@@ -30,6 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client.close();
   await emulator.close();
+  removeScratchDirs();
 });
 
 interface Run {
@@ -40,7 +41,7 @@ interface Run {
 }
 
 class Workspace {
-  readonly dir = tempDir('apply');
+  readonly dir = scratchDir('apply');
   readonly file = join(this.dir, 'stack.yaml');
   constructor(readonly stackName: string) {}
 

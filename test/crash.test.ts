@@ -9,8 +9,8 @@ import { executePlan } from '../src/apply/executor.js';
 import { loadStack } from '../src/manifest/index.js';
 import { makePlan } from '../src/plan/index.js';
 import { StateStore, openState } from '../src/state/index.js';
-import { changesOf, finished, inventory, planNow, runCli, spawnCli, until } from './apply.support.js';
-import { manifestText, tempDir, testClient, type ResourceSpec } from './plan-fixtures.js';
+import { changesOf, finished, inventory, planNow, removeScratchDirs, runCli, scratchDir, spawnCli, until } from './apply.support.js';
+import { manifestText, testClient, type ResourceSpec } from './plan-fixtures.js';
 
 /**
  * kill -9 of the CLI at random moments of an apply of 121 resources, then apply again: the live
@@ -42,7 +42,7 @@ async function applyInProcess(dir: string, name: string): Promise<number> {
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, latencyMs: 2, operationDelayMs: 10, jobPhaseMs: 20 });
   client = testClient(emulator.url);
-  const dir = tempDir('crash-calibration');
+  const dir = scratchDir('crash-calibration');
   for (const variant of ['first', 'second'] as const) {
     writeFileSync(join(dir, 'stack.yaml'), manifestText('calibration', bigStack('calibration', variant)));
     requestsOf[variant] = await applyInProcess(dir, 'calibration');
@@ -51,6 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client.close();
   await emulator.close();
+  removeScratchDirs();
 });
 
 function bigStack(project: string, variant: 'first' | 'second'): ResourceSpec[] {
@@ -150,7 +151,7 @@ describe('kill -9 during apply, then apply again', () => {
     it(`converges without duplicates or orphans (seed ${seed})`, async () => {
       const random = mulberry32(seed);
       const project = `crash-${seed}`;
-      const dir = tempDir(`crash-${seed}`);
+      const dir = scratchDir(`crash-${seed}`);
       const args = ['apply', dir, '--auto-approve', '--state', dir, '--endpoint', emulator.url];
 
       const first = bigStack(project, 'first');

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../src/api/client.js';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { openState, type LockInfo } from '../src/state/index.js';
-import { changesOf, finished, planNow, spawnCli, until } from './apply.support.js';
-import { allKinds, manifestText, tempDir, testClient } from './plan-fixtures.js';
+import { changesOf, finished, planNow, removeScratchDirs, scratchDir, spawnCli, until } from './apply.support.js';
+import { allKinds, manifestText, testClient } from './plan-fixtures.js';
 
 /**
  * Two applies of one stack at once: one proceeds, the other fails naming the lock holder; a
@@ -24,11 +24,12 @@ beforeAll(async () => {
 afterAll(async () => {
   client.close();
   await emulator.close();
+  removeScratchDirs();
 });
 
 describe('state lock', () => {
   it('lets one apply in, fails another naming the holder, and hands over on SIGINT without losing state', async () => {
-    const dir = tempDir('lock');
+    const dir = scratchDir('lock');
     const specs = allKinds().map((r) => ({ ...r, props: { ...r.props, projectsId: 'locking' } }));
     writeFileSync(join(dir, 'stack.yaml'), manifestText('locking', specs));
     const args = ['apply', dir, '--auto-approve', '--state', dir, '--endpoint', emulator.url];

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockError, StateStore, newStateDoc, openState, type LockInfo, type StateDoc } from '../src/state/index.js';
 import { LocalStateBackend } from '../src/state/local.js';
 
@@ -10,6 +10,7 @@ let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'vertexctl-state-'));
 });
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function holder(command: string, extra: Partial<LockInfo> = {}): Omit<LockInfo, 'id'> {
   return { who: 'tester', host: hostname(), pid: process.pid, command, created: new Date().toISOString(), ...extra };

@@ -98,7 +98,9 @@ export async function patchResource(
   });
   if (kind.patch !== 'lro') return res;
   const done = await waitFor(client, kind, res as unknown as Operation, deadline);
-  return resourceOf(done) ?? (await getResource(client, kind, name)) ?? {};
+  const live = resourceOf(done) ?? (await getResource(client, kind, name));
+  if (!live) throw new Error(`${name} no longer exists after its update`);
+  return live;
 }
 
 /** Deletes a resource; false when it was already gone (404 counts as done). */

@@ -130,8 +130,9 @@ function record(env: StepEnv, task: StepTask, live: Live): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // create
 
-async function createStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
-  const live = await createOne(env, task);
+/** `earlier`: the intent an unfinished earlier run left (by default, what state holds now). */
+async function createStep(env: StepEnv, task: StepTask, earlier = env.store.doc.resources[task.step.address]?.pending): Promise<StepOutcome> {
+  const live = await createOne(env, task, { earlier });
   await writeVirtualProps(env, [{ task, live }]);
   const final = await finishJob(env, task, live);
   return { result: 'created', name: String(final.name) };
@@ -142,10 +143,13 @@ async function createStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
  * `replaces`: the resource this one replaces, which stays recorded (name and props) until the
  * new one exists, so a crash in between leaves state describing what is really there.
  */
-async function createOne(env: StepEnv, task: StepTask, replaces?: string): Promise<Live> {
+async function createOne(
+  env: StepEnv,
+  task: StepTask,
+  { replaces, earlier = env.store.doc.resources[task.step.address]?.pending }: { replaces?: string; earlier?: PendingOperation } = {},
+): Promise<Live> {
   const { step, kind, props } = task;
   const prev = env.store.doc.resources[step.address];
-  const earlier = prev?.pending;
   const parent = parentName(kind, props);
   const id = clientId(kind, props);
   if (earlier && kind.idChosenBy === 'server') {
@@ -216,6 +220,7 @@ async function converge(env: StepEnv, task: StepTask, live: Live): Promise<Live>
 export async function createBatch(env: StepEnv, on: string, tasks: StepTask[]): Promise<Map<string, StepOutcome | Error>> {
   const kind = tasks[0].kind;
   const outcomes = new Map<string, StepOutcome | Error>();
+  const earlier = new Map(tasks.map((t) => [t.step.address, env.store.doc.resources[t.step.address]?.pending]));
   const items: BatchItem[] = tasks.map((t) => ({
     parent: parentName(kind, t.props),
     id: String(t.props[kind.idProp]),
@@ -235,7 +240,7 @@ export async function createBatch(env: StepEnv, on: string, tasks: StepTask[]): 
     if (!(err instanceof ApiError && err.code === 'ALREADY_EXISTS')) throw err;
     await Promise.all(
       tasks.map(async (t) => {
-        outcomes.set(t.step.address, await createStep(env, t).catch((e: unknown) => asError(e)));
+        outcomes.set(t.step.address, await createStep(env, t, earlier.get(t.step.address)).catch((e: unknown) => asError(e)));
       }),
     );
     return outcomes;
@@ -297,7 +302,7 @@ async function replaceStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
   const oldName = step.name ?? entry?.name;
   if (kind.job && kind.idChosenBy === 'server' && oldName) {
     // A job with a server-chosen id: submit the new one first, then retire the old one.
-    const live = await createOne(env, task, oldName);
+    const live = await createOne(env, task, { replaces: oldName });
     // The new job is recorded at once; the old one stays named in `pending.replaces` until it is gone.
     await env.store.update((doc) => {
       doc.resources[step.address] = { ...appliedEntry(kind, task.props, live, step.desired), pending: { action: 'replace', replaces: oldName, startedAt: now() } };

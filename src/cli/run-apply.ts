@@ -123,8 +123,11 @@ export async function confirm(question: string, autoApprove: boolean | undefined
     throw new UserError(`${verb} needs --auto-approve when not run from a terminal; nothing was changed`);
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  // Ctrl-C or end of input at the prompt is a "no".
+  const closed = new Promise<string>((resolve) => rl.once('close', () => resolve('')));
+  rl.once('SIGINT', () => rl.close());
   try {
-    const answer = await rl.question(`${question} Only 'yes' proceeds: `);
+    const answer = await Promise.race([rl.question(`${question} Only 'yes' proceeds: `), closed]);
     return answer.trim() === 'yes';
   } finally {
     rl.close();
