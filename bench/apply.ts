@@ -89,7 +89,7 @@ try {
 
     emulator.resetStats();
     let start = performance.now();
-    const summary = await executePlan(plan, { client, store, stack: project, waitJobs: false, live: new Map() }, { parallelism: 10, stepTimeoutMs: 600_000, onEvent: () => undefined });
+    const summary = await executePlan(plan, { client, store, waitJobs: false, live: new Map() }, { parallelism: 10, stepTimeoutMs: 600_000, onEvent: () => undefined });
     const applyMs = performance.now() - start;
     const applyCalls = emulator.stats().requests.total;
     if (summary.created !== RUNS + SERIES + 2 || summary.failed.length) throw new Error(`apply did not create everything: ${JSON.stringify(summary.failed)}`);

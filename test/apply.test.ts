@@ -62,7 +62,7 @@ class Workspace {
     const events: ApplyEvent[] = [];
     const summary = await executePlan(
       plan,
-      { client, store, stack: plan.stack, waitJobs: !!opts.waitJobs, live: new Map() },
+      { client, store, waitJobs: !!opts.waitJobs, live: new Map() },
       { parallelism: 4, stepTimeoutMs: 30_000, onEvent: (e) => events.push(e) },
     );
     return { plan, summary, events, store };
@@ -184,5 +184,37 @@ describe('apply failures', () => {
     const lines = summaryLines(run.summary);
     expect(lines[0]).toBe('Apply failed: 5 created, 0 updated, 0 replaced, 0 deleted; 1 failed, 1 skipped.');
     expect(lines[1]).toMatch(/^ {2}trainer: job .* ended JOB_STATE_FAILED: Replica worker-0/);
+  });
+});
+
+describe('environments of one stack', () => {
+  it('never adopt or prune each other: ownership labels carry the environment', async () => {
+    const dir = scratchDir('envs');
+    const file = join(dir, 'stack.yaml');
+    const board: ResourceSpec = {
+      name: 'board',
+      type: 'google.aiplatform.tensorboards',
+      props: { projectsId: 'p-envs', locationsId: LOCATION, displayName: 'shared project board' },
+    };
+    writeFileSync(file, manifestText('envs', [board]));
+    const applyEnv = async (env: string): Promise<Plan> => {
+      const stack = await loadStack([file], { environment: {}, env });
+      const store = await StateStore.open(openState(dir, stack.name, env), stack.name, env);
+      const plan = await makePlan(stack, { client, stateDoc: store.doc, refresh: true });
+      const summary = await executePlan(
+        plan,
+        { client, store, waitJobs: false, live: new Map() },
+        { parallelism: 2, stepTimeoutMs: 30_000, onEvent: () => {} },
+      );
+      expect(summary.failed).toEqual([]);
+      return plan;
+    };
+    expect(changesOf(await applyEnv('dev'))).toEqual(['create board']);
+    // prd starts from an empty state in the same project: dev's labelled board is not its own.
+    expect(changesOf(await applyEnv('prd'))).toEqual(['create board']);
+    const boards = [...(await inventory(client, 'p-envs', LOCATION)).values()];
+    expect(boards).toHaveLength(2);
+    expect(boards.filter((b) => isOwnedBy(b.kind, b.body, 'envs-dev', 'board'))).toHaveLength(1);
+    expect(boards.filter((b) => isOwnedBy(b.kind, b.body, 'envs-prd', 'board'))).toHaveLength(1);
   });
 });

@@ -34,7 +34,7 @@ async function applyInProcess(dir: string, name: string): Promise<number> {
   const stack = await loadStack([dir], { environment: {} });
   const store = await StateStore.open(openState(dir, name), name);
   const plan = await makePlan(stack, { client, stateDoc: store.doc, refresh: true });
-  const summary = await executePlan(plan, { client, store, stack: name, waitJobs: false, live: new Map() }, { parallelism: 10, stepTimeoutMs: 60_000, onEvent: () => undefined });
+  const summary = await executePlan(plan, { client, store, waitJobs: false, live: new Map() }, { parallelism: 10, stepTimeoutMs: 60_000, onEvent: () => undefined });
   expect(summary.failed).toEqual([]);
   return emulator.stats().requests.total - before;
 }

@@ -1,4 +1,5 @@
 import { getKind } from '../kinds/index.js';
+import { ownerKey } from '../kinds/labels.js';
 import type { KindDef } from '../kinds/types.js';
 import { resolveReferences } from '../manifest/references.js';
 import type { Plan, PlannedStep } from '../plan/types.js';
@@ -28,7 +29,9 @@ type Unit = { tasks: StepTask[]; batchOn?: string };
  * branches go on. Each finished step is written to state before its dependents start, and
  * references are resolved from state at that moment.
  */
-export async function executePlan(plan: Plan, env: StepEnv, opts: ApplyOptions): Promise<ApplySummary> {
+export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'stack'>, opts: ApplyOptions): Promise<ApplySummary> {
+  // Ownership labels name the stack and its environment, whoever calls.
+  const env: StepEnv = { ...ctx, stack: ownerKey(plan.stack, plan.env) };
   const summary = emptySummary();
   const emit = (e: DistributiveOmit<ApplyEvent, 'time'>) => opts.onEvent({ ...e, time: new Date().toISOString() } as ApplyEvent);
   const nodes = new Map<string, Node>();

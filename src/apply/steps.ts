@@ -29,6 +29,7 @@ import type { StepResult } from './types.js';
 export interface StepEnv {
   client: ApiClient;
   store: StateStore;
+  /** Whose resources these are: ownerKey(stack, env), the value of the ownership labels. */
   stack: string;
   waitJobs: boolean;
   /** Live resources read when the plan was checked, by address: their etags guard patches. */

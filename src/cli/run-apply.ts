@@ -146,7 +146,7 @@ export async function carryOut(
   try {
     return await executePlan(
       plan,
-      { client: run.client, store: run.store, stack: plan.stack, waitJobs: !!opts.waitJobs, live: run.live ?? new Map() },
+      { client: run.client, store: run.store, waitJobs: !!opts.waitJobs, live: run.live ?? new Map() },
       { parallelism: opts.parallelism, stepTimeoutMs: opts.stepTimeout, signal: run.signal, onEvent: (e) => renderer.event(e) },
     );
   } finally {

@@ -8,6 +8,15 @@ import type { KindDef } from './types.js';
 export const STACK_LABEL = 'vertexctl-stack';
 export const ADDRESS_LABEL = 'vertexctl-address';
 
+/**
+ * Whose resources these are: the stack, and its environment when there is one (the same key as
+ * the state file's name), so two environments of a stack in one project never adopt or prune
+ * each other's resources.
+ */
+export function ownerKey(stack: string, env?: string): string {
+  return env ? `${stack}-${env}` : stack;
+}
+
 export function labelValue(raw: string): string {
   const clean = raw.toLowerCase().replace(/[^a-z0-9_-]/g, '_');
   if (clean === raw && clean.length <= 63) return clean;

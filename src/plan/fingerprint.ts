@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ApiClient } from '../api/client.js';
+import { ownerKey } from '../kinds/labels.js';
 import { fieldInfo } from '../schema/registry.js';
 import type { StateDoc } from '../state/types.js';
 import { canonicalJson } from './normalize.js';
@@ -26,7 +27,7 @@ export function fingerprint(live: LiveResource | null | undefined): string {
 /** Reads again what the plan read: the same collections, matched the same way. */
 export function refreshForPlan(plan: Plan, stateDoc: StateDoc | null, client: ApiClient): Promise<RefreshResult> {
   const resources = plan.steps.filter((s) => s.desired).map((s) => ({ address: s.address, type: s.type, props: s.desired!.props }));
-  return refresh(resources, stateDoc, client, { stack: plan.stack });
+  return refresh(resources, stateDoc, client, { stack: ownerKey(plan.stack, plan.env) });
 }
 
 /** Why a plan may no longer be applied; empty when it is fresh. */

@@ -2,7 +2,7 @@ import type { ApiClient } from '../api/client.js';
 import { UserError } from '../cli/errors.js';
 import { bodyFromProps } from '../kinds/body.js';
 import { getKind } from '../kinds/index.js';
-import { STACK_LABEL, labelValue } from '../kinds/labels.js';
+import { STACK_LABEL, labelValue, ownerKey } from '../kinds/labels.js';
 import { idOf, parentName, parseResourceName } from '../kinds/names.js';
 import type { KindDef } from '../kinds/types.js';
 import { dependencyOrder } from '../manifest/dag.js';
@@ -55,7 +55,7 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
   if (opts.refresh) {
     if (!opts.client) throw new Error('makePlan: refresh needs an API client');
     found = await refresh(ordered, state && { ...state, resources: stateSel }, opts.client, {
-      stack: stack.name,
+      stack: ownerKey(stack.name, stack.env),
       virtualReads: (address, live) => virtualPropsToRead(byAddress.get(address), recordOf(stateSel[address], live)),
     });
     // Orphans are pruned by whole-stack plans only: a targeted plan touches its targets alone.
@@ -241,7 +241,7 @@ function planResource(ctx: PlanContext, r: DesiredResource, entry: StateEntry | 
     return { planned: { kind, props, action: 'create', live, nameAfter }, step };
   }
 
-  if (!inState && live.ownerStack !== undefined && live.ownerStack !== labelValue(ctx.stack.name)) {
+  if (!inState && live.ownerStack !== undefined && live.ownerStack !== labelValue(ownerKey(ctx.stack.name, ctx.stack.env))) {
     ctx.problems.push({
       pos: r.pos,
       address: r.address,
