@@ -38,7 +38,11 @@ export async function openContext(opts: GlobalOptions): Promise<ApiContext> {
       },
     };
   }
-  const client = new ApiClient({ ...clientOptions, ...(opts.endpoint && { endpoint: opts.endpoint }) });
+  const client = new ApiClient({
+    ...clientOptions,
+    ...(opts.endpoint && { endpoint: opts.endpoint }),
+    ...(opts.impersonateServiceAccount && { impersonate: opts.impersonateServiceAccount }),
+  });
   return {
     client,
     endpoint: opts.endpoint,

@@ -9,6 +9,8 @@ export interface GlobalOptions {
   var: Record<string, string>;
   parallelism: number;
   debug?: boolean;
+  /** Service account to impersonate with the ADC credentials (Google endpoints only). */
+  impersonateServiceAccount?: string;
 }
 
 function collectVar(value: string, previous: Record<string, string>): Record<string, string> {
@@ -31,7 +33,8 @@ export function addGlobalOptions(cmd: Command): Command {
     .option('--env <name>', 'environment: selects per-environment prop values')
     .option('--var <k=v>', 'set a template variable (repeatable)', collectVar, {})
     .option('--parallelism <n>', 'API calls / steps in flight', positiveInt, 10)
-    .option('--debug', 'log every API request (credentials redacted) to stderr');
+    .option('--debug', 'log every API request (credentials redacted) to stderr')
+    .option('--impersonate-service-account <email>', 'call Google as this service account (env VERTEXCTL_IMPERSONATE_SERVICE_ACCOUNT)');
 }
 
 export function globalOptions(cmd: Command): GlobalOptions {
@@ -44,5 +47,6 @@ export function globalOptions(cmd: Command): GlobalOptions {
     var: o.var ?? {},
     parallelism: o.parallelism ?? 10,
     debug: o.debug,
+    impersonateServiceAccount: o.impersonateServiceAccount,
   };
 }
