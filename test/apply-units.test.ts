@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destroyPlan } from '../src/apply/destroy.js';
-import { writeDataPoints } from '../src/apply/data-points.js';
+import { writeDataPoints } from '../src/kinds/time-series-data.js';
 import { toDot, toMermaid } from '../src/apply/graph.js';
 import { summaryLines } from '../src/apply/progress.js';
 import type { ApplySummary } from '../src/apply/types.js';

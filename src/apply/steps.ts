@@ -3,11 +3,11 @@ import { bodyFromProps } from '../kinds/body.js';
 import { isOwnedBy } from '../kinds/labels.js';
 import { idOf, parentName, resourceName } from '../kinds/names.js';
 import type { KindDef } from '../kinds/types.js';
+import { virtualProp } from '../kinds/virtual-props.js';
 import type { PlannedStep } from '../plan/types.js';
 import type { StateStore } from '../state/store.js';
 import type { PendingOperation, StateEntry } from '../state/types.js';
 import { batchCreate, type BatchItem } from './batch.js';
-import { writeDataPoints } from './data-points.js';
 import {
   cancelJob,
   createResource,
@@ -408,30 +408,10 @@ async function adoptStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
 // ---------------------------------------------------------------------------------------------
 // virtual props and jobs
 
-type VirtualWriter = (client: ApiClient, items: { task: StepTask; live: Live }[]) => Promise<void>;
-
-/** Writers of the props that are not body fields (KindDef.virtualProps), by prop name. */
-const VIRTUAL_WRITERS: Record<string, VirtualWriter> = {
-  dataPoints: async (client, items) => {
-    await writeDataPoints(
-      client,
-      items
-        .filter(({ task }) => Array.isArray(task.props.dataPoints))
-        .map(({ task, live }) => ({
-          series: String(live.name),
-          valueType: String(task.props.valueType ?? live.valueType),
-          points: task.props.dataPoints as unknown[],
-        })),
-    );
-  },
-};
-
 async function writeVirtualProps(env: StepEnv, items: { task: StepTask; live: Live }[], only?: string[]): Promise<void> {
   if (!items.length) return;
   for (const prop of only ?? items[0].task.kind.virtualProps) {
-    const writer = VIRTUAL_WRITERS[prop];
-    if (!writer) throw new Error(`no writer for ${prop} of ${items[0].task.kind.type}`);
-    await writer(env.client, items);
+    await virtualProp(items[0].task.kind, prop).write(env.client, items.map(({ task, live }) => ({ props: task.props, live })));
   }
 }
 

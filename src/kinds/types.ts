@@ -76,7 +76,7 @@ export interface KindDef {
   listItemsField: string;
   /** Extra query parameters of list calls, e.g. a view that includes every field. */
   listQuery?: Record<string, string>;
-  /** Props that are ours, not the API body's (e.g. a time series' data points). */
+  /** Props that are ours, not the API body's (e.g. a time series' data points); read and written by the handlers in virtual-props.ts. */
   virtualProps: string[];
   /** What each virtual prop holds, for validation: a list of an API message (schemas/api/<id>). */
   virtualPropSchemas?: Record<string, { listOf: string }>;

@@ -4,6 +4,7 @@ import type { KindDef } from '../kinds/types.js';
 import { idOf, parentName, parseResourceName } from '../kinds/names.js';
 import { ADDRESS_LABEL, STACK_LABEL, labelValue, labelsOf } from '../kinds/labels.js';
 import { getKind } from '../kinds/index.js';
+import { virtualProp } from '../kinds/virtual-props.js';
 import type { StateDoc, StateEntry } from '../state/types.js';
 import { clientId, fieldOf, knownName, knownParent, knownString, resolveProps, type Lookup } from './resolve.js';
 
@@ -56,20 +57,6 @@ interface Listing {
   parent: string;
   items: Map<string, Item>;
 }
-
-/** Reads virtual props (props that are not part of the API body) of a live resource. */
-const VIRTUAL_READERS: Record<string, (client: ApiClient, live: LiveResource) => Promise<unknown[]>> = {
-  // At most 10k points can be read at once (the API's limit); a manifest holds fewer.
-  dataPoints: async (client, live) => {
-    const res = await client.request<{ timeSeriesData?: { values?: unknown[] } }>({
-      api: live.kind.api,
-      method: 'GET',
-      path: `${live.kind.version}/${live.name}:read`,
-      query: { maxDataPoints: 10000 },
-    });
-    return res.timeSeriesData?.values ?? [];
-  },
-};
 
 export async function refresh(
   resources: readonly RefreshResource[],
@@ -139,10 +126,8 @@ export async function refresh(
     for (const [address, res] of live) {
       if (!res) continue;
       for (const prop of opts.virtualReads(address, res)) {
-        const reader = VIRTUAL_READERS[prop];
-        if (!reader) continue;
         reads.push(
-          reader(client, res).then(
+          virtualProp(res.kind, prop).read(client, res.kind, res.name).then(
             (values) => {
               res.virtual = { ...res.virtual, [prop]: values };
             },

@@ -1,4 +1,10 @@
 import type { ApiClient } from '../api/client.js';
+import type { KindDef } from './types.js';
+
+/**
+ * A time series' `dataPoints` virtual prop: its metric points, read with timeSeries:read and
+ * written with experiments:write / runs:write.
+ */
 
 /** The API's limit of data points per write request. */
 export const MAX_POINTS_PER_WRITE = 5000;
@@ -81,4 +87,17 @@ function packChunks(list: SeriesPoints[]): RunData[][] {
   }
   flush();
   return chunks;
+}
+
+/** The API's limit of points one timeSeries:read returns; a manifest holds fewer. */
+const MAX_POINTS_PER_READ = 10000;
+
+export async function readDataPoints(client: ApiClient, kind: KindDef, name: string): Promise<unknown[]> {
+  const res = await client.request<{ timeSeriesData?: { values?: unknown[] } }>({
+    api: kind.api,
+    method: 'GET',
+    path: `${kind.version}/${name}:read`,
+    query: { maxDataPoints: MAX_POINTS_PER_READ },
+  });
+  return res.timeSeriesData?.values ?? [];
 }
