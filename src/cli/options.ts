@@ -13,7 +13,7 @@ export interface GlobalOptions {
   impersonateServiceAccount?: string;
 }
 
-function collectVar(value: string, previous: Record<string, string>): Record<string, string> {
+function collectVar(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const eq = value.indexOf('=');
   if (eq <= 0) throw new Error(`--var expects k=v, got "${value}"`);
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
@@ -31,7 +31,7 @@ export function addGlobalOptions(cmd: Command): Command {
     .option('--emulator', 'start the embedded emulator in-process and use it')
     .option('--state <path>', 'state directory or postgres:// URL', 'state')
     .option('--env <name>', 'environment: selects per-environment prop values')
-    .option('--var <k=v>', 'set a template variable (repeatable)', collectVar, {})
+    .option('--var <k=v>', 'set a template variable (repeatable)', collectVar)
     .option('--parallelism <n>', 'API calls / steps in flight', positiveInt, 10)
     .option('--debug', 'log every API request (credentials redacted) to stderr')
     .option('--impersonate-service-account <email>', 'call Google as this service account (env VERTEXCTL_IMPERSONATE_SERVICE_ACCOUNT)');

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { executePlan, isSuccess } from '../apply/executor.js';
 import type { Live } from '../apply/operations.js';
 import { progressRenderer } from '../apply/progress.js';
@@ -42,7 +42,7 @@ export function addChangeOptions(cmd: Command): Command {
   return addLockOption(cmd)
     .option('--auto-approve', 'do not ask for confirmation (required without a terminal)')
     .option('--json', 'write progress as one JSON event per line on stdout')
-    .option('--step-timeout <duration>', 'time limit of one step, operation waits included', parseDuration, 30 * 60_000)
+    .addOption(new Option('--step-timeout <duration>', 'time limit of one step, operation waits included').argParser(parseDuration).default(30 * 60_000, '30m'))
     .option('--wait-jobs', 'wait for created jobs to finish; a failed job fails its step')
     .option('--target <address>', 'only this address and what it depends on (repeatable)', collect);
 }
