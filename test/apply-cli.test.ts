@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiClient } from '../src/api/client.js';
+import type { ApiClient, Operation } from '../src/api/client.js';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { loadStack } from '../src/manifest/index.js';
 import { makePlan, writePlanFile } from '../src/plan/index.js';
@@ -55,6 +55,12 @@ describe('apply', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toBe('apply needs --auto-approve when not run from a terminal; nothing was changed\n');
     expect((await inventory(client, 'noterm', 'us-central1')).size).toBe(0);
+  });
+
+  it('--target of destroy says it takes what depends on the address, unlike apply', async () => {
+    const [apply, destroy] = await Promise.all([runCli(['apply', '--help']), runCli(['destroy', '--help'])]);
+    expect(apply.stdout).toMatch(/--target <address> +only this address and what it depends on \(repeatable\)/);
+    expect(destroy.stdout).toMatch(/--target <address> +only this address and what depends on it or lives under it\s+\(repeatable\)/);
   });
 
   it('--json writes one JSON event per line: the plan, each step, and the summary', async () => {
@@ -142,5 +148,95 @@ describe('import, state, force-unlock, graph', () => {
     expect(graph.code).toBe(0);
     expect(graph.stdout).toMatch(/^digraph "vision-team" \{\n/);
     expect(graph.stdout).toContain('"training" -> "baseline";');
+  });
+});
+
+describe('what the manifests no longer manage is left alone', () => {
+  /** A tensorboard, an experiment, run-z and (last) run-a with `extra` options, in project `project`. */
+  const board = (project: string, extra: Partial<Record<string, unknown>> = {}) => {
+    const [training, baseline, run] = allKinds().map((r) => ({ ...r, props: { ...r.props, projectsId: project } }));
+    const sibling = { ...run, name: 'run-z', props: { ...run.props, runsId: 'run-z', displayName: 'z' } };
+    return [training, baseline, sibling, { ...run, ...extra }];
+  };
+  const apply = async (dir: string) => {
+    const res = await runCli(['apply', dir, '--auto-approve', '--state', dir, ...api]);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    return res;
+  };
+  const runName = async (dir: string, stack: string) => String((await openState(dir, stack).read())!.resources['run-a'].name);
+
+  it('protected and deletionPolicy added to an unchanged resource are recorded, and honoured once it leaves the manifests', async () => {
+    const dir = scratchDir('options');
+    const file = join(dir, 'stack.yaml');
+    writeFileSync(file, manifestText('options', board('options')));
+    await apply(dir);
+    const run = await runName(dir, 'options');
+
+    writeFileSync(file, manifestText('options', board('options', { protected: true })));
+    await apply(dir);
+    expect((await openState(dir, 'options').read())!.resources['run-a'].protected).toBe(true);
+    writeFileSync(file, manifestText('options', board('options').slice(0, 3)));
+    const refused = await runCli(['plan', dir, '--state', dir, ...api]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('resource "run-a": is protected; it would be deleted because it was removed from the manifests\n');
+
+    writeFileSync(file, manifestText('options', board('options', { deletionPolicy: 'abandon' })));
+    await apply(dir);
+    writeFileSync(file, manifestText('options', board('options').slice(0, 3)));
+    expect((await apply(dir)).stdout).toContain('1 removed from state only');
+    expect((await inventory(client, 'options', 'us-central1')).has(run)).toBe(true);
+  });
+
+  it('an abandoned or `state rm`-ed resource keeps its ownership labels but is never pruned as unclaimed', async () => {
+    const dir = scratchDir('abandon');
+    const file = join(dir, 'stack.yaml');
+    writeFileSync(file, manifestText('abandon', board('abandon', { deletionPolicy: 'abandon' })));
+    await apply(dir);
+    const abandoned = await runName(dir, 'abandon');
+    writeFileSync(file, manifestText('abandon', board('abandon').slice(0, 3)));
+    await apply(dir);
+    expect(changesOf(await planNow([dir], dir, client))).toEqual([]);
+
+    // The same with `state rm`: a run under another id, forgotten, then dropped from the manifests.
+    // Run display names are unique in an experiment: the API's conflict is what the user reads.
+    writeFileSync(file, manifestText('abandon', withProps(board('abandon'), 'run-a', (p) => (p.runsId = 'run-b'))));
+    const clash = await runCli(['apply', dir, '--auto-approve', '--state', dir, ...api]);
+    expect(clash.code).toBe(1);
+    expect(clash.stdout).toContain(`run-a: 409 ALREADY_EXISTS: TensorboardRun with display name "lr=0.01" already exists in ${abandoned.slice(0, abandoned.lastIndexOf('/runs/'))}.\n`);
+    writeFileSync(file, manifestText('abandon', withProps(board('abandon'), 'run-a', (p) => Object.assign(p, { runsId: 'run-b', displayName: 'b' }))));
+    await apply(dir);
+    const removed = await runName(dir, 'abandon');
+    expect((await runCli(['state', 'rm', 'run-a', '--stack', 'abandon', '--state', dir])).code).toBe(0);
+    writeFileSync(file, manifestText('abandon', board('abandon').slice(0, 3)));
+    expect(changesOf(await planNow([dir], dir, client))).toEqual([]);
+    const live = await inventory(client, 'abandon', 'us-central1');
+    expect([live.has(abandoned), live.has(removed)]).toEqual([true, true]);
+  });
+
+  it('a patch of labels keeps the live keys the plan does not remove: ignored ones, and all of them on an imported resource', async () => {
+    const dir = scratchDir('labels');
+    const file = join(dir, 'stack.yaml');
+    const training = (labels: Record<string, string>) => [{ ...allKinds()[0], props: { ...allKinds()[0].props, projectsId: 'labels', labels }, ignoreChanges: ['labels.owner'] }];
+    writeFileSync(file, manifestText('labels', training({ team: 'vision' })));
+    await apply(dir);
+    const name = String((await openState(dir, 'labels').read())!.resources.training.name);
+    const labelsNow = async () => (await client.request<{ labels: Record<string, string> }>({ api: 'aiplatform', method: 'GET', path: `v1/${name}` })).labels;
+    const op = await client.request<Operation>({ api: 'aiplatform', method: 'PATCH', path: `v1/${name}`, query: { updateMask: 'labels' }, body: { labels: { ...(await labelsNow()), owner: 'alice' } } });
+    await client.waitOperation('aiplatform', op);
+    writeFileSync(file, manifestText('labels', training({ team: 'vision', tier: 'dev' })));
+    await apply(dir);
+    expect(await labelsNow()).toEqual({ team: 'vision', tier: 'dev', owner: 'alice', 'vertexctl-stack': 'labels', 'vertexctl-address': 'training' });
+
+    // A resource made by hand, imported under an address whose manifest sets no labels.
+    const made = await client.request<Operation>({ api: 'aiplatform', method: 'POST', path: 'v1/projects/labels/locations/us-central1/tensorboards', body: { displayName: 'by hand', labels: { owner: 'bob' } } });
+    const handMade = String((await client.waitOperation('aiplatform', made)).response!.name);
+    const specs = [...training({ team: 'vision', tier: 'dev' }), { ...allKinds()[0], name: 'imported', props: { projectsId: 'labels', locationsId: 'us-central1', displayName: 'now managed' } }];
+    writeFileSync(file, manifestText('labels', specs));
+    expect((await runCli(['import', 'imported', handMade, dir, '--state', dir, ...api])).code).toBe(0);
+    await apply(dir);
+    const after = await client.request<{ displayName: string; labels: Record<string, string> }>({ api: 'aiplatform', method: 'GET', path: `v1/${handMade}` });
+    expect(after).toMatchObject({ displayName: 'now managed', labels: { owner: 'bob', 'vertexctl-stack': 'labels', 'vertexctl-address': 'imported' } });
+    expect(changesOf(await planNow([dir], dir, client))).toEqual([]);
   });
 });

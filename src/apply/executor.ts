@@ -37,7 +37,7 @@ export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'stack'>, opts:
   const nodes = new Map<string, Node>();
   for (const step of plan.steps) {
     // A no-op on a resource state already records needs no work; its dependents need not wait.
-    if (step.action === 'no-op' && !needsAdoption(env, step)) continue;
+    if (step.action === 'no-op' && !needsAdoption(env.store.doc, step)) continue;
     nodes.set(step.address, { step, kind: getKind(step.type), deps: [], dependents: [], status: 'waiting' });
   }
   // A resource the plan deletes as unclaimed (ownership labels, no state entry) may be what a

@@ -27,10 +27,35 @@ export function appliedEntry(kind: KindDef, props: Record<string, unknown>, live
     outputs: outputsOf(kind, props, live),
   };
   if (typeof live.etag === 'string') entry.etag = live.etag;
-  if (desired) {
-    if (desired.dependsOn.length) entry.dependsOn = [...desired.dependsOn];
-    if (desired.deletionPolicy !== 'delete') entry.deletionPolicy = desired.deletionPolicy;
-    if (desired.protected) entry.protected = true;
-  }
-  return entry;
+  return withOptions(entry, desired);
+}
+
+/** The entry with the manifest's protected / deletionPolicy / dependsOn. */
+export function withOptions(entry: StateEntry, desired: DesiredRecord | undefined): StateEntry {
+  if (!desired) return entry;
+  const out = { ...entry };
+  delete out.dependsOn;
+  delete out.deletionPolicy;
+  delete out.protected;
+  return { ...out, ...recordedOptions(desired) };
+}
+
+/** The per-resource options state keeps, since deletes are decided from state once the manifest entry is gone. */
+function recordedOptions(desired: DesiredRecord): Pick<StateEntry, 'dependsOn' | 'deletionPolicy' | 'protected'> {
+  return {
+    ...(desired.dependsOn.length && { dependsOn: [...desired.dependsOn] }),
+    ...(desired.deletionPolicy !== 'delete' && { deletionPolicy: desired.deletionPolicy }),
+    ...(desired.protected && { protected: true }),
+  };
+}
+
+/** Whether the manifest's protected / deletionPolicy / dependsOn differ from what the entry records. */
+export function optionsChanged(entry: StateEntry, desired: DesiredRecord | undefined): boolean {
+  if (!desired) return false;
+  const want = recordedOptions(desired);
+  return (
+    (want.dependsOn ?? []).join('\n') !== (entry.dependsOn ?? []).join('\n') ||
+    want.deletionPolicy !== entry.deletionPolicy ||
+    want.protected !== entry.protected
+  );
 }

@@ -1,10 +1,12 @@
 import { ApiError, type ApiClient } from '../api/client.js';
 import { bodyFromProps } from '../kinds/body.js';
-import { isOwnedBy } from '../kinds/labels.js';
+import { isOwnedBy, labelsOf } from '../kinds/labels.js';
 import { idOf, parentName, resourceName } from '../kinds/names.js';
 import type { KindDef } from '../kinds/types.js';
 import { virtualProp } from '../kinds/virtual-props.js';
+import { untouchedLabels } from '../plan/diff.js';
 import type { PlannedStep } from '../plan/types.js';
+import { forgetEntry } from '../state/doc.js';
 import type { StateStore } from '../state/store.js';
 import type { PendingOperation, StateEntry } from '../state/types.js';
 import { batchCreate, type BatchItem } from './batch.js';
@@ -22,7 +24,7 @@ import {
   type Deadline,
   type Live,
 } from './operations.js';
-import { appliedEntry } from './record.js';
+import { appliedEntry, optionsChanged, withOptions } from './record.js';
 import type { StepResult } from './types.js';
 
 /** What every step of one run shares. */
@@ -68,10 +70,13 @@ export function runStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
   }
 }
 
-/** Whether a no-op step has anything to do: record a live resource that state does not hold yet. */
-export function needsAdoption(env: StepEnv, step: PlannedStep): boolean {
-  const entry = env.store.doc.resources[step.address];
-  return !step.inState || !entry || !!entry.pending;
+/**
+ * Whether a no-op step has anything to do: record a live resource that state does not hold yet,
+ * or the manifest's new protected / deletionPolicy / dependsOn, which later deletes go by.
+ */
+export function needsAdoption(doc: StateStore['doc'], step: PlannedStep): boolean {
+  const entry = doc.resources[step.address];
+  return !step.inState || !entry || !!entry.pending || optionsChanged(entry, step.desired);
 }
 
 const now = () => new Date().toISOString();
@@ -174,18 +179,20 @@ async function createOne(
     );
   } catch (err) {
     if (!(id && err instanceof ApiError && err.code === 'ALREADY_EXISTS')) throw err;
-    return adoptExisting(env, task, name, !!earlier);
+    return adoptExisting(env, task, name, !!earlier, err);
   }
 }
 
 /**
- * A create with a client-chosen id found the id taken. It is ours when an earlier run recorded
- * the intent to create it or it carries our ownership labels; anything else is someone else's.
+ * A create with a client-chosen id was refused as a conflict. If the id is taken, it is ours when
+ * an earlier run recorded the intent to create it or it carries our ownership labels; anything
+ * else is someone else's.
  */
-async function adoptExisting(env: StepEnv, task: StepTask, name: string, hadIntent: boolean): Promise<Live> {
+async function adoptExisting(env: StepEnv, task: StepTask, name: string, hadIntent: boolean, conflict: ApiError): Promise<Live> {
   const { kind, step } = task;
   const live = await getResource(env.client, kind, name);
-  if (!live) throw new Error(`${name} already exists but cannot be read`);
+  // Not the id that is taken (e.g. a run's displayName must be unique in its experiment): the API's message says what.
+  if (!live) throw conflict;
   if (!hadIntent && !isOwnedBy(kind, live, env.stack, step.address)) {
     throw new Error(`${name} already exists and is not managed by this stack; to manage it, run: vertexctl import ${step.address} ${name}`);
   }
@@ -282,6 +289,16 @@ async function updateStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
   let live: Live | null;
   if (mask.length) {
     const body = bodyFromProps(kind, props, owner(env, task));
+    if (before && mask.some((f) => topField(f) === labelsField)) {
+      // The labels map is written whole: keep the live keys the plan did not say it removes.
+      const entry = env.store.doc.resources[step.address];
+      const kept = untouchedLabels(kind, before, {
+        body: bodyFromProps(kind, props),
+        prior: step.inState && entry ? bodyFromProps(kind, entry.props) : undefined,
+        ignoreChanges: step.desired?.ignoreChanges ?? [],
+      });
+      Object.assign(labelsOf(kind, body)!, kept);
+    }
     if (typeof before?.etag === 'string') body.etag = before.etag;
     live = await patchResource(env.client, kind, name, body, mask, task.deadline);
   } else {
@@ -362,9 +379,7 @@ async function deleteStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
   const entry = env.store.doc.resources[step.address];
   if (entry?.protected) throw new Error('resource is protected; remove `protected: true` from its manifest first');
   if (entry?.deletionPolicy === 'abandon') {
-    await env.store.update((doc) => {
-      delete doc.resources[step.address];
-    });
+    await env.store.update((doc) => forgetEntry(doc, step.address));
     return { result: 'forgotten', name: entry.name || undefined };
   }
   if (!entry && step.name) {
@@ -398,7 +413,16 @@ async function deleteStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
 
 async function adoptStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
   const { step, kind } = task;
-  const name = step.name ?? env.store.doc.resources[step.address]?.name;
+  const entry = env.store.doc.resources[step.address];
+  if (step.inState && entry && !entry.pending) {
+    // Recorded already: only the options that later deletes go by changed.
+    await env.store.update((doc) => {
+      doc.resources[step.address] = withOptions(doc.resources[step.address], step.desired);
+    });
+    task.progress('recorded protected, deletionPolicy and dependsOn in state');
+    return { result: 'adopted', name: entry.name };
+  }
+  const name = step.name ?? entry?.name;
   const live = env.live.get(step.address) ?? (name ? await getResource(env.client, kind, name) : null);
   if (!live) throw new Error(`${name ?? step.address} no longer exists; run plan again`);
   await record(env, task, live);

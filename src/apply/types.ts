@@ -34,7 +34,7 @@ export interface ApplySummary {
   deleted: number;
   /** Addresses removed from state without an API call (deletionPolicy abandon, already gone). */
   forgotten: number;
-  /** Live resources recorded in state without a write (found by ownership labels or id). */
+  /** Recorded in state without a write: live resources found by ownership labels or id, or new protected / deletionPolicy / dependsOn. */
   adopted: number;
   failed: { address: string; error: string }[];
   skipped: { address: string; reason: string }[];

@@ -3,7 +3,7 @@ import type { Live } from '../apply/operations.js';
 import { emptySummary } from '../apply/executor.js';
 import { loadStack } from '../manifest/index.js';
 import { checkPlanFresh, isPlanFile, makePlan, readPlanFile, refreshForPlan } from '../plan/index.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan, RefreshResult } from '../plan/index.js';
 import { StateStore } from '../state/index.js';
 import { openContext } from './context.js';
 import { UserError } from './errors.js';
@@ -48,14 +48,16 @@ async function applyManifests(paths: string[], opts: ChangeOptions, global: Glob
   try {
     return await withStateLock(backend, commandLine(), opts.lockTimeout, async (signal) => {
       const store = await StateStore.open(backend, stack.name, stack.env);
+      let live = new Map<string, Live>();
       const plan = await makePlan(stack, {
         client: ctx.client,
         stateDoc: store.doc,
         refresh: true,
         targets: opts.target,
         source: { paths, vars: global.var },
+        onRefresh: (found) => (live = liveBodies(found)),
       });
-      return confirmAndRun(plan, { client: ctx.client, store, signal }, opts, global);
+      return confirmAndRun(plan, { client: ctx.client, store, signal, live }, opts, global);
     });
   } finally {
     await ctx.close();
@@ -81,14 +83,18 @@ async function applyPlanFile(file: string, opts: ChangeOptions, global: GlobalOp
           { message: `${file}: nothing was changed; run plan again` },
         ]);
       }
-      // The live resources just read: their etags guard the patches against changes since.
-      const live = new Map<string, Live>();
-      for (const [address, res] of current.live) if (res) live.set(address, { ...res.body, name: res.name });
-      return confirmAndRun(plan, { client: ctx.client, store, signal, live }, opts, global);
+      return confirmAndRun(plan, { client: ctx.client, store, signal, live: liveBodies(current) }, opts, global);
     });
   } finally {
     await ctx.close();
   }
+}
+
+/** The live resources just read, by address: their etags guard the patches against changes since. */
+function liveBodies(found: RefreshResult): Map<string, Live> {
+  const live = new Map<string, Live>();
+  for (const [address, res] of found.live) if (res) live.set(address, { ...res.body, name: res.name });
+  return live;
 }
 
 async function confirmAndRun(

@@ -28,6 +28,7 @@ export function register(program: Command): void {
         .description("delete every resource in the stack's state (dependents first)")
         .argument('[paths...]', 'manifests that name the stack (default: manifests)')
         .option('--stack <name>', 'the stack, instead of reading its name from manifests'),
+      'only this address and what depends on it or lives under it',
     ),
   ).action(async (paths: string[], opts: ChangeOptions & { stack?: string }, cmd: Command) => {
     const global = globalOptions(cmd);

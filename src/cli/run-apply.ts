@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Option, type Command } from 'commander';
 import { executePlan, isSuccess } from '../apply/executor.js';
+import { needsAdoption } from '../apply/steps.js';
 import type { Live } from '../apply/operations.js';
 import { progressRenderer } from '../apply/progress.js';
 import type { ApplySummary } from '../apply/types.js';
@@ -38,13 +39,14 @@ export function addLockOption(cmd: Command): Command {
   return cmd.option('--lock-timeout <duration>', 'wait this long for the state lock held by another run (0: fail at once)', parseDuration, 0);
 }
 
-export function addChangeOptions(cmd: Command): Command {
+/** `targetHelp`: what --target selects besides the address (apply: its dependencies; destroy: its dependents). */
+export function addChangeOptions(cmd: Command, targetHelp = 'only this address and what it depends on'): Command {
   return addLockOption(cmd)
     .option('--auto-approve', 'do not ask for confirmation (required without a terminal)')
     .option('--json', 'write progress as one JSON event per line on stdout')
     .addOption(new Option('--step-timeout <duration>', 'time limit of one step, operation waits included').argParser(parseDuration).default(30 * 60_000, '30m'))
     .option('--wait-jobs', 'wait for created jobs to finish; a failed job fails its step')
-    .option('--target <address>', 'only this address and what it depends on (repeatable)', collect);
+    .option('--target <address>', `${targetHelp} (repeatable)`, collect);
 }
 
 /** Stack name and environment for commands that only need the state: `--stack`, or read from the manifests. */
@@ -111,9 +113,9 @@ export function printPlan(plan: Plan, json: boolean | undefined): void {
   else process.stdout.write(renderPlanText(plan, { color: useColor(process.stdout) }));
 }
 
-/** Whether a plan has anything to carry out: a change, or a live resource to record in state. */
+/** Whether a plan has anything to carry out: a change, or something to record in state. */
 export function hasWork(plan: Plan, doc: StateStore['doc']): boolean {
-  return plan.steps.some((s) => s.action !== 'no-op' || !s.inState || !doc.resources[s.address] || !!doc.resources[s.address].pending);
+  return plan.steps.some((s) => s.action !== 'no-op' || needsAdoption(doc, s));
 }
 
 /** Asks on the terminal; refuses without one unless --auto-approve. */

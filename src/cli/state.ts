@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { StateStore } from '../state/index.js';
+import { StateStore, forgetEntry } from '../state/index.js';
 import { UserError } from './errors.js';
 import { addGlobalOptions, globalOptions } from './options.js';
 import { addLockOption, commandLine, stackIdentity, stateBackend, withStateLock } from './run-apply.js';
@@ -55,7 +55,7 @@ export function register(program: Command): void {
       const missing = addresses.filter((a) => !store.doc.resources[a]);
       if (missing.length) throw new UserError(missing.map((a) => ({ message: notInState(a, Object.keys(store.doc.resources)) })));
       await store.update((doc) => {
-        for (const a of addresses) delete doc.resources[a];
+        for (const a of addresses) forgetEntry(doc, a);
       });
       for (const a of addresses) process.stdout.write(`Removed ${a} from state; the resource itself is kept.\n`);
     });

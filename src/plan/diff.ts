@@ -1,5 +1,5 @@
 import type { KindDef } from '../kinds/types.js';
-import { ADDRESS_LABEL, STACK_LABEL } from '../kinds/labels.js';
+import { ADDRESS_LABEL, STACK_LABEL, getPath, labelsOf } from '../kinds/labels.js';
 import { formatPath, parsePath, type PathSegment } from '../manifest/paths.js';
 import { hasReferences } from '../manifest/references.js';
 import { SENSITIVE_MASK } from '../manifest/sensitive.js';
@@ -32,16 +32,19 @@ export interface BodyDiffInput {
 /** Label keys Google reserves (`aiplatform.googleapis.com/...`): set by the system, never ours to clear. */
 const SYSTEM_LABEL_KEY = /^[a-z0-9.-]*googleapis\.com\//;
 
-export function diffBody(input: BodyDiffInput): FieldChange[] {
-  const { kind } = input;
-  const ignored = input.ignoreChanges.map((p) => (parsePath(p) ?? [p]).map(String));
+function kindCtx(kind: KindDef, ignoreChanges: readonly string[]): Ctx {
+  const ignored = ignoreChanges.map((p) => (parsePath(p) ?? [p]).map(String));
   const labelsPath = kind.labelsPath?.split('.');
-  const ctx: Ctx = {
+  return {
     infoAt: (path) => fieldInfo(kind.type, path.map(String)),
     ignored: (path) => ignored.some((ig) => ig.length <= path.length && ig.every((s, i) => s === String(path[i]))),
     ownKeys: (path) => !!labelsPath && labelsPath.length === path.length && labelsPath.every((s, i) => s === path[i]),
     serverDefault: (path) => kind.serverDefaults?.[formatPath(path)],
   };
+}
+
+export function diffBody(input: BodyDiffInput): FieldChange[] {
+  const ctx = kindCtx(input.kind, input.ignoreChanges);
   const changes: FieldChange[] = [];
   for (const [key, value] of Object.entries(input.desired)) {
     changes.push(...diffNode(ctx, [key], value, input.prior?.[key], input.base[key]));
@@ -129,6 +132,24 @@ function cleared(ctx: Ctx, path: PathSegment[], base: unknown): FieldChange[] {
       .map(([k, v]) => change([...path, k], v, undefined));
   }
   return [change(path, base, undefined)];
+}
+
+/**
+ * The live labels a patch of the labels map must carry over, being keys the diff leaves alone:
+ * the system's, ignored ones, and all of them when the manifest neither sets labels nor did
+ * when last applied (the patch then only adds our ownership labels, which the caller writes).
+ */
+export function untouchedLabels(
+  kind: KindDef,
+  live: Record<string, unknown>,
+  desired: { body: Record<string, unknown>; prior?: Record<string, unknown>; ignoreChanges: readonly string[] },
+): Record<string, string> {
+  if (!kind.labelsPath) return {};
+  const labels = Object.entries(labelsOf(kind, live) ?? {}).filter(([k]) => k !== STACK_LABEL && k !== ADDRESS_LABEL);
+  if (getPath(desired.body, kind.labelsPath) === undefined && getPath(desired.prior, kind.labelsPath) === undefined) return Object.fromEntries(labels);
+  const ctx = kindCtx(kind, desired.ignoreChanges);
+  const path = kind.labelsPath.split('.');
+  return Object.fromEntries(labels.filter(([k]) => skippedKey(ctx, path, k) || ctx.ignored([...path, k])));
 }
 
 function skippedKey(ctx: Ctx, path: PathSegment[], key: string): boolean {

@@ -26,6 +26,8 @@ export interface PlanOptions {
   /** Only these addresses and what they depend on (deletes: and what depends on them). */
   targets?: string[];
   source?: Plan['source'];
+  /** Receives what refresh read (the applier guards its patches with these live resources). */
+  onRefresh?: (found: RefreshResult) => void;
 }
 
 /** What the planner worked out for one manifest address, for the references of later ones. */
@@ -60,6 +62,7 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
     });
     // Orphans are pruned by whole-stack plans only: a targeted plan touches its targets alone.
     if (opts.targets?.length) found.orphans = [];
+    opts.onRefresh?.(found);
   } else {
     found = fromState(ordered, stateSel);
   }

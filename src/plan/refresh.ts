@@ -67,6 +67,8 @@ export async function refresh(
   const listings = new Map<string, Listing>();
   const live = new Map<string, LiveResource | null>();
   const claimed = new Set<string>();
+  // What the stack let go on purpose keeps its labels, but is neither adopted by them nor pruned.
+  const forgotten = new Set(state?.forgotten ?? []);
   const stateEntries = state?.resources ?? {};
   const manifestAddresses = new Set(resources.map((r) => r.address));
   const stateOnly = Object.entries(stateEntries).filter(([a]) => !manifestAddresses.has(a));
@@ -103,7 +105,7 @@ export async function refresh(
       } else rest.push(c);
     }
     const settle = (c: Candidate) => {
-      const byLabels = matchByLabels(c, opts.stack, [listingOf(c.kind, c.stateParent), listingOf(c.kind, c.desiredParent)], claimed);
+      const byLabels = matchByLabels(c, opts.stack, [listingOf(c.kind, c.stateParent), listingOf(c.kind, c.desiredParent)], claimed, forgotten);
       live.set(c.address, byLabels ? toLive(c.address, c.kind, byLabels, 'labels') : null);
     };
     for (const c of rest) {
@@ -119,7 +121,7 @@ export async function refresh(
     }
   }
 
-  const orphans = findOrphans(listings, claimed, opts.stack, new Set([...manifestAddresses, ...Object.keys(stateEntries)]));
+  const orphans = findOrphans(listings, new Set([...claimed, ...forgotten]), opts.stack, new Set([...manifestAddresses, ...Object.keys(stateEntries)]));
 
   if (opts.virtualReads) {
     const reads: Promise<void>[] = [];
@@ -247,13 +249,13 @@ function matchByName(c: Candidate, stateListing: Listing | undefined, desiredLis
   return undefined;
 }
 
-function matchByLabels(c: Candidate, stack: string, listings: (Listing | undefined)[], claimed: Set<string>): Item | undefined {
+function matchByLabels(c: Candidate, stack: string, listings: (Listing | undefined)[], claimed: Set<string>, forgotten: Set<string>): Item | undefined {
   if (!c.kind.labelsPath) return undefined;
   const want = { stack: labelValue(stack), address: labelValue(c.address) };
   for (const listing of listings) {
     for (const item of listing?.items.values() ?? []) {
       const labels = labelsOf(c.kind, item);
-      if (labels?.[STACK_LABEL] === want.stack && labels[ADDRESS_LABEL] === want.address && !claimed.has(String(item.name))) {
+      if (labels?.[STACK_LABEL] === want.stack && labels[ADDRESS_LABEL] === want.address && !claimed.has(String(item.name)) && !forgotten.has(String(item.name))) {
         claimed.add(String(item.name));
         return item;
       }

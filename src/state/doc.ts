@@ -22,6 +22,13 @@ export function setEntry(doc: StateDoc, address: string, entry: StateEntry): voi
   doc.resources[address] = entry;
 }
 
+/** Removes an address whose resource stays: its name goes on the forgotten list, so prune leaves it alone. */
+export function forgetEntry(doc: StateDoc, address: string): void {
+  const name = doc.resources[address]?.name;
+  delete doc.resources[address];
+  if (name && !doc.forgotten?.includes(name)) doc.forgotten = [...(doc.forgotten ?? []), name];
+}
+
 export function removeEntry(doc: StateDoc, address: string): boolean {
   if (!(address in doc.resources)) return false;
   delete doc.resources[address];

@@ -2,7 +2,7 @@ import { LocalStateBackend, type LocalBackendOptions } from './local.js';
 import type { StateBackend } from './types.js';
 
 export * from './types.js';
-export { newStateDoc, setEntry, removeEntry, cloneDoc, stateBaseName } from './doc.js';
+export { newStateDoc, setEntry, removeEntry, forgetEntry, cloneDoc, stateBaseName } from './doc.js';
 export { LockError, lockHolder, describeHolder } from './lock.js';
 export { LocalStateBackend } from './local.js';
 export { StateStore } from './store.js';

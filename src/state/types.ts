@@ -46,6 +46,11 @@ export interface StateDoc {
   stack: string;
   env?: string;
   resources: Record<string, StateEntry>;
+  /**
+   * Resources let go on purpose (deletionPolicy abandon, `state rm`): they still carry our
+   * ownership labels, but are never pruned as unclaimed.
+   */
+  forgotten?: string[];
 }
 
 export interface LockInfo {
