@@ -36,6 +36,14 @@ export function reportError(err: unknown): number {
   return 1;
 }
 
+// A reader that goes away (`vertexctl plan | head`) must not crash a run that is changing things:
+// later output is dropped, the work goes on.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

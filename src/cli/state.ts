@@ -18,9 +18,15 @@ export function register(program: Command): void {
         .option('--manifests <paths...>', 'manifests that name the stack (default: manifests)'),
     );
 
-  stackOption(state.command('list').description('list the addresses in state with their types and resource names').option('--json', 'print as JSON')).action(
-    async (opts: StackOpts & { manifests?: string[]; json?: boolean }, cmd: Command) => {
-      const store = await openStore(opts, cmd);
+  stackOption(
+    state
+      .command('list')
+      .description('list the addresses in state with their types and resource names')
+      .argument('[paths...]', 'manifests that name the stack (default: manifests)')
+      .option('--json', 'print as JSON'),
+  ).action(
+    async (paths: string[], opts: StackOpts & { manifests?: string[]; json?: boolean }, cmd: Command) => {
+      const store = await openStore({ ...opts, manifests: paths.length ? paths : opts.manifests }, cmd);
       const rows = Object.entries(store.doc.resources).map(([address, e]) => ({ address, type: e.type, name: e.name, pending: e.pending?.action }));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
