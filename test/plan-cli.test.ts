@@ -116,6 +116,24 @@ describe('vertexctl plan', () => {
     expect(lines[0]).toMatch(new RegExp(`^refresh failed: cannot list google\\.[a-z_.]+ in projects/p1/locations/us-central1: cannot reach http://127\\.0\\.0\\.1:${port}/: ECONNREFUSED \\(gave up after 3 attempts\\)$`));
   });
 
+  it('without Google credentials fails in one line naming the ways to provide them', async () => {
+    const dir = tempDir('plan-cli');
+    await stackOf(dir, 'cli-nocreds', allKinds());
+    // No ADC file, no gcloud config under HOME, and no metadata server to ask.
+    const run = await vertexctl(['plan', join(dir, 'stack.yaml'), '--state', join(dir, 'state')], {
+      HOME: dir,
+      CLOUDSDK_CONFIG: join(dir, 'gcloud'),
+      GOOGLE_APPLICATION_CREDENTIALS: '',
+      GCE_METADATA_HOST: '127.0.0.1:9',
+      GCE_METADATA_IP: '127.0.0.1:9',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trimEnd().split('\n')).toEqual([
+      'no Google credentials found: run `gcloud auth application-default login` or set GOOGLE_APPLICATION_CREDENTIALS, or use --endpoint/--emulator',
+    ]);
+  });
+
   it('reports manifest problems with file:line:col and exit 1', async () => {
     const dir = tempDir('plan-cli');
     const file = join(dir, 'stack.yaml');

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { ApiError, CredentialsError } from '../api/client.js';
 import { UserError } from './errors.js';
 import { registerCommands } from './commands.js';
 import { VERSION } from '../project-root.js';
@@ -26,7 +27,7 @@ export function reportError(err: unknown): number {
     // help and version exit 0; usage errors were already printed by commander
     return err.exitCode === 0 ? 0 : 1;
   }
-  if (err instanceof UserError) {
+  if (err instanceof UserError || err instanceof CredentialsError || err instanceof ApiError) {
     process.stderr.write(`${err.message}\n`);
     return 1;
   }
@@ -35,6 +36,15 @@ export function reportError(err: unknown): number {
   if (process.env.VERTEXCTL_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return 1;
 }
+
+// The metadata-server probe of google-auth-library warns when there is no metadata server; the
+// missing credentials are already reported in one line.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+  if (type === 'MetadataLookupWarning') return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
 
 // A reader that goes away (`vertexctl plan | head`) must not crash a run that is changing things:
 // later output is dropped, the work goes on.
