@@ -44,51 +44,63 @@ export function dependencyOrder(resources: readonly DagNode[]): string[] {
 /** One problem per strongly connected component that contains a cycle. */
 export function findCycles(resources: readonly DagNode[]): Problem[] {
   const byAddress = new Map(resources.map((r) => [r.address, r]));
+  // Nodes by number and edges as numbers: the walk then looks nothing up by address.
+  const nodes = [...byAddress.values()];
+  const numberOf = new Map(nodes.map((node, i) => [node.address, i]));
+  const edges = nodes.map((node) => {
+    const out: number[] = [];
+    for (const dep of node.dependsOn) {
+      const j = numberOf.get(dep);
+      if (j !== undefined) out.push(j);
+    }
+    return out;
+  });
   // Iterative Tarjan: stacks instead of recursion, so 5,000-deep chains are fine.
-  const indexOf = new Map<string, number>();
-  const low = new Map<string, number>();
-  const onStack = new Set<string>();
-  const stack: string[] = [];
+  const index = new Int32Array(nodes.length).fill(-1);
+  const low = new Int32Array(nodes.length);
+  const onStack = new Uint8Array(nodes.length);
+  const stack: number[] = [];
   const problems: Problem[] = [];
   let counter = 0;
-  for (const root of resources) {
-    if (indexOf.has(root.address)) continue;
-    const work: { address: string; next: number }[] = [{ address: root.address, next: 0 }];
-    indexOf.set(root.address, counter);
-    low.set(root.address, counter++);
-    stack.push(root.address);
-    onStack.add(root.address);
-    while (work.length) {
-      const frame = work[work.length - 1];
-      const deps = byAddress.get(frame.address)!.dependsOn;
-      if (frame.next < deps.length) {
-        const dep = deps[frame.next++];
-        if (!byAddress.has(dep)) continue;
-        if (!indexOf.has(dep)) {
-          indexOf.set(dep, counter);
-          low.set(dep, counter++);
-          stack.push(dep);
-          onStack.add(dep);
-          work.push({ address: dep, next: 0 });
-        } else if (onStack.has(dep)) {
-          low.set(frame.address, Math.min(low.get(frame.address)!, indexOf.get(dep)!));
+  for (let root = 0; root < nodes.length; root++) {
+    if (index[root] !== -1) continue;
+    // The walk's frames: a node and the next of its edges to follow.
+    const workNode = [root];
+    const workNext = [0];
+    index[root] = low[root] = counter++;
+    stack.push(root);
+    onStack[root] = 1;
+    while (workNode.length) {
+      const top = workNode.length - 1;
+      const v = workNode[top];
+      if (workNext[top] < edges[v].length) {
+        const w = edges[v][workNext[top]++];
+        if (index[w] === -1) {
+          index[w] = low[w] = counter++;
+          stack.push(w);
+          onStack[w] = 1;
+          workNode.push(w);
+          workNext.push(0);
+        } else if (onStack[w]) {
+          low[v] = Math.min(low[v], index[w]);
         }
         continue;
       }
-      work.pop();
-      if (work.length) {
-        const parent = work[work.length - 1].address;
-        low.set(parent, Math.min(low.get(parent)!, low.get(frame.address)!));
+      workNode.pop();
+      workNext.pop();
+      if (workNode.length) {
+        const parent = workNode[workNode.length - 1];
+        low[parent] = Math.min(low[parent], low[v]);
       }
-      if (low.get(frame.address) === indexOf.get(frame.address)) {
+      if (low[v] === index[v]) {
         const component: string[] = [];
-        let member: string;
+        let member: number;
         do {
           member = stack.pop()!;
-          onStack.delete(member);
-          component.push(member);
-        } while (member !== frame.address);
-        const selfLoop = byAddress.get(frame.address)!.dependsOn.includes(frame.address);
+          onStack[member] = 0;
+          component.push(nodes[member].address);
+        } while (member !== v);
+        const selfLoop = edges[v].includes(v);
         if (component.length > 1 || selfLoop) problems.push(cycleProblem(new Set(component), byAddress));
       }
     }

@@ -7,10 +7,9 @@ import { compile, fieldInfo, knownFields, manifestSchema } from '../schema/regis
 import { schemaIssues, validateProps } from '../schema/validate.js';
 import { findCycles } from './dag.js';
 import { childPath, escapePointer, formatPath, joinPath, parsePath, type PathSegment } from './paths.js';
-import { findReferences } from './references.js';
 import { didYouMean } from './suggest.js';
 import { setOwn, substituteVariables, type VariableScope } from './template.js';
-import type { DesiredResource, LoadOptions, Problem, SourcePos, Stack } from './types.js';
+import type { DesiredResource, LoadOptions, Problem, Reference, SourcePos, Stack } from './types.js';
 import { describeReadError, readManifestFile, type ParsedFile } from './yaml.js';
 
 /**
@@ -299,35 +298,51 @@ function buildResource(
 ): DesiredResource {
   const kind = findKind(raw.type) as KindDef; // the manifest schema admits known types only
   const address = raw.name;
-  const propsPointer = `${pointer}/props`;
+  const entries = raw.props ?? [];
   const props: Record<string, unknown> = {};
   const sensitive: string[] = [];
-  const written = new Map<string, { namePointer: string; selected?: Selected }>();
-  (raw.props ?? []).forEach((entry, j) => {
-    const entryPointer = `${propsPointer}/${j}`;
-    const namePointer = `${entryPointer}/name`;
+  // Each entry's prop name and the references in its value, by entry index (the first entry of
+  // a name gives the prop). Pointers are spelled out only for problems and positions.
+  const names: string[] = [];
+  const refsOf: (Reference[] | undefined)[] = [];
+  const entryPointer = (j: number): string => `${pointer}/props/${j}`;
+  for (let j = 0; j < entries.length; j++) {
+    const entry = entries[j];
     // The seeds' manifests name the id by its create parameter (notebookExecutionJobId).
     const name = entry.name === kind.createIdParam ? kind.idProp : entry.name;
-    const first = written.get(name);
-    if (first) {
+    const first = names.indexOf(name);
+    names.push(name);
+    if (first !== -1) {
       const also = name === entry.name ? '' : ` (as "${entry.name}")`;
-      const firstPos = where(posAt(file, first.namePointer));
-      problems.push({ pos: posAt(file, namePointer), address, message: `prop "${name}" is given twice${also}; first at ${firstPos}` });
-      return;
+      const firstPos = where(posAt(file, `${entryPointer(first)}/name`));
+      problems.push({ pos: posAt(file, `${entryPointer(j)}/name`), address, message: `prop "${name}" is given twice${also}; first at ${firstPos}` });
+      continue;
     }
-    const selected = selectValue(file, entry, entryPointer, env);
-    written.set(name, { namePointer, selected: isProblem(selected) ? undefined : selected });
+    const selected = selectValue(file, entry, entryPointer(j), env);
     if (isProblem(selected)) {
       problems.push({ ...selected, address });
-      return;
+      continue;
     }
-    const value = substituteVariables(selected.value, scope, (path, message) => {
-      const at = posAt(file, selected.pointer + pointerOf(path));
-      problems.push({ pos: at, address, message: `${joinPath('props', formatPath([name, ...path]))}: ${message}` });
-    });
+    let found: Reference[] | undefined;
+    const value = substituteVariables(
+      selected.value,
+      scope,
+      (path, message) => {
+        const at = posAt(file, selected.pointer + pointerOf(path));
+        problems.push({ pos: at, address, message: `${joinPath('props', formatPath([name, ...path]))}: ${message}` });
+      },
+      (path, target, field) => (found ??= []).push({ path: formatPath([name, ...path]), address: target, field }),
+    );
     setOwn(props, name, value);
+    refsOf[j] = found;
     if (entry.sensitive) sensitive.push(name);
-  });
+  }
+  // As findReferences(props) would list them: in props order, which puts integer-like names first.
+  const refs: Reference[] = [];
+  for (const name in props) {
+    const found = refsOf[names.indexOf(name)];
+    if (found) refs.push(...found);
+  }
   const resource = {
     address,
     type: raw.type,
@@ -337,21 +352,25 @@ function buildResource(
     ignoreChanges: raw.ignoreChanges ?? [],
     deletionPolicy: raw.deletionPolicy ?? 'delete',
     dependsOn: raw.dependsOn ?? [],
-    refs: [],
+    refs,
     sensitive,
   } as unknown as DesiredResource;
-  // Positions cost a second parse of the file: computed only when someone reads them.
+  // Positions cost a second parse of the file: computed only when someone reads them, from the
+  // entries again (keeping what they need from the first pass costs more than redoing it).
   let located: Located | undefined;
   locators.set(resource, () => {
     if (located) return located;
     const keyPos = file.located().keyPos;
     const pos = posAt(file, `${pointer}/name`);
-    const positions: Record<string, SourcePos> = { '': keyPos.get(propsPointer) ?? pos };
+    const positions: Record<string, SourcePos> = { '': keyPos.get(`${pointer}/props`) ?? pos };
     const namePositions: Record<string, SourcePos> = {};
-    for (const [name, { namePointer, selected }] of written) {
-      namePositions[name] = posAt(file, namePointer);
-      if (selected) recordPositions(file, selected.value, selected.pointer, name, positions, namePositions);
-    }
+    entries.forEach((entry, j) => {
+      const name = names[j];
+      if (names.indexOf(name) !== j) return;
+      namePositions[name] = posAt(file, `${entryPointer(j)}/name`);
+      const selected = selectValue(file, entry, entryPointer(j), env);
+      if (!isProblem(selected)) recordPositions(file, selected.value, selected.pointer, name, positions, namePositions);
+    });
     return (located = { pos, positions, namePositions });
   });
   Object.defineProperties(resource, LAZY_POSITIONS);
@@ -414,7 +433,6 @@ function linkReferences(origins: Map<DesiredResource, Origin>, problems: Problem
   const resources = [...origins.keys()];
   const byAddress = new Map(resources.map((r) => [r.address, r]));
   for (const r of resources) {
-    r.refs = findReferences(r.props);
     for (const ref of r.refs) {
       const target = byAddress.get(ref.address);
       const problem = target
@@ -434,7 +452,9 @@ function linkReferences(origins: Map<DesiredResource, Origin>, problems: Problem
         message: `dependsOn: unknown resource address "${dep}"${didYouMean(dep, byAddress.keys())}`,
       });
     });
-    r.dependsOn = [...new Set([...explicit, ...r.refs.map((ref) => ref.address)])];
+    const dependsOn = new Set(explicit);
+    for (const ref of r.refs) dependsOn.add(ref.address);
+    r.dependsOn = [...dependsOn];
   }
   propagateSensitive(resources, byAddress);
   problems.push(...findCycles(resources));
@@ -442,13 +462,15 @@ function linkReferences(origins: Map<DesiredResource, Origin>, problems: Problem
 
 /** A prop that references a sensitive prop holds the secret once resolved: it is sensitive too. */
 function propagateSensitive(resources: readonly DesiredResource[], byAddress: Map<string, DesiredResource>): void {
+  if (!resources.some((r) => r.sensitive.length > 0)) return;
   const topOf = (path: string): string => String(parsePath(path)?.[0] ?? path);
   for (let changed = true; changed; ) {
     changed = false;
     for (const r of resources) {
       for (const ref of r.refs) {
+        if (!byAddress.get(ref.address)?.sensitive.includes(topOf(ref.field))) continue;
         const prop = topOf(ref.path);
-        if (!r.sensitive.includes(prop) && byAddress.get(ref.address)?.sensitive.includes(topOf(ref.field))) {
+        if (!r.sensitive.includes(prop)) {
           r.sensitive.push(prop);
           changed = true;
         }
@@ -462,9 +484,10 @@ function propagateSensitive(resources: readonly DesiredResource[], byAddress: Ma
  * resource name), the kind's id prop, and any prop the target sets (nested paths too).
  */
 function missingField(target: DesiredResource, field: string): string | undefined {
+  // Fields come from the template grammar, so a one-segment path is written as the bare name.
+  if (field === 'name' || field === target.kind.idProp) return undefined;
   const segments = parsePath(field);
   if (!segments) return `invalid field "${field}" in a reference to "${target.address}"`;
-  if (segments.length === 1 && (segments[0] === 'name' || segments[0] === target.kind.idProp)) return undefined;
   let cur: unknown = target.props;
   for (let i = 0; i < segments.length; i++) {
     // Past a value that is itself a reference, the shape is only known after apply.

@@ -1,5 +1,5 @@
-import { formatPath, joinPath, type PathSegment } from './paths.js';
-import { scanTemplates, setOwn, stringify } from './template.js';
+import { formatPath, joinPath } from './paths.js';
+import { scanTemplates, setOwn, stringify, visitReferences } from './template.js';
 import type { Reference } from './types.js';
 
 /**
@@ -11,19 +11,13 @@ import type { Reference } from './types.js';
 /** Every reference in a value, with the prop path of the string that holds it. */
 export function findReferences(value: unknown, path = ''): Reference[] {
   const out: Reference[] = [];
-  walkStrings(value, path, (s, p) => {
-    for (const m of scanTemplates(s)) {
-      if (m.expr.kind === 'ref') out.push({ path: p, address: m.expr.address, field: m.expr.field });
-    }
-  });
+  visitReferences(value, (segments, address, field) => out.push({ path: joinPath(path, formatPath(segments)), address, field }));
   return out;
 }
 
 export function hasReferences(value: unknown): boolean {
   let found = false;
-  walkStrings(value, '', (s) => {
-    if (!found && scanTemplates(s).some((m) => m.expr.kind === 'ref')) found = true;
-  });
+  visitReferences(value, () => (found = true));
   return found;
 }
 
@@ -66,23 +60,4 @@ export function resolveReferences(
     return v;
   };
   return { value: walk(value), unknown };
-}
-
-/** Calls visit for every string holding `{{`, with its path; the path is spelled out only then. */
-function walkStrings(value: unknown, base: string, visit: (s: string, path: string) => void, path: PathSegment[] = []): void {
-  if (typeof value === 'string') {
-    if (value.includes('{{')) visit(value, joinPath(base, formatPath(path)));
-  } else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      path.push(i);
-      walkStrings(value[i], base, visit, path);
-      path.pop();
-    }
-  } else if (value !== null && typeof value === 'object') {
-    for (const k in value) {
-      path.push(k);
-      walkStrings((value as Record<string, unknown>)[k], base, visit, path);
-      path.pop();
-    }
-  }
 }

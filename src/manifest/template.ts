@@ -19,7 +19,6 @@ export interface TemplateMatch {
   expr: Expr;
 }
 
-const TEMPLATE = /\{\{(.*?)\}\}/gs;
 const NAME = '[A-Za-z_][A-Za-z0-9_-]*';
 const EXPR = new RegExp(
   `^\\s*(${NAME})((?:\\.${NAME}|\\[\\d+\\])*)\\s*(?:\\|\\s*default\\(\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|'([^']*)')\\s*\\)\\s*)?$`,
@@ -39,11 +38,30 @@ export function parseExpr(inner: string): Expr {
   return { kind: 'var', name: head, fallback };
 }
 
+// A stack repeats a few templates thousands of times (`{{ project }}`), and loading scans each
+// string more than once: parse each distinct one once. Bounded, for long-lived processes.
+const parsedExprs = new Map<string, Expr>();
+const MAX_PARSED_EXPRS = 50_000;
+
+function parseExprOnce(inner: string): Expr {
+  let expr = parsedExprs.get(inner);
+  if (!expr) {
+    if (parsedExprs.size >= MAX_PARSED_EXPRS) parsedExprs.clear();
+    expr = parseExpr(inner);
+    parsedExprs.set(inner, expr);
+  }
+  return expr;
+}
+
+/** The `{{ … }}` in a string: each `{{` up to the first `}}` after it. Treat the exprs as read-only. */
 export function scanTemplates(s: string): TemplateMatch[] {
-  if (!s.includes('{{')) return [];
   const out: TemplateMatch[] = [];
-  for (const m of s.matchAll(TEMPLATE)) {
-    out.push({ text: m[0], start: m.index, end: m.index + m[0].length, expr: parseExpr(m[1]) });
+  let from = 0;
+  for (let start = s.indexOf('{{'); start !== -1; start = s.indexOf('{{', from)) {
+    const close = s.indexOf('}}', start + 2);
+    if (close === -1) break;
+    from = close + 2;
+    out.push({ text: s.slice(start, from), start, end: from, expr: parseExprOnce(s.slice(start + 2, close)) });
   }
   return out;
 }
@@ -58,26 +76,35 @@ export interface VariableScope {
 /** Reports a problem at a path inside the value being rendered. */
 export type Report = (path: PathSegment[], message: string) => void;
 
+/** Told of each `{{ address.field }}` and where it is; `path` is only valid during the call. */
+export type OnReference = (path: readonly PathSegment[], address: string, field: string) => void;
+
+interface Substitution {
+  scope: VariableScope;
+  report: Report;
+  onReference?: OnReference;
+}
+
 /**
  * Replaces variables in every string of `value`, leaving references as written. A string that is
  * exactly one variable takes the variable's raw value (a global may be a number or a map).
  * Unchanged parts are returned as they are (shared, not copied): treat the result as read-only.
+ * onReference hears of every reference in the result, in the order visitReferences would give
+ * them: one walk instead of two.
  */
-export function substituteVariables(value: unknown, scope: VariableScope, report: Report): unknown {
+export function substituteVariables(value: unknown, scope: VariableScope, report: Report, onReference?: OnReference): unknown {
   if (typeof value === 'string' ? !value.includes('{{') : value === null || typeof value !== 'object') return value;
   // One path stack for the whole walk; a path is only spelled out when there is a problem.
-  return substituteIn(value, scope, report, []);
+  return substituteIn(value, { scope, report, onReference }, []);
 }
 
-function substituteIn(v: unknown, scope: VariableScope, report: Report, path: PathSegment[]): unknown {
-  if (typeof v === 'string') {
-    return v.includes('{{') ? renderString(v, scope, (_, message) => report([...path], message)) : v;
-  }
+function substituteIn(v: unknown, sub: Substitution, path: PathSegment[]): unknown {
+  if (typeof v === 'string') return v.includes('{{') ? renderString(v, sub, path) : v;
   if (Array.isArray(v)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
       path.push(i);
-      const next = substituteIn(v[i], scope, report, path);
+      const next = substituteIn(v[i], sub, path);
       path.pop();
       if (next !== v[i]) (out ??= [...v])[i] = next;
     }
@@ -89,7 +116,7 @@ function substituteIn(v: unknown, scope: VariableScope, report: Report, path: Pa
     for (const k in v) {
       const child = (v as Record<string, unknown>)[k];
       path.push(k);
-      const next = substituteIn(child, scope, report, path);
+      const next = substituteIn(child, sub, path);
       path.pop();
       if (next === child) continue;
       out ??= copyObject(v as Record<string, unknown>);
@@ -98,6 +125,26 @@ function substituteIn(v: unknown, scope: VariableScope, report: Report, path: Pa
     return out ?? v;
   }
   return v;
+}
+
+/** Calls onReference for every reference in the strings of `value`, walking it in key order. */
+export function visitReferences(value: unknown, onReference: OnReference, path: PathSegment[] = []): void {
+  if (typeof value === 'string') {
+    if (!value.includes('{{')) return;
+    for (const { expr } of scanTemplates(value)) if (expr.kind === 'ref') onReference(path, expr.address, expr.field);
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      visitReferences(value[i], onReference, path);
+      path.pop();
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const k in value) {
+      path.push(k);
+      visitReferences((value as Record<string, unknown>)[k], onReference, path);
+      path.pop();
+    }
+  }
 }
 
 /** Sets obj[key] as an own property even for `__proto__`. */
@@ -112,35 +159,43 @@ function copyObject(obj: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-function renderString(s: string, scope: VariableScope, report: Report): unknown {
+function renderString(s: string, { scope, report, onReference }: Substitution, path: PathSegment[]): unknown {
   const matches = scanTemplates(s);
-  if (matches.length === 0) return s;
   const values: unknown[] = [];
+  let substituted = false;
   for (const m of matches) {
     const { expr } = m;
+    let value: unknown = m.text;
     if (expr.kind === 'invalid') {
-      report([], `invalid template "${m.text}": ${expr.reason}`);
-      values.push(m.text);
-    } else if (expr.kind === 'ref') {
-      values.push(m.text);
-    } else {
+      report([...path], `invalid template "${m.text}": ${expr.reason}`);
+    } else if (expr.kind === 'var') {
       const found = scope.lookup(expr.name);
-      if (found) values.push(found.value);
-      else if (expr.fallback !== undefined) values.push(expr.fallback);
-      else {
-        report([], scope.unsetMessage(expr.name));
-        values.push(m.text);
-      }
+      if (found || expr.fallback !== undefined) {
+        value = found ? found.value : expr.fallback;
+        substituted = true;
+      } else report([...path], scope.unsetMessage(expr.name));
     }
+    values.push(value);
   }
-  if (matches.length === 1 && matches[0].start === 0 && matches[0].end === s.length) return values[0];
-  let out = '';
-  let last = 0;
-  matches.forEach((m, i) => {
-    out += s.slice(last, m.start) + stringify(values[i]);
-    last = m.end;
-  });
-  return out + s.slice(last);
+  if (!substituted) {
+    // Every template stays as written, so does the string; its references are the ones just read.
+    if (onReference) for (const { expr } of matches) if (expr.kind === 'ref') onReference(path, expr.address, expr.field);
+    return s;
+  }
+  let out: unknown;
+  if (matches.length === 1 && matches[0].start === 0 && matches[0].end === s.length) out = values[0];
+  else {
+    let text = '';
+    let last = 0;
+    matches.forEach((m, i) => {
+      text += s.slice(last, m.start) + stringify(values[i]);
+      last = m.end;
+    });
+    out = text + s.slice(last);
+  }
+  // A variable's value may hold references of its own.
+  if (onReference) visitReferences(out, onReference, path);
+  return out;
 }
 
 export function stringify(v: unknown): string {

@@ -1,8 +1,14 @@
 import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
-import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import type { Document, Node } from 'yaml';
 import { escapePointer } from './paths.js';
 import type { Problem, SourcePos } from './types.js';
+
+// `yaml` is slow to load (~50 ms) and only wanted for positions: required on first use.
+const require = createRequire(import.meta.url);
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => (yamlModule ??= require('yaml') as typeof import('yaml'));
 
 /**
  * Reading manifest files. Two YAML libraries, each for what it does best:
@@ -139,6 +145,7 @@ type LocateResult = { ok: true; located: Located } | { ok: false; problems: Prob
 
 /** Parses with `yaml` for positions; its errors (with positions) when the text is not valid. */
 function locate(file: string, text: string): LocateResult {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   const at = (offset: number): SourcePos => {
@@ -181,6 +188,7 @@ class AliasBomb extends Error {
 
 /** Walks the YAML AST recording positions by pointer; expands aliases under a node budget. */
 class Locator {
+  private readonly yaml = yaml();
   private aliasNodes = 0;
   private aliasDepth = 0;
 
@@ -197,6 +205,7 @@ class Locator {
     }
     // An alias is located where it is used, not where its anchor is.
     if (here && !this.out.pos.has(pointer)) this.out.pos.set(pointer, here);
+    const { isAlias, isMap, isPair, isScalar, isSeq } = this.yaml;
     if (isAlias(node)) {
       this.aliasDepth++;
       try {

@@ -1,20 +1,19 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import formatsModule from 'ajv-formats';
+import type { CodeOptions, ErrorObject, Format } from 'ajv';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { PROJECT_ROOT } from '../project-root.js';
 import { googleFormats } from './formats.js';
 
 /**
- * The committed JSON Schemas (schemas/, made by scripts/generate-schemas.ts) and one shared ajv
- * instance that knows their formats and annotation keywords.
+ * The committed JSON Schemas (schemas/, made by scripts/generate-schemas.ts) and their
+ * validators: precompiled ones from schemas/validators/ where the generator made one for exactly
+ * that schema, else compiled by one shared ajv instance that knows our formats and keywords.
  */
 
 export type SchemaNode = { [keyword: string]: unknown };
-
-// ajv-formats is CommonJS; under NodeNext its default import is the module object.
-const addFormats = formatsModule.default;
 
 /** The package root (see src/project-root.ts); kept as a function for callers of the registry. */
 export function packageRoot(): string {
@@ -53,10 +52,27 @@ export function manifestSchema(): SchemaNode {
   return load('manifest.schema.json', 'the manifest format');
 }
 
-let ajvInstance: Ajv2020 | undefined;
+/** What compile() returns: an ajv validator, precompiled or not. */
+export type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
-function ajv(): Ajv2020 {
-  if (ajvInstance) return ajvInstance;
+// For the CommonJS modules: ajv, required on first use as it is slow to load (~50 ms) and most
+// runs need only precompiled validators, and those validators.
+const require = createRequire(import.meta.url);
+
+/** Every format by name, as createAjv() registers them: ajv-formats', with ours replacing its int64 and byte. */
+function formats(): Record<string, Format> {
+  const { fullFormats } = require('ajv-formats/dist/formats.js') as typeof import('ajv-formats/dist/formats.js');
+  return { ...fullFormats, ...googleFormats };
+}
+
+/**
+ * A new ajv instance with the settings every validator is made with. `code` options are for the
+ * schema generator, which makes standalone code from it for schemas/validators/.
+ */
+export function createAjv(code: CodeOptions = {}): Ajv2020 {
+  const { Ajv2020 } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  // ajv-formats is CommonJS; its module object is the plugin.
+  const addFormats = require('ajv-formats') as typeof import('ajv-formats').default;
   // verbose: errors carry parentSchema, whose description makes messages readable.
   const instance = new Ajv2020({
     allErrors: true,
@@ -66,30 +82,71 @@ function ajv(): Ajv2020 {
     allowUnionTypes: true,
     verbose: true,
     // The committed schemas are checked against the meta-schema by test/schemas.test.ts; skipping
-    // that check and ajv's code optimiser here more than halves compile time on every CLI start.
+    // that check and ajv's code optimiser here more than halves compile time (the generator turns
+    // the optimiser back on for the precompiled validators).
     validateSchema: false,
-    code: { optimize: false },
+    code: { optimize: false, ...code },
   });
   addFormats(instance);
-  // Added after ajv-formats on purpose: ours replace its int64 and byte.
+  // Added after ajv-formats on purpose: ours replace its int64 and byte (as in formats()).
   for (const [name, def] of Object.entries(googleFormats)) instance.addFormat(name, def);
   // Annotations only (the planner and validator read them through fieldInfo).
   instance.addKeyword({ keyword: 'x-immutable', schemaType: 'boolean' });
   instance.addKeyword({ keyword: 'x-required', schemaType: 'boolean' });
-  ajvInstance = instance;
   return instance;
 }
 
-const compiled = new WeakMap<object, ValidateFunction>();
+let ajvInstance: Ajv2020 | undefined;
 
-/** A validator for the schema, compiled once per schema object. */
-export function compile(schema: object): ValidateFunction {
+const compiled = new WeakMap<object, Validator>();
+
+/** A validator for the schema, made once per schema object. */
+export function compile(schema: object): Validator {
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = ajv().compile(schema);
+    validate = precompiledValidator(schema) ?? (ajvInstance ??= createAjv()).compile(schema);
     compiled.set(schema, validate);
   }
   return validate;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Precompiled validators: compiling the schemas takes longer than validating a large stack.
+
+/** Where the generator puts validators, and the index naming the schema each was made from. */
+export const VALIDATORS_DIR = 'validators';
+export const VALIDATORS_INDEX = 'index.json';
+
+/** Identifies a schema by content, so that a validator is only used for the schema it was made from. */
+export function schemaKey(schema: object): string {
+  return createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+}
+
+/**
+ * A precompiled validator module exports a factory taking the format definitions: the generated
+ * code, under schemas/, cannot import them itself, as they are src/schema/formats.ts under tsx
+ * and dist/src/schema/formats.js after a build.
+ */
+type ValidatorFactory = (formats: Record<string, Format>) => Validator;
+
+let precompiledFiles: Map<string, string> | undefined;
+let formatsForPrecompiled: Record<string, Format> | undefined;
+
+/** The validator the schema generator made from this very schema, if any. */
+export function precompiledValidator(schema: object): Validator | undefined {
+  precompiledFiles ??= readValidatorsIndex();
+  const file = precompiledFiles.get(schemaKey(schema));
+  if (file === undefined) return undefined;
+  const factory = require(join(schemasDir(), VALIDATORS_DIR, file)) as ValidatorFactory;
+  return factory((formatsForPrecompiled ??= formats()));
+}
+
+/** schemas/validators/index.json maps file name → schema key; inverted for lookup. */
+function readValidatorsIndex(): Map<string, string> {
+  const file = join(schemasDir(), VALIDATORS_DIR, VALIDATORS_INDEX);
+  if (!existsSync(file)) return new Map();
+  const index = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  return new Map(Object.entries(index).map(([name, key]) => [key, name]));
 }
 
 export interface FieldInfo {

@@ -157,14 +157,21 @@ function valueAtSegments(data: unknown, segments: readonly PathSegment[]): unkno
 
 const propsSchemas = new Map<string, SchemaNode>();
 
+function propsSchema(kind: KindDef): SchemaNode {
+  let schema = propsSchemas.get(kind.type);
+  if (!schema) {
+    schema = propsSchemaOf(kind, kindSchema(kind.type), messageSchema);
+    propsSchemas.set(kind.type, schema);
+  }
+  return schema;
+}
+
 /**
  * The schema of a resource's props: the kind's body plus its parent ids, its own id and its
  * virtual props; output-only fields become `false` so setting one is an error of its own.
+ * Takes the schemas it builds on, for the generator, which precompiles it before they are written.
  */
-function propsSchema(kind: KindDef): SchemaNode {
-  let schema = propsSchemas.get(kind.type);
-  if (schema) return schema;
-  const body = kindSchema(kind.type);
+export function propsSchemaOf(kind: KindDef, body: SchemaNode, messageSchema: (id: string) => SchemaNode): SchemaNode {
   const defs: Record<string, SchemaNode> = { ...((body.$defs ?? {}) as Record<string, SchemaNode>) };
   const properties: Record<string, SchemaNode> = { ...((body.properties ?? {}) as Record<string, SchemaNode>) };
   for (const p of kind.parentProps) {
@@ -183,15 +190,13 @@ function propsSchema(kind: KindDef): SchemaNode {
     ...kind.parentProps,
     ...(kind.idChosenBy === 'client' ? [kind.idProp] : []),
   ];
-  schema = withOutputOnlyForbidden({
+  return withOutputOnlyForbidden({
     type: 'object',
     properties,
     required,
     additionalProperties: false,
     $defs: defs,
   });
-  propsSchemas.set(kind.type, schema);
-  return schema;
 }
 
 /** A copy of the schema in which every readOnly property schema is `false`. */
