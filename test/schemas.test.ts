@@ -6,6 +6,7 @@ import { generateSchemas, messageDocument, type DiscoveryDoc } from '../scripts/
 import { KINDS } from '../src/kinds/index.js';
 import {
   compile,
+  createAjv,
   fieldInfo,
   fieldInfoIn,
   kindSchema,
@@ -14,8 +15,10 @@ import {
   manifestSchema,
   messageSchema,
   packageRoot,
+  precompiledValidator,
   type SchemaNode,
 } from '../src/schema/registry.js';
+import { propsSchemaOf } from '../src/schema/validate.js';
 
 const schemasDir = join(packageRoot(), 'schemas');
 
@@ -383,5 +386,33 @@ describe('manifest schema', () => {
   it('lists every kind as a resource type', () => {
     const props = (manifestSchema() as { properties: { resources: { items: { properties: { type: { enum: string[] } } } } } }).properties;
     expect(props.resources.items.properties.type.enum).toEqual(KINDS.map((k) => k.type));
+  });
+});
+
+describe('precompiled validators (schemas/validators/)', () => {
+  it('serve the manifest schema and every kind props schema, so no CLI run compiles them', () => {
+    expect(precompiledValidator(manifestSchema())).toBeTypeOf('function');
+    for (const kind of KINDS) {
+      const schema = propsSchemaOf(kind, kindSchema(kind.type), messageSchema);
+      expect(precompiledValidator(schema), kind.type).toBeTypeOf('function');
+    }
+    // A schema nobody precompiled is compiled at run time instead.
+    expect(precompiledValidator({ type: 'object', properties: { x: { type: 'string' } } })).toBeUndefined();
+  });
+
+  it('judge like a freshly compiled validator', () => {
+    const kind = KINDS.find((k) => k.type === 'google.aiplatform.runs')!;
+    const schema = propsSchemaOf(kind, kindSchema(kind.type), messageSchema);
+    const fresh = createAjv().compile(schema);
+    const shipped = precompiledValidator(schema)!;
+    const cases = [
+      { projectsId: 'p', locationsId: 'l', tensorboardsId: '1', experimentsId: 'e', runsId: 'r', displayName: 'x' },
+      { projectsId: 'p', locationsId: 'l', tensorboardsId: '1', experimentsId: 'e', runsId: 'r', displayNme: 'x' },
+      { projectsId: 'p', displayName: 3 },
+    ];
+    for (const c of cases) {
+      expect(shipped(c)).toBe(fresh(c));
+      expect((shipped.errors ?? []).map((e) => e.instancePath + e.keyword)).toEqual((fresh.errors ?? []).map((e) => e.instancePath + e.keyword));
+    }
   });
 });
