@@ -254,6 +254,27 @@ class SchemaConverter {
     return { $ref: `#/$defs/${id}` };
   }
 
+  /**
+   * Google's label rules (https://goo.gl/xmQnxf, as the discovery descriptions cite): keys start
+   * with a lowercase letter; keys and values hold lowercase letters, digits, `_` and `-`
+   * (international letters too), at most 64 characters; at most 64 labels.
+   */
+  private labelsMap(field: JsonObject): JsonObject {
+    return {
+      ...field,
+      maxProperties: 64,
+      propertyNames: {
+        pattern: '^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$',
+        'x-rule': 'a label key starts with a lowercase letter and holds lowercase letters, digits, _ and -, at most 64 characters',
+      },
+      additionalProperties: {
+        type: 'string',
+        pattern: '^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$',
+        'x-rule': 'a label value holds lowercase letters, digits, _ and -, at most 64 characters',
+      },
+    };
+  }
+
   /** A message: closed (unknown fields are errors), required fields listed. */
   private message(schema: DiscoverySchema, optional = new Set<string>()): JsonObject {
     if (schema.type !== 'object' || schema.additionalProperties) return this.type(schema);
@@ -264,9 +285,11 @@ class SchemaConverter {
       const { summary, outputOnly, immutable, required: markedRequired } = parseDescription(field.description);
       const readOnly = outputOnly || field.readOnly === true;
       const isRequired = markedRequired && !optional.has(name);
+      const type = this.type(field);
+      const isLabels = name === 'labels' && field.additionalProperties?.type === 'string';
       properties[name] = {
         ...(summary !== undefined && { description: summary }),
-        ...this.type(field),
+        ...(isLabels ? this.labelsMap(type) : type),
         ...(readOnly && { readOnly: true }),
         ...(immutable && { 'x-immutable': true }),
         ...(isRequired && !readOnly && { 'x-required': true }),

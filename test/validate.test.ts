@@ -257,6 +257,35 @@ describe('props validation, each problem at its file:line:col', () => {
     ]);
   });
 
+  it('checks labels against the label rules of Google, naming the rule', async () => {
+    const dir = writeFiles({
+      'labels.yaml': yaml`
+        version: 1
+        name: labels
+        resources:
+          - name: board
+            type: google.aiplatform.tensorboards
+            props:
+              - name: projectsId
+                value: p
+              - name: locationsId
+                value: us-central1
+              - name: displayName
+                value: board
+              - name: labels
+                value:
+                  Team: vision
+                  cost-center: "ML Research"
+                  équipe: vision_2
+      `,
+    });
+    const f = join(dir, 'labels.yaml');
+    expect(await problemsOf([dir])).toEqual([
+      `${f}:15:11: resource "board": props.labels: invalid key "Team": a label key starts with a lowercase letter and holds lowercase letters, digits, _ and -, at most 64 characters`,
+      `${f}:16:24: resource "board": props.labels.cost-center: a label value holds lowercase letters, digits, _ and -, at most 64 characters`,
+    ]);
+  });
+
   it('needs the parent ids and a client-chosen id; a server-chosen id is optional', async () => {
     const dir = writeFiles({
       'a.yaml': stackYaml(

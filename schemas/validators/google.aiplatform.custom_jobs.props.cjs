@@ -6,7 +6,7 @@ const module = { exports: {} };
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"type":"object","properties":{"createTime":false,"displayName":{"description":"The display name of the CustomJob.","type":"string","x-required":true},"encryptionSpec":{"description":"Customer-managed encryption key options for a CustomJob.","$ref":"#/$defs/GoogleCloudAiplatformV1EncryptionSpec"},"endTime":false,"error":false,"jobSpec":{"description":"Job spec.","$ref":"#/$defs/GoogleCloudAiplatformV1CustomJobSpec","x-required":true},"labels":{"description":"The labels with user-defined metadata to organize CustomJobs.","type":"object","additionalProperties":{"type":"string"}},"name":false,"satisfiesPzi":false,"satisfiesPzs":false,"startTime":false,"state":false,"updateTime":false,"webAccessUris":false,"projectsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"locationsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"customJobsId":{"type":"string","minLength":1}},"required":["displayName","jobSpec","projectsId","locationsId"],"additionalProperties":false,"$defs":{"GoogleCloudAiplatformV1ContainerSpec":{"description":"The spec of a Container.","type":"object","properties":{"args":{"description":"The arguments to be passed when starting the container.","type":"array","items":{"type":"string"}},"command":{"description":"The command to be invoked when the container is started.","type":"array","items":{"type":"string"}},"env":{"description":"Environment variables to be passed to the container.","type":"array","items":{"$ref":"#/$defs/GoogleCloudAiplatformV1EnvVar"}},"imageUri":{"description":"The URI of a container image in the Container Registry that is to be run on each worker replica.","type":"string","x-required":true}},"required":["imageUri"],"additionalProperties":false},"GoogleCloudAiplatformV1CustomJobSpec":{"description":"Represents the spec of a CustomJob.","type":"object","properties":{"baseOutputDirectory":{"description":"The Cloud Storage location to store the output of this CustomJob or HyperparameterTuningJob.","$ref":"#/$defs/GoogleCloudAiplatformV1GcsDestination"},"enableDashboardAccess":{"description":"Whether you want Vertex AI to enable access to the customized dashboard in training chief container.","type":"boolean"},"enableWebAccess":{"description":"Whether you want Vertex AI to enable [interactive shell access](https://cloud.google.com/vertex-ai/docs/training/monitor-debug-interactive-shell) to training containers.","type":"boolean"},"experiment":{"description":"The Experiment associated with this job.","type":"string"},"experimentRun":{"description":"The Experiment Run associated with this job.","type":"string"},"models":{"description":"The name of the Model resources for which to generate a mapping to artifact URIs.","type":"array","items":{"type":"string"}},"network":{"description":"The full name of the Compute Engine [network](/compute/docs/networks-and-firewalls#networks) to which the Job should be peered.","type":"string"},"persistentResourceId":{"description":"The ID of the PersistentResource in the same Project and Location which to run If this is specified, the job will be run on existing machines held by the PersistentResource instead of on-demand sho…","type":"string"},"protectedArtifactLocationId":{"description":"The ID of the location to store protected artifacts.","type":"string"},"pscInterfaceConfig":{"description":"Configuration for PSC-I for CustomJob.","$ref":"#/$defs/GoogleCloudAiplatformV1PscInterfaceConfig"},"reservedIpRanges":{"description":"A list of names for the reserved ip ranges under the VPC network that can be used for this job.","type":"array","items":{"type":"string"}},"scheduling":{"description":"Scheduling options for a CustomJob.","$ref":"#/$defs/GoogleCloudAiplatformV1Scheduling"},"serviceAccount":{"description":"Specifies the service account for workload run-as account.","type":"string"},"tensorboard":{"description":"The name of a Vertex AI Tensorboard resource to which this CustomJob will upload Tensorboard logs.","type":"string"},"workerPoolSpecs":{"description":"The spec of the worker pools including machine type and Docker image.","type":"array","items":{"$ref":"#/$defs/GoogleCloudAiplatformV1WorkerPoolSpec"},"x-required":true}},"required":["workerPoolSpecs"],"additionalProperties":false},"GoogleCloudAiplatformV1DiskSpec":{"description":"Represents the spec of disk options.","type":"object","properties":{"bootDiskSizeGb":{"description":"Size in GB of the boot disk (default is 100GB).","type":"integer","format":"int32"},"bootDiskType":{"description":"Type of the boot disk.","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1DnsPeeringConfig":{"description":"DNS peering configuration.","type":"object","properties":{"domain":{"description":"The DNS name suffix of the zone being peered to, e.g., \"my-internal-domain.corp.\".","type":"string","x-required":true},"targetNetwork":{"description":"The VPC network name in the target_project where the DNS zone specified by 'domain' is visible.","type":"string","x-required":true},"targetProject":{"description":"The project ID hosting the Cloud DNS managed zone that contains the 'domain'.","type":"string","x-required":true}},"required":["domain","targetNetwork","targetProject"],"additionalProperties":false},"GoogleCloudAiplatformV1EncryptionSpec":{"description":"Represents a customer-managed encryption key specification that can be applied to a Vertex AI resource.","type":"object","properties":{"kmsKeyName":{"description":"Resource name of the Cloud KMS key used to protect the resource.","type":"string","x-required":true}},"required":["kmsKeyName"],"additionalProperties":false},"GoogleCloudAiplatformV1EnvVar":{"description":"Represents an environment variable present in a Container or Python Module.","type":"object","properties":{"name":{"description":"Name of the environment variable.","type":"string","x-required":true},"value":{"description":"Variables that reference a $(VAR_NAME) are expanded using the previous defined environment variables in the container and any service environment variables.","type":"string","x-required":true}},"required":["name","value"],"additionalProperties":false},"GoogleCloudAiplatformV1GcsDestination":{"description":"The Google Cloud Storage location where the output is to be written to.","type":"object","properties":{"outputUriPrefix":{"description":"Google Cloud Storage URI to output directory.","type":"string","x-required":true}},"required":["outputUriPrefix"],"additionalProperties":false},"GoogleCloudAiplatformV1LustreMount":{"description":"Represents a mount configuration for Lustre file system.","type":"object","properties":{"filesystem":{"description":"The name of the Lustre filesystem.","type":"string","x-required":true},"instanceIp":{"description":"IP address of the Lustre instance.","type":"string","x-required":true},"mountPoint":{"description":"Destination mount path.","type":"string","x-required":true},"volumeHandle":{"description":"The unique identifier of the Lustre volume.","type":"string","x-required":true}},"required":["filesystem","instanceIp","mountPoint","volumeHandle"],"additionalProperties":false},"GoogleCloudAiplatformV1MachineSpec":{"description":"Specification of a single machine.","type":"object","properties":{"acceleratorCount":{"description":"The number of accelerators to attach to the machine.","type":"integer","format":"int32"},"acceleratorType":{"description":"The type of accelerator(s) that may be attached to the machine as per accelerator_count.","type":"string","enum":["ACCELERATOR_TYPE_UNSPECIFIED","NVIDIA_TESLA_K80","NVIDIA_TESLA_P100","NVIDIA_TESLA_V100","NVIDIA_TESLA_P4","NVIDIA_TESLA_T4","NVIDIA_TESLA_A100","NVIDIA_A100_80GB","NVIDIA_L4","NVIDIA_H100_80GB","NVIDIA_H100_MEGA_80GB","NVIDIA_H200_141GB","NVIDIA_B200","NVIDIA_GB200","NVIDIA_RTX_PRO_6000","TPU_V2","TPU_V3","TPU_V4_POD","TPU_V5_LITEPOD"],"x-immutable":true},"gpuPartitionSize":{"description":"The Nvidia GPU partition size.","type":"string","x-immutable":true},"machineType":{"description":"The type of the machine.","type":"string","x-immutable":true},"reservationAffinity":{"description":"Configuration controlling how this resource pool consumes reservation.","$ref":"#/$defs/GoogleCloudAiplatformV1ReservationAffinity","x-immutable":true},"tpuTopology":{"description":"The topology of the TPUs.","type":"string","x-immutable":true}},"additionalProperties":false},"GoogleCloudAiplatformV1NfsMount":{"description":"Represents a mount configuration for Network File System (NFS) to mount.","type":"object","properties":{"mountPoint":{"description":"Destination mount path.","type":"string","x-required":true},"path":{"description":"Source path exported from NFS server.","type":"string","x-required":true},"server":{"description":"IP address of the NFS server.","type":"string","x-required":true}},"required":["mountPoint","path","server"],"additionalProperties":false},"GoogleCloudAiplatformV1PscInterfaceConfig":{"description":"Configuration for PSC-I.","type":"object","properties":{"dnsPeeringConfigs":{"description":"DNS peering configurations.","type":"array","items":{"$ref":"#/$defs/GoogleCloudAiplatformV1DnsPeeringConfig"}},"networkAttachment":{"description":"The name of the Compute Engine [network attachment](https://cloud.google.com/vpc/docs/about-network-attachments) to attach to the resource within the region and user project.","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1PythonPackageSpec":{"description":"The spec of a Python packaged code.","type":"object","properties":{"args":{"description":"Command line arguments to be passed to the Python task.","type":"array","items":{"type":"string"}},"env":{"description":"Environment variables to be passed to the python module.","type":"array","items":{"$ref":"#/$defs/GoogleCloudAiplatformV1EnvVar"}},"executorImageUri":{"description":"The URI of a container image in Artifact Registry that will run the provided Python package.","type":"string","x-required":true},"packageUris":{"description":"The Google Cloud Storage location of the Python package files which are the training program and its dependent packages.","type":"array","items":{"type":"string"},"x-required":true},"pythonModule":{"description":"The Python module name to run after installing the packages.","type":"string","x-required":true}},"required":["executorImageUri","packageUris","pythonModule"],"additionalProperties":false},"GoogleCloudAiplatformV1ReservationAffinity":{"description":"A ReservationAffinity can be used to configure a Vertex AI resource (e.g., a DeployedModel) to draw its Compute Engine resources from a Shared Reservation, or exclusively from on-demand capacity.","type":"object","properties":{"key":{"description":"Corresponds to the label key of a reservation resource.","type":"string"},"reservationAffinityType":{"description":"Specifies the reservation affinity type.","type":"string","enum":["TYPE_UNSPECIFIED","NO_RESERVATION","ANY_RESERVATION","SPECIFIC_RESERVATION"],"x-required":true},"values":{"description":"Corresponds to the label values of a reservation resource.","type":"array","items":{"type":"string"}}},"required":["reservationAffinityType"],"additionalProperties":false},"GoogleCloudAiplatformV1Scheduling":{"description":"All parameters related to queuing and scheduling of custom jobs.","type":"object","properties":{"disableRetries":{"description":"Indicates if the job should retry for internal errors after the job starts running.","type":"boolean"},"maxWaitDuration":{"description":"This is the maximum duration that a job will wait for the requested resources to be provisioned if the scheduling strategy is set to [Strategy.DWS_FLEX_START].","type":"string","format":"google-duration"},"restartJobOnWorkerRestart":{"description":"Restarts the entire CustomJob if a worker gets restarted.","type":"boolean"},"strategy":{"description":"This determines which type of scheduling strategy to use.","type":"string","enum":["STRATEGY_UNSPECIFIED","ON_DEMAND","LOW_COST","STANDARD","SPOT","FLEX_START"]},"timeout":{"description":"The maximum job running time.","type":"string","format":"google-duration"}},"additionalProperties":false},"GoogleCloudAiplatformV1WorkerPoolSpec":{"description":"Represents the spec of a worker pool in a job.","type":"object","properties":{"containerSpec":{"description":"The custom container task.","$ref":"#/$defs/GoogleCloudAiplatformV1ContainerSpec"},"diskSpec":{"description":"Disk spec.","$ref":"#/$defs/GoogleCloudAiplatformV1DiskSpec"},"lustreMounts":{"description":"List of Lustre mounts.","type":"array","items":{"$ref":"#/$defs/GoogleCloudAiplatformV1LustreMount"}},"machineSpec":{"description":"The specification of a single machine.","$ref":"#/$defs/GoogleCloudAiplatformV1MachineSpec","x-immutable":true},"nfsMounts":{"description":"List of NFS mount spec.","type":"array","items":{"$ref":"#/$defs/GoogleCloudAiplatformV1NfsMount"}},"pythonPackageSpec":{"description":"The Python packaged task.","$ref":"#/$defs/GoogleCloudAiplatformV1PythonPackageSpec"},"replicaCount":{"description":"The number of worker replicas to use for this worker pool.","type":["integer","string"],"pattern":"^-?[0-9]+$","format":"int64"}},"additionalProperties":false},"GoogleRpcStatus":{"description":"The `Status` type defines a logical error model that is suitable for different programming environments, including REST APIs and RPC APIs.","type":"object","properties":{"code":{"description":"The status code, which should be an enum value of google.rpc.Code.","type":"integer","format":"int32"},"details":{"description":"A list of messages that carry the error details.","type":"array","items":{"type":"object","additionalProperties":{}}},"message":{"description":"A developer-facing error message, which should be in English.","type":"string"}},"additionalProperties":false}}};
+const schema0 = {"type":"object","properties":{"createTime":false,"displayName":{"description":"The display name of the CustomJob.","type":"string","x-required":true},"encryptionSpec":{"description":"Customer-managed encryption key options for a CustomJob.","$ref":"#/$defs/GoogleCloudAiplatformV1EncryptionSpec"},"endTime":false,"error":false,"jobSpec":{"description":"Job spec.","$ref":"#/$defs/GoogleCloudAiplatformV1CustomJobSpec","x-required":true},"labels":{"description":"The labels with user-defined metadata to organize CustomJobs.","type":"object","additionalProperties":{"type":"string","pattern":"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$","x-rule":"a label value holds lowercase letters, digits, _ and -, at most 64 characters"},"maxProperties":64,"propertyNames":{"pattern":"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$","x-rule":"a label key starts with a lowercase letter and holds lowercase letters, digits, _ and -, at most 64 characters"}},"name":false,"satisfiesPzi":false,"satisfiesPzs":false,"startTime":false,"state":false,"updateTime":false,"webAccessUris":false,"projectsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"locationsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"customJobsId":{"type":"string","minLength":1}},"required":["displayName","jobSpec","projectsId","locationsId"],"additionalProperties":false,"$defs":{"GoogleCloudAiplatformV1ContainerSpec":{"description":"The spec of a Container.","type":"object","properties":{"args":{"description":"The arguments to be passed when starting the container.","type":"array","items":{"type":"string"}},"command":{"description":"The command to be invoked when the container is started.","type":"array","items":{"type":"string"}},"env":{"description":"Environment variables to be passed to the container.","type":"array","items":{"$ref":"#/$defs/GoogleCloudAiplatformV1EnvVar"}},"imageUri":{"description":"The URI of a container image in the Container Registry that is to be run on each worker replica.","type":"string","x-required":true}},"required":["imageUri"],"additionalProperties":false},"GoogleCloudAiplatformV1CustomJobSpec":{"description":"Represents the spec of a CustomJob.","type":"object","properties":{"baseOutputDirectory":{"description":"The Cloud Storage location to store the output of this CustomJob or HyperparameterTuningJob.","$ref":"#/$defs/GoogleCloudAiplatformV1GcsDestination"},"enableDashboardAccess":{"description":"Whether you want Vertex AI to enable access to the customized dashboard in training chief container.","type":"boolean"},"enableWebAccess":{"description":"Whether you want Vertex AI to enable [interactive shell access](https://cloud.google.com/vertex-ai/docs/training/monitor-debug-interactive-shell) to training containers.","type":"boolean"},"experiment":{"description":"The Experiment associated with this job.","type":"string"},"experimentRun":{"description":"The Experiment Run associated with this job.","type":"string"},"models":{"description":"The name of the Model resources for which to generate a mapping to artifact URIs.","type":"array","items":{"type":"string"}},"network":{"description":"The full name of the Compute Engine [network](/compute/docs/networks-and-firewalls#networks) to which the Job should be peered.","type":"string"},"persistentResourceId":{"description":"The ID of the PersistentResource in the same Project and Location which to run If this is specified, the job will be run on existing machines held by the PersistentResource instead of on-demand sho…","type":"string"},"protectedArtifactLocationId":{"description":"The ID of the location to store protected artifacts.","type":"string"},"pscInterfaceConfig":{"description":"Configuration for PSC-I for CustomJob.","$ref":"#/$defs/GoogleCloudAiplatformV1PscInterfaceConfig"},"reservedIpRanges":{"description":"A list of names for the reserved ip ranges under the VPC network that can be used for this job.","type":"array","items":{"type":"string"}},"scheduling":{"description":"Scheduling options for a CustomJob.","$ref":"#/$defs/GoogleCloudAiplatformV1Scheduling"},"serviceAccount":{"description":"Specifies the service account for workload run-as account.","type":"string"},"tensorboard":{"description":"The name of a Vertex AI Tensorboard resource to which this CustomJob will upload Tensorboard logs.","type":"string"},"workerPoolSpecs":{"description":"The spec of the worker pools including machine type and Docker image.","type":"array","items":{"$ref":"#/$defs/GoogleCloudAiplatformV1WorkerPoolSpec"},"x-required":true}},"required":["workerPoolSpecs"],"additionalProperties":false},"GoogleCloudAiplatformV1DiskSpec":{"description":"Represents the spec of disk options.","type":"object","properties":{"bootDiskSizeGb":{"description":"Size in GB of the boot disk (default is 100GB).","type":"integer","format":"int32"},"bootDiskType":{"description":"Type of the boot disk.","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1DnsPeeringConfig":{"description":"DNS peering configuration.","type":"object","properties":{"domain":{"description":"The DNS name suffix of the zone being peered to, e.g., \"my-internal-domain.corp.\".","type":"string","x-required":true},"targetNetwork":{"description":"The VPC network name in the target_project where the DNS zone specified by 'domain' is visible.","type":"string","x-required":true},"targetProject":{"description":"The project ID hosting the Cloud DNS managed zone that contains the 'domain'.","type":"string","x-required":true}},"required":["domain","targetNetwork","targetProject"],"additionalProperties":false},"GoogleCloudAiplatformV1EncryptionSpec":{"description":"Represents a customer-managed encryption key specification that can be applied to a Vertex AI resource.","type":"object","properties":{"kmsKeyName":{"description":"Resource name of the Cloud KMS key used to protect the resource.","type":"string","x-required":true}},"required":["kmsKeyName"],"additionalProperties":false},"GoogleCloudAiplatformV1EnvVar":{"description":"Represents an environment variable present in a Container or Python Module.","type":"object","properties":{"name":{"description":"Name of the environment variable.","type":"string","x-required":true},"value":{"description":"Variables that reference a $(VAR_NAME) are expanded using the previous defined environment variables in the container and any service environment variables.","type":"string","x-required":true}},"required":["name","value"],"additionalProperties":false},"GoogleCloudAiplatformV1GcsDestination":{"description":"The Google Cloud Storage location where the output is to be written to.","type":"object","properties":{"outputUriPrefix":{"description":"Google Cloud Storage URI to output directory.","type":"string","x-required":true}},"required":["outputUriPrefix"],"additionalProperties":false},"GoogleCloudAiplatformV1LustreMount":{"description":"Represents a mount configuration for Lustre file system.","type":"object","properties":{"filesystem":{"description":"The name of the Lustre filesystem.","type":"string","x-required":true},"instanceIp":{"description":"IP address of the Lustre instance.","type":"string","x-required":true},"mountPoint":{"description":"Destination mount path.","type":"string","x-required":true},"volumeHandle":{"description":"The unique identifier of the Lustre volume.","type":"string","x-required":true}},"required":["filesystem","instanceIp","mountPoint","volumeHandle"],"additionalProperties":false},"GoogleCloudAiplatformV1MachineSpec":{"description":"Specification of a single machine.","type":"object","properties":{"acceleratorCount":{"description":"The number of accelerators to attach to the machine.","type":"integer","format":"int32"},"acceleratorType":{"description":"The type of accelerator(s) that may be attached to the machine as per accelerator_count.","type":"string","enum":["ACCELERATOR_TYPE_UNSPECIFIED","NVIDIA_TESLA_K80","NVIDIA_TESLA_P100","NVIDIA_TESLA_V100","NVIDIA_TESLA_P4","NVIDIA_TESLA_T4","NVIDIA_TESLA_A100","NVIDIA_A100_80GB","NVIDIA_L4","NVIDIA_H100_80GB","NVIDIA_H100_MEGA_80GB","NVIDIA_H200_141GB","NVIDIA_B200","NVIDIA_GB200","NVIDIA_RTX_PRO_6000","TPU_V2","TPU_V3","TPU_V4_POD","TPU_V5_LITEPOD"],"x-immutable":true},"gpuPartitionSize":{"description":"The Nvidia GPU partition size.","type":"string","x-immutable":true},"machineType":{"description":"The type of the machine.","type":"string","x-immutable":true},"reservationAffinity":{"description":"Configuration controlling how this resource pool consumes reservation.","$ref":"#/$defs/GoogleCloudAiplatformV1ReservationAffinity","x-immutable":true},"tpuTopology":{"description":"The topology of the TPUs.","type":"string","x-immutable":true}},"additionalProperties":false},"GoogleCloudAiplatformV1NfsMount":{"description":"Represents a mount configuration for Network File System (NFS) to mount.","type":"object","properties":{"mountPoint":{"description":"Destination mount path.","type":"string","x-required":true},"path":{"description":"Source path exported from NFS server.","type":"string","x-required":true},"server":{"description":"IP address of the NFS server.","type":"string","x-required":true}},"required":["mountPoint","path","server"],"additionalProperties":false},"GoogleCloudAiplatformV1PscInterfaceConfig":{"description":"Configuration for PSC-I.","type":"object","properties":{"dnsPeeringConfigs":{"description":"DNS peering configurations.","type":"array","items":{"$ref":"#/$defs/GoogleCloudAiplatformV1DnsPeeringConfig"}},"networkAttachment":{"description":"The name of the Compute Engine [network attachment](https://cloud.google.com/vpc/docs/about-network-attachments) to attach to the resource within the region and user project.","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1PythonPackageSpec":{"description":"The spec of a Python packaged code.","type":"object","properties":{"args":{"description":"Command line arguments to be passed to the Python task.","type":"array","items":{"type":"string"}},"env":{"description":"Environment variables to be passed to the python module.","type":"array","items":{"$ref":"#/$defs/GoogleCloudAiplatformV1EnvVar"}},"executorImageUri":{"description":"The URI of a container image in Artifact Registry that will run the provided Python package.","type":"string","x-required":true},"packageUris":{"description":"The Google Cloud Storage location of the Python package files which are the training program and its dependent packages.","type":"array","items":{"type":"string"},"x-required":true},"pythonModule":{"description":"The Python module name to run after installing the packages.","type":"string","x-required":true}},"required":["executorImageUri","packageUris","pythonModule"],"additionalProperties":false},"GoogleCloudAiplatformV1ReservationAffinity":{"description":"A ReservationAffinity can be used to configure a Vertex AI resource (e.g., a DeployedModel) to draw its Compute Engine resources from a Shared Reservation, or exclusively from on-demand capacity.","type":"object","properties":{"key":{"description":"Corresponds to the label key of a reservation resource.","type":"string"},"reservationAffinityType":{"description":"Specifies the reservation affinity type.","type":"string","enum":["TYPE_UNSPECIFIED","NO_RESERVATION","ANY_RESERVATION","SPECIFIC_RESERVATION"],"x-required":true},"values":{"description":"Corresponds to the label values of a reservation resource.","type":"array","items":{"type":"string"}}},"required":["reservationAffinityType"],"additionalProperties":false},"GoogleCloudAiplatformV1Scheduling":{"description":"All parameters related to queuing and scheduling of custom jobs.","type":"object","properties":{"disableRetries":{"description":"Indicates if the job should retry for internal errors after the job starts running.","type":"boolean"},"maxWaitDuration":{"description":"This is the maximum duration that a job will wait for the requested resources to be provisioned if the scheduling strategy is set to [Strategy.DWS_FLEX_START].","type":"string","format":"google-duration"},"restartJobOnWorkerRestart":{"description":"Restarts the entire CustomJob if a worker gets restarted.","type":"boolean"},"strategy":{"description":"This determines which type of scheduling strategy to use.","type":"string","enum":["STRATEGY_UNSPECIFIED","ON_DEMAND","LOW_COST","STANDARD","SPOT","FLEX_START"]},"timeout":{"description":"The maximum job running time.","type":"string","format":"google-duration"}},"additionalProperties":false},"GoogleCloudAiplatformV1WorkerPoolSpec":{"description":"Represents the spec of a worker pool in a job.","type":"object","properties":{"containerSpec":{"description":"The custom container task.","$ref":"#/$defs/GoogleCloudAiplatformV1ContainerSpec"},"diskSpec":{"description":"Disk spec.","$ref":"#/$defs/GoogleCloudAiplatformV1DiskSpec"},"lustreMounts":{"description":"List of Lustre mounts.","type":"array","items":{"$ref":"#/$defs/GoogleCloudAiplatformV1LustreMount"}},"machineSpec":{"description":"The specification of a single machine.","$ref":"#/$defs/GoogleCloudAiplatformV1MachineSpec","x-immutable":true},"nfsMounts":{"description":"List of NFS mount spec.","type":"array","items":{"$ref":"#/$defs/GoogleCloudAiplatformV1NfsMount"}},"pythonPackageSpec":{"description":"The Python packaged task.","$ref":"#/$defs/GoogleCloudAiplatformV1PythonPackageSpec"},"replicaCount":{"description":"The number of worker replicas to use for this worker pool.","type":["integer","string"],"pattern":"^-?[0-9]+$","format":"int64"}},"additionalProperties":false},"GoogleRpcStatus":{"description":"The `Status` type defines a logical error model that is suitable for different programming environments, including REST APIs and RPC APIs.","type":"object","properties":{"code":{"description":"The status code, which should be an enum value of google.rpc.Code.","type":"integer","format":"int32"},"details":{"description":"A list of messages that carry the error details.","type":"array","items":{"type":"object","additionalProperties":{}}},"message":{"description":"A developer-facing error message, which should be in English.","type":"string"}},"additionalProperties":false}}};
 const schema1 = {"description":"Represents a customer-managed encryption key specification that can be applied to a Vertex AI resource.","type":"object","properties":{"kmsKeyName":{"description":"Resource name of the Cloud KMS key used to protect the resource.","type":"string","x-required":true}},"required":["kmsKeyName"],"additionalProperties":false};
 const func0 = Object.prototype.hasOwnProperty;
 const func2 = require("ajv/dist/runtime/ucs2length").default;
@@ -1709,7 +1709,9 @@ return errors === 0;
 }
 validate1.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const pattern1 = new RegExp("^[^/]+$", "u");
+const pattern1 = new RegExp("^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$", "u");
+const pattern2 = new RegExp("^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$", "u");
+const pattern3 = new RegExp("^[^/]+$", "u");
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1876,10 +1878,8 @@ errors = vErrors.length;
 if(data.labels !== undefined){
 let data7 = data.labels;
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-for(const key2 in data7){
-let data8 = data7[key2];
-if(typeof data8 !== "string"){
-const err13 = {instancePath:instancePath+"/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.labels.additionalProperties.type,parentSchema:schema0.properties.labels.additionalProperties,data:data8};
+if(Object.keys(data7).length > 64){
+const err13 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties",schema:64,parentSchema:schema0.properties.labels,data:data7};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1888,10 +1888,11 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.labels.type,parentSchema:schema0.properties.labels,data:data7};
+for(const key2 in data7){
+const _errs16 = errors;
+if(typeof key2 === "string"){
+if(!pattern1.test(key2)){
+const err14 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$"},message:"must match pattern \""+"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$"+"\"",schema:"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$",parentSchema:schema0.properties.labels.propertyNames,data:key2,propertyName:key2};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1901,8 +1902,9 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.name !== undefined){
-const err15 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.name,data:data.name};
+var valid3 = _errs16 === errors;
+if(!valid3){
+const err15 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema0.properties.labels.propertyNames,parentSchema:schema0.properties.labels,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1911,8 +1913,12 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(data.satisfiesPzi !== undefined){
-const err16 = {instancePath:instancePath+"/satisfiesPzi",schemaPath:"#/properties/satisfiesPzi/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.satisfiesPzi,data:data.satisfiesPzi};
+}
+for(const key3 in data7){
+let data8 = data7[key3];
+if(typeof data8 === "string"){
+if(!pattern2.test(data8)){
+const err16 = {instancePath:instancePath+"/labels/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$"},message:"must match pattern \""+"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$"+"\"",schema:"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$",parentSchema:schema0.properties.labels.additionalProperties,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1921,8 +1927,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(data.satisfiesPzs !== undefined){
-const err17 = {instancePath:instancePath+"/satisfiesPzs",schemaPath:"#/properties/satisfiesPzs/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.satisfiesPzs,data:data.satisfiesPzs};
+}
+else {
+const err17 = {instancePath:instancePath+"/labels/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.labels.additionalProperties.type,parentSchema:schema0.properties.labels.additionalProperties,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1931,8 +1938,10 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data.startTime !== undefined){
-const err18 = {instancePath:instancePath+"/startTime",schemaPath:"#/properties/startTime/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.startTime,data:data.startTime};
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.labels.type,parentSchema:schema0.properties.labels,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1941,8 +1950,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data.state !== undefined){
-const err19 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.state,data:data.state};
+}
+if(data.name !== undefined){
+const err19 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.name,data:data.name};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1951,8 +1961,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data.updateTime !== undefined){
-const err20 = {instancePath:instancePath+"/updateTime",schemaPath:"#/properties/updateTime/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.updateTime,data:data.updateTime};
+if(data.satisfiesPzi !== undefined){
+const err20 = {instancePath:instancePath+"/satisfiesPzi",schemaPath:"#/properties/satisfiesPzi/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.satisfiesPzi,data:data.satisfiesPzi};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1961,8 +1971,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data.webAccessUris !== undefined){
-const err21 = {instancePath:instancePath+"/webAccessUris",schemaPath:"#/properties/webAccessUris/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.webAccessUris,data:data.webAccessUris};
+if(data.satisfiesPzs !== undefined){
+const err21 = {instancePath:instancePath+"/satisfiesPzs",schemaPath:"#/properties/satisfiesPzs/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.satisfiesPzs,data:data.satisfiesPzs};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1971,11 +1981,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data.projectsId !== undefined){
-let data16 = data.projectsId;
-if(typeof data16 === "string"){
-if(func2(data16) < 1){
-const err22 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.projectsId,data:data16};
+if(data.startTime !== undefined){
+const err22 = {instancePath:instancePath+"/startTime",schemaPath:"#/properties/startTime/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.startTime,data:data.startTime};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1984,8 +1991,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(!pattern1.test(data16)){
-const err23 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.projectsId,data:data16};
+if(data.state !== undefined){
+const err23 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.state,data:data.state};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1994,9 +2001,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-else {
-const err24 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.projectsId.type,parentSchema:schema0.properties.projectsId,data:data16};
+if(data.updateTime !== undefined){
+const err24 = {instancePath:instancePath+"/updateTime",schemaPath:"#/properties/updateTime/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.updateTime,data:data.updateTime};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2005,12 +2011,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(data.locationsId !== undefined){
-let data17 = data.locationsId;
-if(typeof data17 === "string"){
-if(func2(data17) < 1){
-const err25 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.locationsId,data:data17};
+if(data.webAccessUris !== undefined){
+const err25 = {instancePath:instancePath+"/webAccessUris",schemaPath:"#/properties/webAccessUris/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.webAccessUris,data:data.webAccessUris};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2019,8 +2021,11 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(!pattern1.test(data17)){
-const err26 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.locationsId,data:data17};
+if(data.projectsId !== undefined){
+let data16 = data.projectsId;
+if(typeof data16 === "string"){
+if(func2(data16) < 1){
+const err26 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.projectsId,data:data16};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2029,9 +2034,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-else {
-const err27 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.locationsId.type,parentSchema:schema0.properties.locationsId,data:data17};
+if(!pattern3.test(data16)){
+const err27 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.projectsId,data:data16};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2041,11 +2045,8 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data.customJobsId !== undefined){
-let data18 = data.customJobsId;
-if(typeof data18 === "string"){
-if(func2(data18) < 1){
-const err28 = {instancePath:instancePath+"/customJobsId",schemaPath:"#/properties/customJobsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.customJobsId,data:data18};
+else {
+const err28 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.projectsId.type,parentSchema:schema0.properties.projectsId,data:data16};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2055,8 +2056,11 @@ vErrors.push(err28);
 errors++;
 }
 }
-else {
-const err29 = {instancePath:instancePath+"/customJobsId",schemaPath:"#/properties/customJobsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.customJobsId.type,parentSchema:schema0.properties.customJobsId,data:data18};
+if(data.locationsId !== undefined){
+let data17 = data.locationsId;
+if(typeof data17 === "string"){
+if(func2(data17) < 1){
+const err29 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.locationsId,data:data17};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2065,15 +2069,61 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-}
-else {
-const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(!pattern3.test(data17)){
+const err30 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.locationsId,data:data17};
 if(vErrors === null){
 vErrors = [err30];
 }
 else {
 vErrors.push(err30);
+}
+errors++;
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.locationsId.type,parentSchema:schema0.properties.locationsId,data:data17};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data.customJobsId !== undefined){
+let data18 = data.customJobsId;
+if(typeof data18 === "string"){
+if(func2(data18) < 1){
+const err32 = {instancePath:instancePath+"/customJobsId",schemaPath:"#/properties/customJobsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.customJobsId,data:data18};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/customJobsId",schemaPath:"#/properties/customJobsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.customJobsId.type,parentSchema:schema0.properties.customJobsId,data:data18};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
 }
 errors++;
 }

@@ -6,11 +6,13 @@ const module = { exports: {} };
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"type":"object","properties":{"createTime":false,"description":{"description":"Description of this TensorboardExperiment.","type":"string"},"displayName":{"description":"User provided name of this TensorboardExperiment.","type":"string"},"etag":{"description":"Used to perform consistent read-modify-write updates.","type":"string"},"labels":{"description":"The labels with user-defined metadata to organize your TensorboardExperiment.","type":"object","additionalProperties":{"type":"string"}},"name":false,"source":{"description":"Source of the TensorboardExperiment.","type":"string","x-immutable":true},"updateTime":false,"projectsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"locationsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"tensorboardsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"experimentsId":{"type":"string","minLength":1,"pattern":"^[a-z0-9][a-z0-9-]{0,127}$"}},"required":["projectsId","locationsId","tensorboardsId","experimentsId"],"additionalProperties":false,"$defs":{}};
+const schema0 = {"type":"object","properties":{"createTime":false,"description":{"description":"Description of this TensorboardExperiment.","type":"string"},"displayName":{"description":"User provided name of this TensorboardExperiment.","type":"string"},"etag":{"description":"Used to perform consistent read-modify-write updates.","type":"string"},"labels":{"description":"The labels with user-defined metadata to organize your TensorboardExperiment.","type":"object","additionalProperties":{"type":"string","pattern":"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$","x-rule":"a label value holds lowercase letters, digits, _ and -, at most 64 characters"},"maxProperties":64,"propertyNames":{"pattern":"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$","x-rule":"a label key starts with a lowercase letter and holds lowercase letters, digits, _ and -, at most 64 characters"}},"name":false,"source":{"description":"Source of the TensorboardExperiment.","type":"string","x-immutable":true},"updateTime":false,"projectsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"locationsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"tensorboardsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"experimentsId":{"type":"string","minLength":1,"pattern":"^[a-z0-9][a-z0-9-]{0,127}$"}},"required":["projectsId","locationsId","tensorboardsId","experimentsId"],"additionalProperties":false,"$defs":{}};
 const func0 = Object.prototype.hasOwnProperty;
 const func1 = require("ajv/dist/runtime/ucs2length").default;
-const pattern0 = new RegExp("^[^/]+$", "u");
-const pattern3 = new RegExp("^[a-z0-9][a-z0-9-]{0,127}$", "u");
+const pattern0 = new RegExp("^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$", "u");
+const pattern1 = new RegExp("^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$", "u");
+const pattern2 = new RegExp("^[^/]+$", "u");
+const pattern5 = new RegExp("^[a-z0-9][a-z0-9-]{0,127}$", "u");
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -127,10 +129,8 @@ errors++;
 if(data.labels !== undefined){
 let data4 = data.labels;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-for(const key1 in data4){
-let data5 = data4[key1];
-if(typeof data5 !== "string"){
-const err9 = {instancePath:instancePath+"/labels/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.labels.additionalProperties.type,parentSchema:schema0.properties.labels.additionalProperties,data:data5};
+if(Object.keys(data4).length > 64){
+const err9 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties",schema:64,parentSchema:schema0.properties.labels,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -139,10 +139,11 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.labels.type,parentSchema:schema0.properties.labels,data:data4};
+for(const key1 in data4){
+const _errs10 = errors;
+if(typeof key1 === "string"){
+if(!pattern0.test(key1)){
+const err10 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$"},message:"must match pattern \""+"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$"+"\"",schema:"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$",parentSchema:schema0.properties.labels.propertyNames,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -152,8 +153,9 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.name !== undefined){
-const err11 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.name,data:data.name};
+var valid1 = _errs10 === errors;
+if(!valid1){
+const err11 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema0.properties.labels.propertyNames,parentSchema:schema0.properties.labels,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -162,10 +164,12 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data.source !== undefined){
-let data7 = data.source;
-if(typeof data7 !== "string"){
-const err12 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.source.type,parentSchema:schema0.properties.source,data:data7};
+}
+for(const key2 in data4){
+let data5 = data4[key2];
+if(typeof data5 === "string"){
+if(!pattern1.test(data5)){
+const err12 = {instancePath:instancePath+"/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$"},message:"must match pattern \""+"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$"+"\"",schema:"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$",parentSchema:schema0.properties.labels.additionalProperties,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -175,8 +179,8 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.updateTime !== undefined){
-const err13 = {instancePath:instancePath+"/updateTime",schemaPath:"#/properties/updateTime/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.updateTime,data:data.updateTime};
+else {
+const err13 = {instancePath:instancePath+"/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.labels.additionalProperties.type,parentSchema:schema0.properties.labels.additionalProperties,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -185,11 +189,10 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(data.projectsId !== undefined){
-let data9 = data.projectsId;
-if(typeof data9 === "string"){
-if(func1(data9) < 1){
-const err14 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.projectsId,data:data9};
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.labels.type,parentSchema:schema0.properties.labels,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -198,8 +201,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!pattern0.test(data9)){
-const err15 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.projectsId,data:data9};
+}
+if(data.name !== undefined){
+const err15 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.name,data:data.name};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -208,9 +212,10 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-else {
-const err16 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.projectsId.type,parentSchema:schema0.properties.projectsId,data:data9};
+if(data.source !== undefined){
+let data7 = data.source;
+if(typeof data7 !== "string"){
+const err16 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.source.type,parentSchema:schema0.properties.source,data:data7};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -220,11 +225,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.locationsId !== undefined){
-let data10 = data.locationsId;
-if(typeof data10 === "string"){
-if(func1(data10) < 1){
-const err17 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.locationsId,data:data10};
+if(data.updateTime !== undefined){
+const err17 = {instancePath:instancePath+"/updateTime",schemaPath:"#/properties/updateTime/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.updateTime,data:data.updateTime};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -233,8 +235,11 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern0.test(data10)){
-const err18 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.locationsId,data:data10};
+if(data.projectsId !== undefined){
+let data9 = data.projectsId;
+if(typeof data9 === "string"){
+if(func1(data9) < 1){
+const err18 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.projectsId,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -243,9 +248,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.locationsId.type,parentSchema:schema0.properties.locationsId,data:data10};
+if(!pattern2.test(data9)){
+const err19 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.projectsId,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -255,11 +259,8 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.tensorboardsId !== undefined){
-let data11 = data.tensorboardsId;
-if(typeof data11 === "string"){
-if(func1(data11) < 1){
-const err20 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.tensorboardsId,data:data11};
+else {
+const err20 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.projectsId.type,parentSchema:schema0.properties.projectsId,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -268,8 +269,12 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(!pattern0.test(data11)){
-const err21 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.tensorboardsId,data:data11};
+}
+if(data.locationsId !== undefined){
+let data10 = data.locationsId;
+if(typeof data10 === "string"){
+if(func1(data10) < 1){
+const err21 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.locationsId,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -278,9 +283,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-else {
-const err22 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.tensorboardsId.type,parentSchema:schema0.properties.tensorboardsId,data:data11};
+if(!pattern2.test(data10)){
+const err22 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.locationsId,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -290,11 +294,8 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.experimentsId !== undefined){
-let data12 = data.experimentsId;
-if(typeof data12 === "string"){
-if(func1(data12) < 1){
-const err23 = {instancePath:instancePath+"/experimentsId",schemaPath:"#/properties/experimentsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.experimentsId,data:data12};
+else {
+const err23 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.locationsId.type,parentSchema:schema0.properties.locationsId,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -303,8 +304,12 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(!pattern3.test(data12)){
-const err24 = {instancePath:instancePath+"/experimentsId",schemaPath:"#/properties/experimentsId/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9-]{0,127}$"+"\"",schema:"^[a-z0-9][a-z0-9-]{0,127}$",parentSchema:schema0.properties.experimentsId,data:data12};
+}
+if(data.tensorboardsId !== undefined){
+let data11 = data.tensorboardsId;
+if(typeof data11 === "string"){
+if(func1(data11) < 1){
+const err24 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.tensorboardsId,data:data11};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -313,9 +318,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-else {
-const err25 = {instancePath:instancePath+"/experimentsId",schemaPath:"#/properties/experimentsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.experimentsId.type,parentSchema:schema0.properties.experimentsId,data:data12};
+if(!pattern2.test(data11)){
+const err25 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.tensorboardsId,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -325,14 +329,60 @@ vErrors.push(err25);
 errors++;
 }
 }
-}
 else {
-const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+const err26 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.tensorboardsId.type,parentSchema:schema0.properties.tensorboardsId,data:data11};
 if(vErrors === null){
 vErrors = [err26];
 }
 else {
 vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data.experimentsId !== undefined){
+let data12 = data.experimentsId;
+if(typeof data12 === "string"){
+if(func1(data12) < 1){
+const err27 = {instancePath:instancePath+"/experimentsId",schemaPath:"#/properties/experimentsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.experimentsId,data:data12};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+if(!pattern5.test(data12)){
+const err28 = {instancePath:instancePath+"/experimentsId",schemaPath:"#/properties/experimentsId/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9-]{0,127}$"+"\"",schema:"^[a-z0-9][a-z0-9-]{0,127}$",parentSchema:schema0.properties.experimentsId,data:data12};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/experimentsId",schemaPath:"#/properties/experimentsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.experimentsId.type,parentSchema:schema0.properties.experimentsId,data:data12};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
 }
 errors++;
 }

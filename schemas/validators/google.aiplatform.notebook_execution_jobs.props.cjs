@@ -6,7 +6,7 @@ const module = { exports: {} };
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"type":"object","properties":{"createTime":false,"customEnvironmentSpec":{"description":"The custom compute configuration for an execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpec"},"dataformRepositorySource":{"description":"The Dataform Repository pointing to a single file notebook repository.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobDataformRepositorySource"},"directNotebookSource":{"description":"The contents of an input notebook file.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobDirectNotebookSource"},"displayName":{"description":"The display name of the NotebookExecutionJob.","type":"string"},"encryptionSpec":{"description":"Customer-managed encryption key spec for the notebook execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1EncryptionSpec"},"executionTimeout":{"description":"Max running time of the execution job in seconds (default 86400s / 24 hrs).","type":"string","format":"google-duration"},"executionUser":{"description":"The user email to run the execution as.","type":"string"},"gcsNotebookSource":{"description":"The Cloud Storage url pointing to the ipynb file.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobGcsNotebookSource"},"gcsOutputUri":{"description":"The Cloud Storage location to upload the result to.","type":"string"},"jobState":false,"kernelName":{"description":"The name of the kernel to use during notebook execution.","type":"string"},"labels":{"description":"The labels with user-defined metadata to organize NotebookExecutionJobs.","type":"object","additionalProperties":{"type":"string"}},"name":false,"notebookRuntimeTemplateResourceName":{"description":"The NotebookRuntimeTemplate to source compute configuration from.","type":"string"},"scheduleResourceName":{"description":"The Schedule resource name if this job is triggered by one.","type":"string"},"serviceAccount":{"description":"The service account to run the execution as.","type":"string"},"status":false,"updateTime":false,"workbenchRuntime":{"description":"The Workbench runtime configuration to use for the notebook execution.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntime"},"projectsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"locationsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"notebookExecutionJobsId":{"type":"string","minLength":1,"pattern":"^[a-z0-9][a-z0-9-]{0,62}$"}},"required":["projectsId","locationsId","notebookExecutionJobsId"],"additionalProperties":false,"$defs":{"GoogleCloudAiplatformV1EncryptionSpec":{"description":"Represents a customer-managed encryption key specification that can be applied to a Vertex AI resource.","type":"object","properties":{"kmsKeyName":{"description":"Resource name of the Cloud KMS key used to protect the resource.","type":"string","x-required":true}},"required":["kmsKeyName"],"additionalProperties":false},"GoogleCloudAiplatformV1MachineSpec":{"description":"Specification of a single machine.","type":"object","properties":{"acceleratorCount":{"description":"The number of accelerators to attach to the machine.","type":"integer","format":"int32"},"acceleratorType":{"description":"The type of accelerator(s) that may be attached to the machine as per accelerator_count.","type":"string","enum":["ACCELERATOR_TYPE_UNSPECIFIED","NVIDIA_TESLA_K80","NVIDIA_TESLA_P100","NVIDIA_TESLA_V100","NVIDIA_TESLA_P4","NVIDIA_TESLA_T4","NVIDIA_TESLA_A100","NVIDIA_A100_80GB","NVIDIA_L4","NVIDIA_H100_80GB","NVIDIA_H100_MEGA_80GB","NVIDIA_H200_141GB","NVIDIA_B200","NVIDIA_GB200","NVIDIA_RTX_PRO_6000","TPU_V2","TPU_V3","TPU_V4_POD","TPU_V5_LITEPOD"],"x-immutable":true},"gpuPartitionSize":{"description":"The Nvidia GPU partition size.","type":"string","x-immutable":true},"machineType":{"description":"The type of the machine.","type":"string","x-immutable":true},"reservationAffinity":{"description":"Configuration controlling how this resource pool consumes reservation.","$ref":"#/$defs/GoogleCloudAiplatformV1ReservationAffinity","x-immutable":true},"tpuTopology":{"description":"The topology of the TPUs.","type":"string","x-immutable":true}},"additionalProperties":false},"GoogleCloudAiplatformV1NetworkSpec":{"description":"Network spec.","type":"object","properties":{"enableInternetAccess":{"description":"Whether to enable public internet access.","type":"boolean"},"network":{"description":"The full name of the Google Compute Engine [network](https://cloud.google.com//compute/docs/networks-and-firewalls#networks)","type":"string"},"subnetwork":{"description":"The name of the subnet that this instance is in.","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpec":{"description":"Compute configuration to use for an execution job.","type":"object","properties":{"machineSpec":{"description":"The specification of a single machine for the execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1MachineSpec"},"networkSpec":{"description":"The network configuration to use for the execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1NetworkSpec"},"persistentDiskSpec":{"description":"The specification of a persistent disk to attach for the execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1PersistentDiskSpec"},"shieldedInstanceConfig":{"description":"Shielded VM configuration (for example, Secure Boot) for the execution VM.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig":{"description":"A set of Shielded VM options for the execution VM.","type":"object","properties":{"enableIntegrityMonitoring":{"description":"Whether the VM instance has integrity monitoring enabled.","type":"boolean"},"enableSecureBoot":{"description":"Whether the VM instance has Secure Boot enabled.","type":"boolean"},"enableVtpm":{"description":"Whether the VM instance has vTPM enabled.","type":"boolean"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobDataformRepositorySource":{"description":"The Dataform Repository containing the input notebook.","type":"object","properties":{"commitSha":{"description":"The commit SHA to read repository with.","type":"string"},"dataformRepositoryResourceName":{"description":"The resource name of the Dataform Repository.","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobDirectNotebookSource":{"description":"The content of the input notebook in ipynb format.","type":"object","properties":{"content":{"description":"The base64-encoded contents of the input notebook file.","type":"string","format":"byte"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobGcsNotebookSource":{"description":"The Cloud Storage uri for the input notebook.","type":"object","properties":{"generation":{"description":"The version of the Cloud Storage object to read.","type":"string"},"uri":{"description":"The Cloud Storage uri pointing to the ipynb file.","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntime":{"description":"Configuration for a Workbench Instances-based environment.","type":"object","properties":{"customContainerImage":{"description":"A user-provided container image.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntimeContainerImage"},"vmImage":{"description":"A specific Compute Engine VM image to run the notebook on.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntimeVmImage"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntimeContainerImage":{"description":"The definition of a user-provided container image to run the notebook execution in.","type":"object","properties":{"repository":{"description":"The path to the container image repository.","type":"string","x-required":true},"tag":{"description":"The tag of the container image.","type":"string"}},"required":["repository"],"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntimeVmImage":{"description":"The definition of a Compute Engine VM image to run the notebook execution on.","type":"object","properties":{"family":{"description":"Use this VM image family to find the image; the newest image in this family is used.","type":"string"},"name":{"description":"Use this VM image name to find the image.","type":"string"},"project":{"description":"The name of the Google Cloud project that this VM image belongs to.","type":"string","x-required":true}},"required":["project"],"additionalProperties":false},"GoogleCloudAiplatformV1PersistentDiskSpec":{"description":"Represents the spec of persistent disk and hyperdisk options.","type":"object","properties":{"diskSizeGb":{"description":"Size in GB of the disk (default is 100GB).","type":["integer","string"],"pattern":"^-?[0-9]+$","format":"int64"},"diskType":{"description":"Type of the disk (default is \"pd-standard\").","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1ReservationAffinity":{"description":"A ReservationAffinity can be used to configure a Vertex AI resource (e.g., a DeployedModel) to draw its Compute Engine resources from a Shared Reservation, or exclusively from on-demand capacity.","type":"object","properties":{"key":{"description":"Corresponds to the label key of a reservation resource.","type":"string"},"reservationAffinityType":{"description":"Specifies the reservation affinity type.","type":"string","enum":["TYPE_UNSPECIFIED","NO_RESERVATION","ANY_RESERVATION","SPECIFIC_RESERVATION"],"x-required":true},"values":{"description":"Corresponds to the label values of a reservation resource.","type":"array","items":{"type":"string"}}},"required":["reservationAffinityType"],"additionalProperties":false},"GoogleRpcStatus":{"description":"The `Status` type defines a logical error model that is suitable for different programming environments, including REST APIs and RPC APIs.","type":"object","properties":{"code":{"description":"The status code, which should be an enum value of google.rpc.Code.","type":"integer","format":"int32"},"details":{"description":"A list of messages that carry the error details.","type":"array","items":{"type":"object","additionalProperties":{}}},"message":{"description":"A developer-facing error message, which should be in English.","type":"string"}},"additionalProperties":false}}};
+const schema0 = {"type":"object","properties":{"createTime":false,"customEnvironmentSpec":{"description":"The custom compute configuration for an execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpec"},"dataformRepositorySource":{"description":"The Dataform Repository pointing to a single file notebook repository.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobDataformRepositorySource"},"directNotebookSource":{"description":"The contents of an input notebook file.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobDirectNotebookSource"},"displayName":{"description":"The display name of the NotebookExecutionJob.","type":"string"},"encryptionSpec":{"description":"Customer-managed encryption key spec for the notebook execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1EncryptionSpec"},"executionTimeout":{"description":"Max running time of the execution job in seconds (default 86400s / 24 hrs).","type":"string","format":"google-duration"},"executionUser":{"description":"The user email to run the execution as.","type":"string"},"gcsNotebookSource":{"description":"The Cloud Storage url pointing to the ipynb file.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobGcsNotebookSource"},"gcsOutputUri":{"description":"The Cloud Storage location to upload the result to.","type":"string"},"jobState":false,"kernelName":{"description":"The name of the kernel to use during notebook execution.","type":"string"},"labels":{"description":"The labels with user-defined metadata to organize NotebookExecutionJobs.","type":"object","additionalProperties":{"type":"string","pattern":"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$","x-rule":"a label value holds lowercase letters, digits, _ and -, at most 64 characters"},"maxProperties":64,"propertyNames":{"pattern":"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$","x-rule":"a label key starts with a lowercase letter and holds lowercase letters, digits, _ and -, at most 64 characters"}},"name":false,"notebookRuntimeTemplateResourceName":{"description":"The NotebookRuntimeTemplate to source compute configuration from.","type":"string"},"scheduleResourceName":{"description":"The Schedule resource name if this job is triggered by one.","type":"string"},"serviceAccount":{"description":"The service account to run the execution as.","type":"string"},"status":false,"updateTime":false,"workbenchRuntime":{"description":"The Workbench runtime configuration to use for the notebook execution.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntime"},"projectsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"locationsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"notebookExecutionJobsId":{"type":"string","minLength":1,"pattern":"^[a-z0-9][a-z0-9-]{0,62}$"}},"required":["projectsId","locationsId","notebookExecutionJobsId"],"additionalProperties":false,"$defs":{"GoogleCloudAiplatformV1EncryptionSpec":{"description":"Represents a customer-managed encryption key specification that can be applied to a Vertex AI resource.","type":"object","properties":{"kmsKeyName":{"description":"Resource name of the Cloud KMS key used to protect the resource.","type":"string","x-required":true}},"required":["kmsKeyName"],"additionalProperties":false},"GoogleCloudAiplatformV1MachineSpec":{"description":"Specification of a single machine.","type":"object","properties":{"acceleratorCount":{"description":"The number of accelerators to attach to the machine.","type":"integer","format":"int32"},"acceleratorType":{"description":"The type of accelerator(s) that may be attached to the machine as per accelerator_count.","type":"string","enum":["ACCELERATOR_TYPE_UNSPECIFIED","NVIDIA_TESLA_K80","NVIDIA_TESLA_P100","NVIDIA_TESLA_V100","NVIDIA_TESLA_P4","NVIDIA_TESLA_T4","NVIDIA_TESLA_A100","NVIDIA_A100_80GB","NVIDIA_L4","NVIDIA_H100_80GB","NVIDIA_H100_MEGA_80GB","NVIDIA_H200_141GB","NVIDIA_B200","NVIDIA_GB200","NVIDIA_RTX_PRO_6000","TPU_V2","TPU_V3","TPU_V4_POD","TPU_V5_LITEPOD"],"x-immutable":true},"gpuPartitionSize":{"description":"The Nvidia GPU partition size.","type":"string","x-immutable":true},"machineType":{"description":"The type of the machine.","type":"string","x-immutable":true},"reservationAffinity":{"description":"Configuration controlling how this resource pool consumes reservation.","$ref":"#/$defs/GoogleCloudAiplatformV1ReservationAffinity","x-immutable":true},"tpuTopology":{"description":"The topology of the TPUs.","type":"string","x-immutable":true}},"additionalProperties":false},"GoogleCloudAiplatformV1NetworkSpec":{"description":"Network spec.","type":"object","properties":{"enableInternetAccess":{"description":"Whether to enable public internet access.","type":"boolean"},"network":{"description":"The full name of the Google Compute Engine [network](https://cloud.google.com//compute/docs/networks-and-firewalls#networks)","type":"string"},"subnetwork":{"description":"The name of the subnet that this instance is in.","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpec":{"description":"Compute configuration to use for an execution job.","type":"object","properties":{"machineSpec":{"description":"The specification of a single machine for the execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1MachineSpec"},"networkSpec":{"description":"The network configuration to use for the execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1NetworkSpec"},"persistentDiskSpec":{"description":"The specification of a persistent disk to attach for the execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1PersistentDiskSpec"},"shieldedInstanceConfig":{"description":"Shielded VM configuration (for example, Secure Boot) for the execution VM.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig":{"description":"A set of Shielded VM options for the execution VM.","type":"object","properties":{"enableIntegrityMonitoring":{"description":"Whether the VM instance has integrity monitoring enabled.","type":"boolean"},"enableSecureBoot":{"description":"Whether the VM instance has Secure Boot enabled.","type":"boolean"},"enableVtpm":{"description":"Whether the VM instance has vTPM enabled.","type":"boolean"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobDataformRepositorySource":{"description":"The Dataform Repository containing the input notebook.","type":"object","properties":{"commitSha":{"description":"The commit SHA to read repository with.","type":"string"},"dataformRepositoryResourceName":{"description":"The resource name of the Dataform Repository.","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobDirectNotebookSource":{"description":"The content of the input notebook in ipynb format.","type":"object","properties":{"content":{"description":"The base64-encoded contents of the input notebook file.","type":"string","format":"byte"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobGcsNotebookSource":{"description":"The Cloud Storage uri for the input notebook.","type":"object","properties":{"generation":{"description":"The version of the Cloud Storage object to read.","type":"string"},"uri":{"description":"The Cloud Storage uri pointing to the ipynb file.","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntime":{"description":"Configuration for a Workbench Instances-based environment.","type":"object","properties":{"customContainerImage":{"description":"A user-provided container image.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntimeContainerImage"},"vmImage":{"description":"A specific Compute Engine VM image to run the notebook on.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntimeVmImage"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntimeContainerImage":{"description":"The definition of a user-provided container image to run the notebook execution in.","type":"object","properties":{"repository":{"description":"The path to the container image repository.","type":"string","x-required":true},"tag":{"description":"The tag of the container image.","type":"string"}},"required":["repository"],"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntimeVmImage":{"description":"The definition of a Compute Engine VM image to run the notebook execution on.","type":"object","properties":{"family":{"description":"Use this VM image family to find the image; the newest image in this family is used.","type":"string"},"name":{"description":"Use this VM image name to find the image.","type":"string"},"project":{"description":"The name of the Google Cloud project that this VM image belongs to.","type":"string","x-required":true}},"required":["project"],"additionalProperties":false},"GoogleCloudAiplatformV1PersistentDiskSpec":{"description":"Represents the spec of persistent disk and hyperdisk options.","type":"object","properties":{"diskSizeGb":{"description":"Size in GB of the disk (default is 100GB).","type":["integer","string"],"pattern":"^-?[0-9]+$","format":"int64"},"diskType":{"description":"Type of the disk (default is \"pd-standard\").","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1ReservationAffinity":{"description":"A ReservationAffinity can be used to configure a Vertex AI resource (e.g., a DeployedModel) to draw its Compute Engine resources from a Shared Reservation, or exclusively from on-demand capacity.","type":"object","properties":{"key":{"description":"Corresponds to the label key of a reservation resource.","type":"string"},"reservationAffinityType":{"description":"Specifies the reservation affinity type.","type":"string","enum":["TYPE_UNSPECIFIED","NO_RESERVATION","ANY_RESERVATION","SPECIFIC_RESERVATION"],"x-required":true},"values":{"description":"Corresponds to the label values of a reservation resource.","type":"array","items":{"type":"string"}}},"required":["reservationAffinityType"],"additionalProperties":false},"GoogleRpcStatus":{"description":"The `Status` type defines a logical error model that is suitable for different programming environments, including REST APIs and RPC APIs.","type":"object","properties":{"code":{"description":"The status code, which should be an enum value of google.rpc.Code.","type":"integer","format":"int32"},"details":{"description":"A list of messages that carry the error details.","type":"array","items":{"type":"object","additionalProperties":{}}},"message":{"description":"A developer-facing error message, which should be in English.","type":"string"}},"additionalProperties":false}}};
 const schema7 = {"description":"The Dataform Repository containing the input notebook.","type":"object","properties":{"commitSha":{"description":"The commit SHA to read repository with.","type":"string"},"dataformRepositoryResourceName":{"description":"The resource name of the Dataform Repository.","type":"string"}},"additionalProperties":false};
 const schema8 = {"description":"The content of the input notebook in ipynb format.","type":"object","properties":{"content":{"description":"The base64-encoded contents of the input notebook file.","type":"string","format":"byte"}},"additionalProperties":false};
 const schema9 = {"description":"Represents a customer-managed encryption key specification that can be applied to a Vertex AI resource.","type":"object","properties":{"kmsKeyName":{"description":"Resource name of the Cloud KMS key used to protect the resource.","type":"string","x-required":true}},"required":["kmsKeyName"],"additionalProperties":false};
@@ -688,8 +688,10 @@ validate5.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 const formats4 = formats.byte;
 const formats6 = formats["google-duration"];
-const pattern1 = new RegExp("^[^/]+$", "u");
-const pattern3 = new RegExp("^[a-z0-9][a-z0-9-]{0,62}$", "u");
+const pattern1 = new RegExp("^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$", "u");
+const pattern2 = new RegExp("^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$", "u");
+const pattern3 = new RegExp("^[^/]+$", "u");
+const pattern5 = new RegExp("^[a-z0-9][a-z0-9-]{0,62}$", "u");
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1058,10 +1060,8 @@ errors++;
 if(data.labels !== undefined){
 let data18 = data.labels;
 if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-for(const key5 in data18){
-let data19 = data18[key5];
-if(typeof data19 !== "string"){
-const err28 = {instancePath:instancePath+"/labels/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.labels.additionalProperties.type,parentSchema:schema0.properties.labels.additionalProperties,data:data19};
+if(Object.keys(data18).length > 64){
+const err28 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties",schema:64,parentSchema:schema0.properties.labels,data:data18};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1070,10 +1070,11 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-}
-else {
-const err29 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.labels.type,parentSchema:schema0.properties.labels,data:data18};
+for(const key5 in data18){
+const _errs44 = errors;
+if(typeof key5 === "string"){
+if(!pattern1.test(key5)){
+const err29 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$"},message:"must match pattern \""+"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$"+"\"",schema:"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$",parentSchema:schema0.properties.labels.propertyNames,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1083,8 +1084,9 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data.name !== undefined){
-const err30 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.name,data:data.name};
+var valid9 = _errs44 === errors;
+if(!valid9){
+const err30 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema0.properties.labels.propertyNames,parentSchema:schema0.properties.labels,data:data18};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1093,10 +1095,12 @@ vErrors.push(err30);
 }
 errors++;
 }
-if(data.notebookRuntimeTemplateResourceName !== undefined){
-let data21 = data.notebookRuntimeTemplateResourceName;
-if(typeof data21 !== "string"){
-const err31 = {instancePath:instancePath+"/notebookRuntimeTemplateResourceName",schemaPath:"#/properties/notebookRuntimeTemplateResourceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.notebookRuntimeTemplateResourceName.type,parentSchema:schema0.properties.notebookRuntimeTemplateResourceName,data:data21};
+}
+for(const key6 in data18){
+let data19 = data18[key6];
+if(typeof data19 === "string"){
+if(!pattern2.test(data19)){
+const err31 = {instancePath:instancePath+"/labels/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$"},message:"must match pattern \""+"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$"+"\"",schema:"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$",parentSchema:schema0.properties.labels.additionalProperties,data:data19};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1106,10 +1110,8 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data.scheduleResourceName !== undefined){
-let data22 = data.scheduleResourceName;
-if(typeof data22 !== "string"){
-const err32 = {instancePath:instancePath+"/scheduleResourceName",schemaPath:"#/properties/scheduleResourceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.scheduleResourceName.type,parentSchema:schema0.properties.scheduleResourceName,data:data22};
+else {
+const err32 = {instancePath:instancePath+"/labels/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.labels.additionalProperties.type,parentSchema:schema0.properties.labels.additionalProperties,data:data19};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1119,10 +1121,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data.serviceAccount !== undefined){
-let data23 = data.serviceAccount;
-if(typeof data23 !== "string"){
-const err33 = {instancePath:instancePath+"/serviceAccount",schemaPath:"#/properties/serviceAccount/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.serviceAccount.type,parentSchema:schema0.properties.serviceAccount,data:data23};
+}
+else {
+const err33 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.labels.type,parentSchema:schema0.properties.labels,data:data18};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1132,8 +1133,8 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data.status !== undefined){
-const err34 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.status,data:data.status};
+if(data.name !== undefined){
+const err34 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.name,data:data.name};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1142,13 +1143,62 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(data.updateTime !== undefined){
-const err35 = {instancePath:instancePath+"/updateTime",schemaPath:"#/properties/updateTime/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.updateTime,data:data.updateTime};
+if(data.notebookRuntimeTemplateResourceName !== undefined){
+let data21 = data.notebookRuntimeTemplateResourceName;
+if(typeof data21 !== "string"){
+const err35 = {instancePath:instancePath+"/notebookRuntimeTemplateResourceName",schemaPath:"#/properties/notebookRuntimeTemplateResourceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.notebookRuntimeTemplateResourceName.type,parentSchema:schema0.properties.notebookRuntimeTemplateResourceName,data:data21};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data.scheduleResourceName !== undefined){
+let data22 = data.scheduleResourceName;
+if(typeof data22 !== "string"){
+const err36 = {instancePath:instancePath+"/scheduleResourceName",schemaPath:"#/properties/scheduleResourceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.scheduleResourceName.type,parentSchema:schema0.properties.scheduleResourceName,data:data22};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data.serviceAccount !== undefined){
+let data23 = data.serviceAccount;
+if(typeof data23 !== "string"){
+const err37 = {instancePath:instancePath+"/serviceAccount",schemaPath:"#/properties/serviceAccount/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.serviceAccount.type,parentSchema:schema0.properties.serviceAccount,data:data23};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+const err38 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.status,data:data.status};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+if(data.updateTime !== undefined){
+const err39 = {instancePath:instancePath+"/updateTime",schemaPath:"#/properties/updateTime/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.updateTime,data:data.updateTime};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
 }
 errors++;
 }
@@ -1162,52 +1212,7 @@ if(data.projectsId !== undefined){
 let data27 = data.projectsId;
 if(typeof data27 === "string"){
 if(func1(data27) < 1){
-const err36 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.projectsId,data:data27};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-if(!pattern1.test(data27)){
-const err37 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.projectsId,data:data27};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.projectsId.type,parentSchema:schema0.properties.projectsId,data:data27};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-if(data.locationsId !== undefined){
-let data28 = data.locationsId;
-if(typeof data28 === "string"){
-if(func1(data28) < 1){
-const err39 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.locationsId,data:data28};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-if(!pattern1.test(data28)){
-const err40 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.locationsId,data:data28};
+const err40 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.projectsId,data:data27};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1216,9 +1221,8 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-else {
-const err41 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.locationsId.type,parentSchema:schema0.properties.locationsId,data:data28};
+if(!pattern3.test(data27)){
+const err41 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.projectsId,data:data27};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1228,11 +1232,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data.notebookExecutionJobsId !== undefined){
-let data29 = data.notebookExecutionJobsId;
-if(typeof data29 === "string"){
-if(func1(data29) < 1){
-const err42 = {instancePath:instancePath+"/notebookExecutionJobsId",schemaPath:"#/properties/notebookExecutionJobsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.notebookExecutionJobsId,data:data29};
+else {
+const err42 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.projectsId.type,parentSchema:schema0.properties.projectsId,data:data27};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1241,8 +1242,12 @@ vErrors.push(err42);
 }
 errors++;
 }
-if(!pattern3.test(data29)){
-const err43 = {instancePath:instancePath+"/notebookExecutionJobsId",schemaPath:"#/properties/notebookExecutionJobsId/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9-]{0,62}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9-]{0,62}$"+"\"",schema:"^[a-z0-9][a-z0-9-]{0,62}$",parentSchema:schema0.properties.notebookExecutionJobsId,data:data29};
+}
+if(data.locationsId !== undefined){
+let data28 = data.locationsId;
+if(typeof data28 === "string"){
+if(func1(data28) < 1){
+const err43 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.locationsId,data:data28};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1251,9 +1256,8 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-else {
-const err44 = {instancePath:instancePath+"/notebookExecutionJobsId",schemaPath:"#/properties/notebookExecutionJobsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.notebookExecutionJobsId.type,parentSchema:schema0.properties.notebookExecutionJobsId,data:data29};
+if(!pattern3.test(data28)){
+const err44 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.locationsId,data:data28};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1263,14 +1267,60 @@ vErrors.push(err44);
 errors++;
 }
 }
-}
 else {
-const err45 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+const err45 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.locationsId.type,parentSchema:schema0.properties.locationsId,data:data28};
 if(vErrors === null){
 vErrors = [err45];
 }
 else {
 vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data.notebookExecutionJobsId !== undefined){
+let data29 = data.notebookExecutionJobsId;
+if(typeof data29 === "string"){
+if(func1(data29) < 1){
+const err46 = {instancePath:instancePath+"/notebookExecutionJobsId",schemaPath:"#/properties/notebookExecutionJobsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.notebookExecutionJobsId,data:data29};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+if(!pattern5.test(data29)){
+const err47 = {instancePath:instancePath+"/notebookExecutionJobsId",schemaPath:"#/properties/notebookExecutionJobsId/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9-]{0,62}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9-]{0,62}$"+"\"",schema:"^[a-z0-9][a-z0-9-]{0,62}$",parentSchema:schema0.properties.notebookExecutionJobsId,data:data29};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/notebookExecutionJobsId",schemaPath:"#/properties/notebookExecutionJobsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.notebookExecutionJobsId.type,parentSchema:schema0.properties.notebookExecutionJobsId,data:data29};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
 }
 errors++;
 }

@@ -6,11 +6,13 @@ const module = { exports: {} };
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"type":"object","properties":{"createTime":false,"description":{"description":"Description of this TensorboardRun.","type":"string"},"displayName":{"description":"User provided name of this TensorboardRun.","type":"string","x-required":true},"etag":{"description":"Used to perform a consistent read-modify-write updates.","type":"string"},"labels":{"description":"The labels with user-defined metadata to organize your TensorboardRuns.","type":"object","additionalProperties":{"type":"string"}},"name":false,"updateTime":false,"projectsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"locationsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"tensorboardsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"experimentsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"runsId":{"type":"string","minLength":1,"pattern":"^[a-z0-9][a-z0-9-]{0,127}$"}},"required":["displayName","projectsId","locationsId","tensorboardsId","experimentsId","runsId"],"additionalProperties":false,"$defs":{}};
+const schema0 = {"type":"object","properties":{"createTime":false,"description":{"description":"Description of this TensorboardRun.","type":"string"},"displayName":{"description":"User provided name of this TensorboardRun.","type":"string","x-required":true},"etag":{"description":"Used to perform a consistent read-modify-write updates.","type":"string"},"labels":{"description":"The labels with user-defined metadata to organize your TensorboardRuns.","type":"object","additionalProperties":{"type":"string","pattern":"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$","x-rule":"a label value holds lowercase letters, digits, _ and -, at most 64 characters"},"maxProperties":64,"propertyNames":{"pattern":"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$","x-rule":"a label key starts with a lowercase letter and holds lowercase letters, digits, _ and -, at most 64 characters"}},"name":false,"updateTime":false,"projectsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"locationsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"tensorboardsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"experimentsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"runsId":{"type":"string","minLength":1,"pattern":"^[a-z0-9][a-z0-9-]{0,127}$"}},"required":["displayName","projectsId","locationsId","tensorboardsId","experimentsId","runsId"],"additionalProperties":false,"$defs":{}};
 const func0 = Object.prototype.hasOwnProperty;
 const func1 = require("ajv/dist/runtime/ucs2length").default;
-const pattern0 = new RegExp("^[^/]+$", "u");
-const pattern4 = new RegExp("^[a-z0-9][a-z0-9-]{0,127}$", "u");
+const pattern0 = new RegExp("^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$", "u");
+const pattern1 = new RegExp("^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$", "u");
+const pattern2 = new RegExp("^[^/]+$", "u");
+const pattern6 = new RegExp("^[a-z0-9][a-z0-9-]{0,127}$", "u");
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -147,10 +149,8 @@ errors++;
 if(data.labels !== undefined){
 let data4 = data.labels;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-for(const key1 in data4){
-let data5 = data4[key1];
-if(typeof data5 !== "string"){
-const err11 = {instancePath:instancePath+"/labels/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.labels.additionalProperties.type,parentSchema:schema0.properties.labels.additionalProperties,data:data5};
+if(Object.keys(data4).length > 64){
+const err11 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties",schema:64,parentSchema:schema0.properties.labels,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -159,10 +159,11 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.labels.type,parentSchema:schema0.properties.labels,data:data4};
+for(const key1 in data4){
+const _errs11 = errors;
+if(typeof key1 === "string"){
+if(!pattern0.test(key1)){
+const err12 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$"},message:"must match pattern \""+"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$"+"\"",schema:"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$",parentSchema:schema0.properties.labels.propertyNames,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -172,8 +173,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.name !== undefined){
-const err13 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.name,data:data.name};
+var valid1 = _errs11 === errors;
+if(!valid1){
+const err13 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema0.properties.labels.propertyNames,parentSchema:schema0.properties.labels,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -182,8 +184,12 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(data.updateTime !== undefined){
-const err14 = {instancePath:instancePath+"/updateTime",schemaPath:"#/properties/updateTime/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.updateTime,data:data.updateTime};
+}
+for(const key2 in data4){
+let data5 = data4[key2];
+if(typeof data5 === "string"){
+if(!pattern1.test(data5)){
+const err14 = {instancePath:instancePath+"/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$"},message:"must match pattern \""+"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$"+"\"",schema:"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$",parentSchema:schema0.properties.labels.additionalProperties,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -192,11 +198,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(data.projectsId !== undefined){
-let data8 = data.projectsId;
-if(typeof data8 === "string"){
-if(func1(data8) < 1){
-const err15 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.projectsId,data:data8};
+}
+else {
+const err15 = {instancePath:instancePath+"/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.labels.additionalProperties.type,parentSchema:schema0.properties.labels.additionalProperties,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -205,8 +209,10 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(!pattern0.test(data8)){
-const err16 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.projectsId,data:data8};
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.labels.type,parentSchema:schema0.properties.labels,data:data4};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -216,8 +222,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.projectsId.type,parentSchema:schema0.properties.projectsId,data:data8};
+if(data.name !== undefined){
+const err17 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.name,data:data.name};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -226,12 +232,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-if(data.locationsId !== undefined){
-let data9 = data.locationsId;
-if(typeof data9 === "string"){
-if(func1(data9) < 1){
-const err18 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.locationsId,data:data9};
+if(data.updateTime !== undefined){
+const err18 = {instancePath:instancePath+"/updateTime",schemaPath:"#/properties/updateTime/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.updateTime,data:data.updateTime};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -240,8 +242,11 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern0.test(data9)){
-const err19 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.locationsId,data:data9};
+if(data.projectsId !== undefined){
+let data8 = data.projectsId;
+if(typeof data8 === "string"){
+if(func1(data8) < 1){
+const err19 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.projectsId,data:data8};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -250,9 +255,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.locationsId.type,parentSchema:schema0.properties.locationsId,data:data9};
+if(!pattern2.test(data8)){
+const err20 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.projectsId,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -262,11 +266,8 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.tensorboardsId !== undefined){
-let data10 = data.tensorboardsId;
-if(typeof data10 === "string"){
-if(func1(data10) < 1){
-const err21 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.tensorboardsId,data:data10};
+else {
+const err21 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.projectsId.type,parentSchema:schema0.properties.projectsId,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -275,8 +276,12 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(!pattern0.test(data10)){
-const err22 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.tensorboardsId,data:data10};
+}
+if(data.locationsId !== undefined){
+let data9 = data.locationsId;
+if(typeof data9 === "string"){
+if(func1(data9) < 1){
+const err22 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.locationsId,data:data9};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -285,9 +290,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.tensorboardsId.type,parentSchema:schema0.properties.tensorboardsId,data:data10};
+if(!pattern2.test(data9)){
+const err23 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.locationsId,data:data9};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -297,11 +301,8 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.experimentsId !== undefined){
-let data11 = data.experimentsId;
-if(typeof data11 === "string"){
-if(func1(data11) < 1){
-const err24 = {instancePath:instancePath+"/experimentsId",schemaPath:"#/properties/experimentsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.experimentsId,data:data11};
+else {
+const err24 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.locationsId.type,parentSchema:schema0.properties.locationsId,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -310,8 +311,12 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(!pattern0.test(data11)){
-const err25 = {instancePath:instancePath+"/experimentsId",schemaPath:"#/properties/experimentsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.experimentsId,data:data11};
+}
+if(data.tensorboardsId !== undefined){
+let data10 = data.tensorboardsId;
+if(typeof data10 === "string"){
+if(func1(data10) < 1){
+const err25 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.tensorboardsId,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -320,9 +325,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-else {
-const err26 = {instancePath:instancePath+"/experimentsId",schemaPath:"#/properties/experimentsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.experimentsId.type,parentSchema:schema0.properties.experimentsId,data:data11};
+if(!pattern2.test(data10)){
+const err26 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.tensorboardsId,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -332,11 +336,8 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.runsId !== undefined){
-let data12 = data.runsId;
-if(typeof data12 === "string"){
-if(func1(data12) < 1){
-const err27 = {instancePath:instancePath+"/runsId",schemaPath:"#/properties/runsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.runsId,data:data12};
+else {
+const err27 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.tensorboardsId.type,parentSchema:schema0.properties.tensorboardsId,data:data10};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -345,8 +346,12 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(!pattern4.test(data12)){
-const err28 = {instancePath:instancePath+"/runsId",schemaPath:"#/properties/runsId/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9-]{0,127}$"+"\"",schema:"^[a-z0-9][a-z0-9-]{0,127}$",parentSchema:schema0.properties.runsId,data:data12};
+}
+if(data.experimentsId !== undefined){
+let data11 = data.experimentsId;
+if(typeof data11 === "string"){
+if(func1(data11) < 1){
+const err28 = {instancePath:instancePath+"/experimentsId",schemaPath:"#/properties/experimentsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.experimentsId,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -355,9 +360,8 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-else {
-const err29 = {instancePath:instancePath+"/runsId",schemaPath:"#/properties/runsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.runsId.type,parentSchema:schema0.properties.runsId,data:data12};
+if(!pattern2.test(data11)){
+const err29 = {instancePath:instancePath+"/experimentsId",schemaPath:"#/properties/experimentsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.experimentsId,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -367,14 +371,60 @@ vErrors.push(err29);
 errors++;
 }
 }
-}
 else {
-const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+const err30 = {instancePath:instancePath+"/experimentsId",schemaPath:"#/properties/experimentsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.experimentsId.type,parentSchema:schema0.properties.experimentsId,data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
 else {
 vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data.runsId !== undefined){
+let data12 = data.runsId;
+if(typeof data12 === "string"){
+if(func1(data12) < 1){
+const err31 = {instancePath:instancePath+"/runsId",schemaPath:"#/properties/runsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.runsId,data:data12};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+if(!pattern6.test(data12)){
+const err32 = {instancePath:instancePath+"/runsId",schemaPath:"#/properties/runsId/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9-]{0,127}$"+"\"",schema:"^[a-z0-9][a-z0-9-]{0,127}$",parentSchema:schema0.properties.runsId,data:data12};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/runsId",schemaPath:"#/properties/runsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.runsId.type,parentSchema:schema0.properties.runsId,data:data12};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
 }
 errors++;
 }

@@ -6,11 +6,13 @@ const module = { exports: {} };
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"type":"object","properties":{"blobStoragePathPrefix":false,"createTime":false,"description":{"description":"Description of this Tensorboard.","type":"string"},"displayName":{"description":"User provided name of this Tensorboard.","type":"string","x-required":true},"encryptionSpec":{"description":"Customer-managed encryption key spec for a Tensorboard.","$ref":"#/$defs/GoogleCloudAiplatformV1EncryptionSpec"},"etag":{"description":"Used to perform a consistent read-modify-write updates.","type":"string"},"isDefault":{"description":"Used to indicate if the TensorBoard instance is the default one.","type":"boolean"},"labels":{"description":"The labels with user-defined metadata to organize your Tensorboards.","type":"object","additionalProperties":{"type":"string"}},"name":false,"runCount":false,"satisfiesPzi":false,"satisfiesPzs":false,"updateTime":false,"projectsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"locationsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"tensorboardsId":{"type":"string","minLength":1}},"required":["displayName","projectsId","locationsId"],"additionalProperties":false,"$defs":{"GoogleCloudAiplatformV1EncryptionSpec":{"description":"Represents a customer-managed encryption key specification that can be applied to a Vertex AI resource.","type":"object","properties":{"kmsKeyName":{"description":"Resource name of the Cloud KMS key used to protect the resource.","type":"string","x-required":true}},"required":["kmsKeyName"],"additionalProperties":false}}};
+const schema0 = {"type":"object","properties":{"blobStoragePathPrefix":false,"createTime":false,"description":{"description":"Description of this Tensorboard.","type":"string"},"displayName":{"description":"User provided name of this Tensorboard.","type":"string","x-required":true},"encryptionSpec":{"description":"Customer-managed encryption key spec for a Tensorboard.","$ref":"#/$defs/GoogleCloudAiplatformV1EncryptionSpec"},"etag":{"description":"Used to perform a consistent read-modify-write updates.","type":"string"},"isDefault":{"description":"Used to indicate if the TensorBoard instance is the default one.","type":"boolean"},"labels":{"description":"The labels with user-defined metadata to organize your Tensorboards.","type":"object","additionalProperties":{"type":"string","pattern":"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$","x-rule":"a label value holds lowercase letters, digits, _ and -, at most 64 characters"},"maxProperties":64,"propertyNames":{"pattern":"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$","x-rule":"a label key starts with a lowercase letter and holds lowercase letters, digits, _ and -, at most 64 characters"}},"name":false,"runCount":false,"satisfiesPzi":false,"satisfiesPzs":false,"updateTime":false,"projectsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"locationsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"tensorboardsId":{"type":"string","minLength":1}},"required":["displayName","projectsId","locationsId"],"additionalProperties":false,"$defs":{"GoogleCloudAiplatformV1EncryptionSpec":{"description":"Represents a customer-managed encryption key specification that can be applied to a Vertex AI resource.","type":"object","properties":{"kmsKeyName":{"description":"Resource name of the Cloud KMS key used to protect the resource.","type":"string","x-required":true}},"required":["kmsKeyName"],"additionalProperties":false}}};
 const schema1 = {"description":"Represents a customer-managed encryption key specification that can be applied to a Vertex AI resource.","type":"object","properties":{"kmsKeyName":{"description":"Resource name of the Cloud KMS key used to protect the resource.","type":"string","x-required":true}},"required":["kmsKeyName"],"additionalProperties":false};
 const func0 = Object.prototype.hasOwnProperty;
 const func1 = require("ajv/dist/runtime/ucs2length").default;
-const pattern0 = new RegExp("^[^/]+$", "u");
+const pattern0 = new RegExp("^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$", "u");
+const pattern1 = new RegExp("^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$", "u");
+const pattern2 = new RegExp("^[^/]+$", "u");
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -190,10 +192,8 @@ errors++;
 if(data.labels !== undefined){
 let data8 = data.labels;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-for(const key2 in data8){
-let data9 = data8[key2];
-if(typeof data9 !== "string"){
-const err14 = {instancePath:instancePath+"/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.labels.additionalProperties.type,parentSchema:schema0.properties.labels.additionalProperties,data:data9};
+if(Object.keys(data8).length > 64){
+const err14 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties",schema:64,parentSchema:schema0.properties.labels,data:data8};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -202,10 +202,11 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.labels.type,parentSchema:schema0.properties.labels,data:data8};
+for(const key2 in data8){
+const _errs20 = errors;
+if(typeof key2 === "string"){
+if(!pattern0.test(key2)){
+const err15 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$"},message:"must match pattern \""+"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$"+"\"",schema:"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$",parentSchema:schema0.properties.labels.propertyNames,data:key2,propertyName:key2};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -215,8 +216,9 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.name !== undefined){
-const err16 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.name,data:data.name};
+var valid3 = _errs20 === errors;
+if(!valid3){
+const err16 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema0.properties.labels.propertyNames,parentSchema:schema0.properties.labels,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -225,8 +227,12 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(data.runCount !== undefined){
-const err17 = {instancePath:instancePath+"/runCount",schemaPath:"#/properties/runCount/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.runCount,data:data.runCount};
+}
+for(const key3 in data8){
+let data9 = data8[key3];
+if(typeof data9 === "string"){
+if(!pattern1.test(data9)){
+const err17 = {instancePath:instancePath+"/labels/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$"},message:"must match pattern \""+"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$"+"\"",schema:"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$",parentSchema:schema0.properties.labels.additionalProperties,data:data9};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -235,8 +241,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data.satisfiesPzi !== undefined){
-const err18 = {instancePath:instancePath+"/satisfiesPzi",schemaPath:"#/properties/satisfiesPzi/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.satisfiesPzi,data:data.satisfiesPzi};
+}
+else {
+const err18 = {instancePath:instancePath+"/labels/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.labels.additionalProperties.type,parentSchema:schema0.properties.labels.additionalProperties,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -245,8 +252,10 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data.satisfiesPzs !== undefined){
-const err19 = {instancePath:instancePath+"/satisfiesPzs",schemaPath:"#/properties/satisfiesPzs/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.satisfiesPzs,data:data.satisfiesPzs};
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.labels.type,parentSchema:schema0.properties.labels,data:data8};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -255,8 +264,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data.updateTime !== undefined){
-const err20 = {instancePath:instancePath+"/updateTime",schemaPath:"#/properties/updateTime/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.updateTime,data:data.updateTime};
+}
+if(data.name !== undefined){
+const err20 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.name,data:data.name};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -265,11 +275,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data.projectsId !== undefined){
-let data15 = data.projectsId;
-if(typeof data15 === "string"){
-if(func1(data15) < 1){
-const err21 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.projectsId,data:data15};
+if(data.runCount !== undefined){
+const err21 = {instancePath:instancePath+"/runCount",schemaPath:"#/properties/runCount/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.runCount,data:data.runCount};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -278,8 +285,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(!pattern0.test(data15)){
-const err22 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.projectsId,data:data15};
+if(data.satisfiesPzi !== undefined){
+const err22 = {instancePath:instancePath+"/satisfiesPzi",schemaPath:"#/properties/satisfiesPzi/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.satisfiesPzi,data:data.satisfiesPzi};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -288,9 +295,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.projectsId.type,parentSchema:schema0.properties.projectsId,data:data15};
+if(data.satisfiesPzs !== undefined){
+const err23 = {instancePath:instancePath+"/satisfiesPzs",schemaPath:"#/properties/satisfiesPzs/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.satisfiesPzs,data:data.satisfiesPzs};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -299,12 +305,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-if(data.locationsId !== undefined){
-let data16 = data.locationsId;
-if(typeof data16 === "string"){
-if(func1(data16) < 1){
-const err24 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.locationsId,data:data16};
+if(data.updateTime !== undefined){
+const err24 = {instancePath:instancePath+"/updateTime",schemaPath:"#/properties/updateTime/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema0.properties.updateTime,data:data.updateTime};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -313,8 +315,11 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(!pattern0.test(data16)){
-const err25 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.locationsId,data:data16};
+if(data.projectsId !== undefined){
+let data15 = data.projectsId;
+if(typeof data15 === "string"){
+if(func1(data15) < 1){
+const err25 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.projectsId,data:data15};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -323,9 +328,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-else {
-const err26 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.locationsId.type,parentSchema:schema0.properties.locationsId,data:data16};
+if(!pattern2.test(data15)){
+const err26 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.projectsId,data:data15};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -335,11 +339,8 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.tensorboardsId !== undefined){
-let data17 = data.tensorboardsId;
-if(typeof data17 === "string"){
-if(func1(data17) < 1){
-const err27 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.tensorboardsId,data:data17};
+else {
+const err27 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.projectsId.type,parentSchema:schema0.properties.projectsId,data:data15};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -349,8 +350,11 @@ vErrors.push(err27);
 errors++;
 }
 }
-else {
-const err28 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.tensorboardsId.type,parentSchema:schema0.properties.tensorboardsId,data:data17};
+if(data.locationsId !== undefined){
+let data16 = data.locationsId;
+if(typeof data16 === "string"){
+if(func1(data16) < 1){
+const err28 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.locationsId,data:data16};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -359,15 +363,61 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-}
-else {
-const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(!pattern2.test(data16)){
+const err29 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.locationsId,data:data16};
 if(vErrors === null){
 vErrors = [err29];
 }
 else {
 vErrors.push(err29);
+}
+errors++;
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.locationsId.type,parentSchema:schema0.properties.locationsId,data:data16};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data.tensorboardsId !== undefined){
+let data17 = data.tensorboardsId;
+if(typeof data17 === "string"){
+if(func1(data17) < 1){
+const err31 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.tensorboardsId,data:data17};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.tensorboardsId.type,parentSchema:schema0.properties.tensorboardsId,data:data17};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
 }
 errors++;
 }

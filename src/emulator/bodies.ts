@@ -97,6 +97,8 @@ export function checkBody(schema: SchemaNode, body: unknown, opts: CheckOptions)
   const missing: string[] = [];
   const seen = new Set<string>();
   for (const err of validate.errors ?? []) {
+    // Label rules are not JSON parse errors for Google: its label check answers them, in its words.
+    if (isLabelRule(err)) continue;
     if (err.keyword === 'additionalProperties') {
       const name = (err.params as { additionalProperty: string }).additionalProperty;
       const at = fieldPath(opts.requestField, err.instancePath);
@@ -123,6 +125,11 @@ export function checkBody(schema: SchemaNode, body: unknown, opts: CheckOptions)
     });
   }
   if (missing.length) throw requiredFieldsMissing(missing);
+}
+
+function isLabelRule(err: ErrorObject): boolean {
+  const parent = err.parentSchema as SchemaNode | undefined;
+  return err.keyword === 'propertyNames' || err.keyword === 'maxProperties' || err.propertyName !== undefined || typeof parent?.['x-rule'] === 'string';
 }
 
 /** Vertex AI's wording for missing required fields. */

@@ -42,8 +42,8 @@ const collectionParent = (ctx: RequestContext) => ctx.segments.slice(0, -1).join
 
 // "Label keys and values can be no longer than 64 characters (Unicode codepoints), can only
 // contain lowercase letters, numeric characters, underscores and dashes. International
-// characters are allowed."
-const LABEL_KEY = /^[\p{Ll}\p{Lo}\p{N}_-]{1,64}$/u;
+// characters are allowed." Keys start with a letter (Google Cloud's label rules).
+const LABEL_KEY = /^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u;
 const LABEL_VALUE = /^[\p{Ll}\p{Lo}\p{N}_-]{0,64}$/u;
 
 /** Label rules the API enforces on every write. */
@@ -55,7 +55,7 @@ function checkLabels(kind: KindDef, body: Json): void {
   for (const [key, value] of Object.entries(labels)) {
     const bad = !LABEL_KEY.test(key) ? `key "${key}"` : !LABEL_VALUE.test(String(value)) ? `value "${String(value)}" of key "${key}"` : undefined;
     if (!bad) continue;
-    const description = `Invalid label ${bad}: label keys and values can be at most 64 characters of lowercase letters, digits, underscores and dashes.`;
+    const description = `Invalid label ${bad}: label keys start with a lowercase letter; keys and values can be at most 64 characters of lowercase letters, digits, underscores and dashes.`;
     throw invalidArgument(description, [badRequest([{ field, description }])]);
   }
 }

@@ -93,6 +93,8 @@ export function createAjv(code: CodeOptions = {}): Ajv2020 {
   // Annotations only (the planner and validator read them through fieldInfo).
   instance.addKeyword({ keyword: 'x-immutable', schemaType: 'boolean' });
   instance.addKeyword({ keyword: 'x-required', schemaType: 'boolean' });
+  // The rule a `pattern` stands for, in words, for error messages.
+  instance.addKeyword({ keyword: 'x-rule', schemaType: 'string' });
   return instance;
 }
 

@@ -91,7 +91,8 @@ function singleIssue(e: ErrorObject, segments: PathSegment[], data: unknown): Sc
     case 'pattern': {
       const format = typeof parent?.format === 'string' ? parent.format : undefined;
       const hint = format ? FORMAT_HINTS[format] : undefined;
-      return { ...base, message: hint ?? `must match ${String(params.pattern)}` };
+      const rule = typeof parent?.['x-rule'] === 'string' ? parent['x-rule'] : undefined;
+      return { ...base, message: rule ?? hint ?? `must match ${String(params.pattern)}` };
     }
     case 'minLength':
       return { ...base, message: params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters` };
@@ -99,7 +100,8 @@ function singleIssue(e: ErrorObject, segments: PathSegment[], data: unknown): Sc
     case 'minItems':
       return { ...base, message: params.limit === 1 ? 'must not be empty' : (e.message ?? 'too few entries') };
     case 'propertyNames':
-      return { ...base, message: `invalid key "${String(params.propertyName)}"` };
+      const rule = (parent?.propertyNames as SchemaNode | undefined)?.['x-rule'];
+      return { ...base, message: `invalid key "${String(params.propertyName)}"${typeof rule === 'string' ? `: ${rule}` : ''}` };
     default:
       return { ...base, message: e.message ?? `fails "${e.keyword}"` };
   }
