@@ -1,6 +1,6 @@
 import { UserError } from '../cli/errors.js';
 import type { Problem } from '../manifest/types.js';
-import { summarize, publicChange } from '../plan/planner.js';
+import { assemblePlan } from '../plan/planner.js';
 import type { Plan, PlannedStep } from '../plan/types.js';
 import type { StateDoc, StateEntry } from '../state/types.js';
 
@@ -45,19 +45,14 @@ export function destroyPlan(doc: StateDoc, opts: { targets?: string[] } = {}): P
       if (other !== s.address && stepAddresses.has(other) && e.dependsOn?.includes(s.address)) s.after.push(other);
     }
   }
-  return {
-    kind: 'vertexctl-plan',
-    formatVersion: 1,
+  return assemblePlan({
     stack: doc.stack,
-    ...(doc.env !== undefined && { env: doc.env }),
-    createdAt: new Date().toISOString(),
+    env: doc.env,
     state: { lineage: doc.lineage, serial: doc.serial },
     fingerprints: {},
-    changes: steps.map(publicChange),
     steps,
-    summary: summarize(steps),
     source: { paths: [], vars: {} },
-  };
+  });
 }
 
 /** The targets plus every address that depends on them, directly or not (all of state without targets). */

@@ -108,18 +108,30 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
     // Unread addresses (under a parent that does not exist yet) are recorded as absent too.
     for (const s of list) fingerprints[s.address] = fingerprint(found.live.get(s.address) ?? found.orphans.find((o) => o.address === s.address));
   }
+  return assemblePlan({
+    stack: stack.name,
+    env: stack.env,
+    state: { lineage: state?.lineage ?? null, serial: state?.serial ?? 0 },
+    fingerprints,
+    steps: list,
+    source: opts.source ?? { paths: stack.files, vars: {} },
+  });
+}
+
+/** A Plan value from its steps: the public changes and the summary are derived from them. */
+export function assemblePlan(p: Pick<Plan, 'stack' | 'env' | 'state' | 'fingerprints' | 'steps' | 'source'>): Plan {
   return {
     kind: 'vertexctl-plan',
     formatVersion: 1,
-    stack: stack.name,
-    ...(stack.env !== undefined && { env: stack.env }),
+    stack: p.stack,
+    ...(p.env !== undefined && { env: p.env }),
     createdAt: new Date().toISOString(),
-    state: { lineage: state?.lineage ?? null, serial: state?.serial ?? 0 },
-    fingerprints,
-    changes: list.map(publicChange),
-    steps: list,
-    summary: summarize(list),
-    source: opts.source ?? { paths: stack.files, vars: {} },
+    state: p.state,
+    fingerprints: p.fingerprints,
+    changes: p.steps.map(publicChange),
+    steps: p.steps,
+    summary: summarize(p.steps),
+    source: p.source,
   };
 }
 
