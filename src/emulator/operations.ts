@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KINDS } from '../kinds/index.js';
 import { canonicalDuration } from './bodies.js';
 import { locationPrefix, type EmulatorCore } from './engine.js';
@@ -24,7 +25,6 @@ function parseTimeout(raw: string | null): number {
   return Math.min(Number(`${m[1]}${m[2] ?? ''}`) * 1000, WAIT_MAX_MS);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class OperationHandlers {
   constructor(private readonly core: EmulatorCore) {}

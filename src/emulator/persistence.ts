@@ -1,5 +1,6 @@
-import { mkdir, open, rename, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../files/write-atomic.js';
 
 const FILE = 'emulator-state.json';
 
@@ -46,28 +47,9 @@ export class Persistence {
     this.writing = this.writing.then(async () => {
       if (!this.dirty) return;
       this.dirty = false;
-      await writeAtomically(this.dir, FILE, JSON.stringify(this.snapshot()));
+      await mkdir(this.dir, { recursive: true });
+      await writeFileAtomic(join(this.dir, FILE), JSON.stringify(this.snapshot()));
     });
     return this.writing;
-  }
-}
-
-async function writeAtomically(dir: string, file: string, text: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const target = join(dir, file);
-  const temp = `${target}.${process.pid}.tmp`;
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, target);
-  const dirHandle = await open(dir, 'r');
-  try {
-    await dirHandle.sync();
-  } finally {
-    await dirHandle.close();
   }
 }

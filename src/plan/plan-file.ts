@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { UserError } from '../cli/errors.js';
+import { writeFileAtomic } from '../files/write-atomic.js';
 import type { Plan } from './types.js';
 
 /** Plan files (`plan --out FILE`, `apply FILE`): the Plan value as JSON. */
@@ -8,12 +8,9 @@ import type { Plan } from './types.js';
 export async function writePlanFile(path: string, plan: Plan): Promise<void> {
   // Temp file and rename: a reader never sees half a plan. The plan holds prop values (some may
   // be sensitive), so it is readable by its owner only.
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await writeFile(tmp, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
-    await rename(tmp, path);
+    await writeFileAtomic(path, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
   } catch (err) {
-    await rm(tmp, { force: true });
     throw new UserError(`${path}: cannot write the plan file: ${(err as Error).message}`);
   }
 }

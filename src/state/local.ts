@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkStateDoc, stateBaseName } from './doc.js';
 import { LockError, describeHolder, isStale } from './lock.js';
 import type { LockInfo, StateBackend, StateDoc } from './types.js';
+import { syncDir, writeFileAtomic } from '../files/write-atomic.js';
 
 const LOCK_POLL_MS = 100;
 
@@ -59,21 +60,7 @@ export class LocalStateBackend implements StateBackend {
 
   async write(doc: StateDoc): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-    try {
-      await fh.writeFile(`${JSON.stringify(doc, null, 2)}\n`);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    try {
-      await rename(tmp, this.file);
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      throw err;
-    }
-    await syncDir(this.dir);
+    await writeFileAtomic(this.file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
   }
 
   async lock(info: Omit<LockInfo, 'id'>, timeoutMs: number): Promise<LockInfo> {
@@ -203,15 +190,3 @@ function ignoreEnoent(err: unknown): void {
   if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
 }
 
-/** fsync of the directory makes the rename itself durable. */
-async function syncDir(dir: string): Promise<void> {
-  let fh;
-  try {
-    fh = await open(dir, constants.O_RDONLY);
-    await fh.sync();
-  } catch {
-    // some filesystems refuse fsync on directories; the rename is still atomic
-  } finally {
-    await fh?.close();
-  }
-}
