@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canonicalDuration, canonicalTimestamp } from '../src/emulator/bodies.js';
+import { canonicalDuration, canonicalTimestamp } from '../src/schema/formats.js';
 import { mulberry32 } from '../src/emulator/faults.js';
 import { parseFilter } from '../src/emulator/filter.js';
 import { startEmulator } from '../src/emulator/index.js';

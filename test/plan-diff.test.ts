@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { getKind } from '../src/kinds/index.js';
 import { ownershipLabels } from '../src/kinds/labels.js';
 import { classifyChanges, diffBody } from '../src/plan/diff.js';
-import { canonicalDatetime, canonicalDuration, sameResourceName } from '../src/plan/normalize.js';
+import { sameResourceName } from '../src/plan/normalize.js';
+import { canonicalDuration, canonicalTimestamp } from '../src/schema/formats.js';
 
 /** The comparison rules of the diff, on bodies as Google returns them. */
 
@@ -17,16 +18,16 @@ function diff(kind = runs, desired: Record<string, unknown>, base: Record<string
 describe('canonical forms', () => {
   it('durations', () => {
     expect(canonicalDuration('3600.0s')).toBe('3600s');
-    expect(canonicalDuration('1.500s')).toBe('1.5s');
+    expect(canonicalDuration('1.5s')).toBe('1.500s');
     expect(canonicalDuration('0.000000001s')).toBe('0.000000001s');
     expect(canonicalDuration('-0.0s')).toBe('0s');
     expect(canonicalDuration('soon')).toBe('soon');
   });
 
   it('timestamps', () => {
-    expect(canonicalDatetime('2024-05-01T12:05:00+02:00')).toBe('2024-05-01T10:05:00Z');
-    expect(canonicalDatetime('2024-05-01T10:05:00.120000000Z')).toBe('2024-05-01T10:05:00.12Z');
-    expect(canonicalDatetime('2024-05-01t10:05:00.000z')).toBe('2024-05-01T10:05:00Z');
+    expect(canonicalTimestamp('2024-05-01T12:05:00+02:00')).toBe('2024-05-01T10:05:00Z');
+    expect(canonicalTimestamp('2024-05-01T10:05:00.120000000Z')).toBe('2024-05-01T10:05:00.120Z');
+    expect(canonicalTimestamp('2024-05-01t10:05:00.000z')).toBe('2024-05-01T10:05:00Z');
   });
 
   it('resource names: full, bare id, project number', () => {

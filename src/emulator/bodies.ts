@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { compile, type SchemaNode } from '../schema/registry.js';
+import { canonicalDuration, canonicalTimestamp } from '../schema/formats.js';
 import { ApiFailure, badRequest } from './errors.js';
 
 /**
@@ -138,30 +139,6 @@ export function requiredFieldsMissing(fields: string[]): ApiFailure {
   return new ApiFailure('INVALID_ARGUMENT', `List of found errors:\t${list}\t`, {
     details: [badRequest(fields.map((field) => ({ field, description: 'Required field is not set.' })))],
   });
-}
-
-/** Proto3 JSON of a google.protobuf.Duration: `86400s`, `1.500s`. */
-export function canonicalDuration(text: string): string {
-  const m = /^(-?)(\d+)(?:\.(\d{1,9}))?s$/.exec(text);
-  if (!m) return text;
-  const nanos = (m[3] ?? '').padEnd(9, '0');
-  const secs = `${m[1]}${BigInt(m[2]).toString()}`;
-  if (/^0*$/.test(nanos)) return `${secs}s`;
-  const digits = nanos.endsWith('000000') ? 3 : nanos.endsWith('000') ? 6 : 9;
-  return `${secs}.${nanos.slice(0, digits)}s`;
-}
-
-/** Proto3 JSON of a google.protobuf.Timestamp: UTC, `Z`, fractional digits in groups of 3. */
-export function canonicalTimestamp(text: string): string {
-  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/.exec(text);
-  if (!m) return text;
-  const nanos = (m[2] ?? '').padEnd(9, '0');
-  const whole = new Date(`${m[1]}${m[3].toUpperCase()}`);
-  if (Number.isNaN(whole.getTime())) return text;
-  const base = whole.toISOString().slice(0, 19);
-  if (/^0*$/.test(nanos)) return `${base}Z`;
-  const digits = nanos.endsWith('000000') ? 3 : nanos.endsWith('000') ? 6 : 9;
-  return `${base}.${nanos.slice(0, digits)}Z`;
 }
 
 /**

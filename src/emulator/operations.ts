@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KINDS } from '../kinds/index.js';
-import { canonicalDuration } from './bodies.js';
+import { canonicalDuration } from '../schema/formats.js';
 import { locationPrefix, type EmulatorCore } from './engine.js';
 import { invalidArgument, notFound } from './errors.js';
 import { parseFilter } from './filter.js';

@@ -1,4 +1,5 @@
 import type { FieldInfo } from '../schema/registry.js';
+import { canonicalDuration, canonicalTimestamp } from '../schema/formats.js';
 
 /**
  * Canonical forms for comparing a value the user wrote with the value Google returns. Google's
@@ -9,29 +10,6 @@ import type { FieldInfo } from '../schema/registry.js';
 
 const INTEGER_FORMATS = new Set(['int64', 'uint64', 'int32', 'uint32', 'fixed64', 'fixed32', 'sfixed64', 'sfixed32']);
 const FLOAT_FORMATS = new Set(['double', 'float']);
-
-/** `3600s`, `3600.0s`, `3600.000000001s`: seconds with up to nine decimals. */
-const DURATION = /^(-)?(\d+)(?:\.(\d{1,9}))?s$/;
-const DATETIME = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
-
-export function canonicalDuration(value: string): string {
-  const m = DURATION.exec(value.trim());
-  if (!m) return value;
-  const seconds = BigInt(m[2]).toString();
-  const fraction = (m[3] ?? '').replace(/0+$/, '');
-  const sign = m[1] && (seconds !== '0' || fraction) ? '-' : '';
-  return `${sign}${seconds}${fraction ? `.${fraction}` : ''}s`;
-}
-
-/** UTC, `Z`, fractional seconds without trailing zeros (nanoseconds kept). */
-export function canonicalDatetime(value: string): string {
-  const m = DATETIME.exec(value.trim());
-  if (!m) return value;
-  const whole = Date.parse(`${m[1]}T${m[2]}${m[4].toUpperCase()}`);
-  if (Number.isNaN(whole)) return value;
-  const fraction = (m[3] ?? '').replace(/0+$/, '');
-  return `${new Date(whole).toISOString().slice(0, 19)}${fraction ? `.${fraction}` : ''}Z`;
-}
 
 function canonicalInteger(value: unknown): unknown {
   if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value).toString();
@@ -57,7 +35,7 @@ export function normalizeScalar(value: unknown, info: FieldInfo | undefined): un
   if (typeof value === 'number' && format === 'google-duration') return `${value}s`;
   if (typeof value !== 'string') return value;
   if (format === 'google-duration') return canonicalDuration(value);
-  if (format === 'google-datetime') return canonicalDatetime(value);
+  if (format === 'google-datetime') return canonicalTimestamp(value);
   if (format === 'byte') return canonicalBytes(value);
   return value;
 }

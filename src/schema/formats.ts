@@ -52,3 +52,33 @@ export const googleFormats: Record<string, FormatDefinition<string> | FormatDefi
   int64: { type: 'string', validate: bigIntIn(INT64_MIN, INT64_MAX) },
   uint64: { type: 'string', validate: bigIntIn(0n, UINT64_MAX) },
 };
+
+/** Fractional seconds as proto3 JSON writes them: none, or 3, 6 or 9 digits. */
+function protoFraction(digits: string | undefined): string {
+  const nanos = (digits ?? '').padEnd(9, '0');
+  if (/^0*$/.test(nanos)) return '';
+  const keep = nanos.endsWith('000000') ? 3 : nanos.endsWith('000') ? 6 : 9;
+  return `.${nanos.slice(0, keep)}`;
+}
+
+/**
+ * A google.protobuf.Duration as Google returns it (`86400s`, `1.500s`): the emulator answers in
+ * this form and the planner compares in it. Anything else is returned as it is.
+ */
+export function canonicalDuration(text: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d{1,9}))?s$/.exec(text.trim());
+  if (!m) return text;
+  const seconds = BigInt(m[2]).toString();
+  const fraction = protoFraction(m[3]);
+  const sign = m[1] && (seconds !== '0' || fraction) ? '-' : '';
+  return `${sign}${seconds}${fraction}s`;
+}
+
+/** A google.protobuf.Timestamp as Google returns it: UTC, `Z`, fractional digits in groups of 3. */
+export function canonicalTimestamp(text: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/.exec(text.trim());
+  if (!m) return text;
+  const whole = Date.parse(`${m[1]}T${m[2]}${m[4].toUpperCase()}`);
+  if (Number.isNaN(whole)) return text;
+  return `${new Date(whole).toISOString().slice(0, 19)}${protoFraction(m[3])}Z`;
+}

@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { KindDef } from '../kinds/types.js';
-import { escapePointer, formatPath, joinPath, type PathSegment } from '../manifest/paths.js';
+import { escapePointer, formatPath, joinPath, valueAt, type PathSegment } from '../manifest/paths.js';
 import { didYouMean } from '../manifest/suggest.js';
 import { scanTemplates } from '../manifest/template.js';
 import type { DesiredResource, Problem, SourcePos } from '../manifest/types.js';
@@ -76,7 +76,7 @@ function singleIssue(e: ErrorObject, segments: PathSegment[], data: unknown): Sc
       return { ...base, message: `missing required field "${String(params.missingProperty)}"` };
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
-      const value = valueAtSegments(data, segments);
+      const value = valueAt(data, segments);
       const hint = typeof value === 'string' ? didYouMean(value, allowed) : '';
       return { ...base, message: `must be one of ${allowed.join(', ')}${hint}` };
     }
@@ -148,11 +148,6 @@ function pointerSegments(pointer: string, data: unknown): PathSegment[] {
   return out;
 }
 
-function valueAtSegments(data: unknown, segments: readonly PathSegment[]): unknown {
-  let cur = data;
-  for (const s of segments) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[s] : undefined;
-  return cur;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Props of one resource
