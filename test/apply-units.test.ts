@@ -5,7 +5,7 @@ import { toDot, toMermaid } from '../src/apply/graph.js';
 import { summaryLines } from '../src/apply/progress.js';
 import type { ApplySummary } from '../src/apply/types.js';
 import type { ApiClient } from '../src/api/client.js';
-import { UserError } from '../src/cli/errors.js';
+import { UserError } from '../src/core/errors.js';
 import { parseDuration } from '../src/cli/run-apply.js';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { newStateDoc, type StateEntry } from '../src/state/index.js';

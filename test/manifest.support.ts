@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
-import { UserError } from '../src/cli/errors.js';
+import { UserError } from '../src/core/errors.js';
 import { loadStack, type LoadOptions, type Stack } from '../src/manifest/index.js';
 
 /** Strips the common indentation of a template literal, so YAML can be written indented in tests. */

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApiClient } from '../src/api/client.js';
-import { UserError } from '../src/cli/errors.js';
+import { UserError } from '../src/core/errors.js';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { ownershipLabels } from '../src/kinds/labels.js';
 import { checkPlanFresh, makePlan, readPlanFile, refreshForPlan, renderPlanText, toPlanJson, writePlanFile } from '../src/plan/index.js';

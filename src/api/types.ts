@@ -1,9 +1,4 @@
-import type { ApiName } from '../kinds/types.js';
-
-/** Google's error body: `{"error":{"code","message","status","details"}}`. */
-export interface GoogleErrorBody {
-  error: { code: number; message: string; status: string; details?: unknown[] };
-}
+import type { ApiName, KindRequest } from '../kinds/types.js';
 
 export interface Operation {
   name: string;
@@ -13,13 +8,8 @@ export interface Operation {
   error?: { code: number; message: string; details?: unknown[] };
 }
 
-export interface RequestOptions {
-  api: ApiName;
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** Path after the host, e.g. `v1/projects/p/locations/l/tensorboards`. */
-  path: string;
-  query?: Record<string, string | number | boolean | undefined>;
-  body?: unknown;
+/** One call: `path` is after the host, e.g. `v1/projects/p/locations/l/tensorboards`. */
+export interface RequestOptions extends KindRequest {
   /** Location, to pick the regional endpoint; derived from the path when omitted. */
   location?: string;
   /** Per-attempt timeout, overriding the client's (long polls need more than their wait). */

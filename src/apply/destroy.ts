@@ -1,4 +1,4 @@
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { Problem } from '../manifest/types.js';
 import { assemblePlan } from '../plan/planner.js';
 import type { Plan, PlannedStep } from '../plan/types.js';

@@ -6,7 +6,7 @@ import { checkPlanFresh, isPlanFile, makePlan, readPlanFile, refreshForPlan } fr
 import type { Plan, RefreshResult } from '../plan/index.js';
 import { StateStore } from '../state/index.js';
 import { openContext } from './context.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { addGlobalOptions, globalOptions, type GlobalOptions } from './options.js';
 import {
   addChangeOptions,

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { startEmulator, type FaultProfile } from '../emulator/index.js';
 import { checkFaultProfile } from '../emulator/server.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 
 /**
  * `vertexctl emulator`: serve the local Vertex AI + Notebooks emulator on http://127.0.0.1:PORT/

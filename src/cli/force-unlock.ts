@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { LockError } from '../state/index.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { addGlobalOptions, globalOptions } from './options.js';
 import { stackIdentity, stateBackend } from './run-apply.js';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { stackGraph, toDot, toMermaid } from '../apply/graph.js';
 import { loadStack } from '../manifest/index.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { addGlobalOptions, globalOptions } from './options.js';
 
 /** `vertexctl graph PATH… [--format dot|mermaid]`: the dependency DAG of a stack, from the manifests alone. */

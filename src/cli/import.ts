@@ -5,7 +5,7 @@ import { parseResourceName } from '../kinds/names.js';
 import { loadStack } from '../manifest/index.js';
 import { StateStore } from '../state/index.js';
 import { openContext } from './context.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { addGlobalOptions, globalOptions } from './options.js';
 import { addLockOption, commandLine, stateBackend, withStateLock } from './run-apply.js';
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ApiError, CredentialsError } from '../api/client.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { registerCommands } from './commands.js';
-import { VERSION } from '../project-root.js';
+import { VERSION } from '../core/project-root.js';
 
 /** Exit codes: 0 ok, 1 error, 2 "changes"/"drift" where a command says so. */
 async function main(argv: string[]): Promise<number> {

@@ -10,7 +10,7 @@ import { loadStack } from '../manifest/index.js';
 import { renderPlanText, toPlanJson, useColor } from '../plan/index.js';
 import type { Plan } from '../plan/types.js';
 import { LockError, StateStore, lockHolder, openState, type StateBackend } from '../state/index.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import type { GlobalOptions } from './options.js';
 
 /** Options shared by the commands that change things: apply, destroy, import, state rm, start. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadStack } from '../manifest/index.js';
 import type { Problem } from '../manifest/types.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { addGlobalOptions, globalOptions } from './options.js';
 
 /**

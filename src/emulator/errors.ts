@@ -1,4 +1,4 @@
-import type { GoogleErrorBody } from '../api/types.js';
+import type { GoogleErrorBody } from '../core/google-error.js';
 
 /** google.rpc.Code names with their numeric codes and HTTP statuses (google/rpc/code.proto). */
 const CODES = {

@@ -1,5 +1,4 @@
-import type { ApiClient } from '../api/client.js';
-import type { KindDef } from './types.js';
+import type { KindApi, KindDef } from './types.js';
 
 /**
  * A time series' `dataPoints` virtual prop: its metric points, read with timeSeries:read and
@@ -36,7 +35,7 @@ function experimentOf(run: string): string {
  * the limit is split across calls (writes of a step overwrite that step, so a rerun is harmless).
  * Returns the number of write calls made.
  */
-export async function writeDataPoints(client: ApiClient, series: SeriesPoints[]): Promise<number> {
+export async function writeDataPoints(client: KindApi, series: SeriesPoints[]): Promise<number> {
   const byExperiment = new Map<string, SeriesPoints[]>();
   for (const s of series) {
     if (s.points.length === 0) continue;
@@ -92,7 +91,7 @@ function packChunks(list: SeriesPoints[]): RunData[][] {
 /** The API's limit of points one timeSeries:read returns; a manifest holds fewer. */
 const MAX_POINTS_PER_READ = 10000;
 
-export async function readDataPoints(client: ApiClient, kind: KindDef, name: string): Promise<unknown[]> {
+export async function readDataPoints(client: KindApi, kind: KindDef, name: string): Promise<unknown[]> {
   const res = await client.request<{ timeSeriesData?: { values?: unknown[] } }>({
     api: kind.api,
     method: 'GET',

@@ -4,6 +4,20 @@
  * special-case a type id.
  */
 export type ApiName = 'aiplatform' | 'notebooks';
+
+/** One call a kind's handlers make; src/api's RequestOptions is a superset. */
+export interface KindRequest {
+  api: ApiName;
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+}
+
+/** What a kind's handlers call the API through (src/api's ApiClient is one; kinds sit below api). */
+export interface KindApi {
+  request<T>(req: KindRequest): Promise<T>;
+}
 /** How a write method answers: the resource/empty body directly, or a long-running Operation. */
 export type CallStyle = 'sync' | 'lro';
 

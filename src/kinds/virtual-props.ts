@@ -1,6 +1,5 @@
-import type { ApiClient } from '../api/client.js';
 import { readDataPoints, writeDataPoints } from './time-series-data.js';
-import type { KindDef } from './types.js';
+import type { KindApi, KindDef } from './types.js';
 
 /** A resource whose virtual props are written: its desired props and the live resource. */
 export interface VirtualPropTarget {
@@ -13,8 +12,8 @@ export interface VirtualPropTarget {
  * their live value and how apply writes them, in as few calls as the API allows.
  */
 export interface VirtualProp {
-  read(client: ApiClient, kind: KindDef, name: string): Promise<unknown[]>;
-  write(client: ApiClient, targets: VirtualPropTarget[]): Promise<void>;
+  read(client: KindApi, kind: KindDef, name: string): Promise<unknown[]>;
+  write(client: KindApi, targets: VirtualPropTarget[]): Promise<void>;
 }
 
 export const VIRTUAL_PROPS: Record<string, VirtualProp> = {

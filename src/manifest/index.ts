@@ -4,4 +4,4 @@ export { loadStack } from './load.js';
 export { findReferences, hasReferences, resolveReferences } from './references.js';
 export { dependencyOrder, findCycles, type DagNode } from './dag.js';
 export { maskSensitive, SENSITIVE_MASK } from './sensitive.js';
-export { formatPath, parsePath, type PathSegment } from './paths.js';
+export { formatPath, parsePath, type PathSegment } from '../core/paths.js';

@@ -1,14 +1,14 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { findKind, kindTypes } from '../kinds/index.js';
 import type { KindDef } from '../kinds/types.js';
 import { compile, fieldInfo, knownFields, manifestSchema } from '../schema/registry.js';
 import { schemaIssues, validateProps } from '../schema/validate.js';
 import { findCycles } from './dag.js';
-import { childPath, escapePointer, formatPath, joinPath, parsePath, type PathSegment } from './paths.js';
-import { didYouMean } from './suggest.js';
-import { setOwn, substituteVariables, type VariableScope } from './template.js';
+import { childPath, escapePointer, formatPath, joinPath, parsePath, type PathSegment } from '../core/paths.js';
+import { didYouMean } from '../core/suggest.js';
+import { referenceForm, setOwn, substituteVariables, type VariableScope } from './template.js';
 import type { DesiredResource, LoadOptions, Problem, Reference, SourcePos, Stack } from './types.js';
 import { describeReadError, readManifestFile, type ParsedFile } from './yaml.js';
 
@@ -31,7 +31,7 @@ export async function loadStack(paths: string[], opts: LoadOptions & { validate?
 
   const { stack, origins } = buildStack(parsed as ShapedFile[], opts, problems);
   if (opts.validate !== false) {
-    for (const r of stack.resources) problems.push(...validateProps(r), ...checkIgnoreChanges(r, origins.get(r)!));
+    for (const r of stack.resources) problems.push(...validateProps(r, referenceForm), ...checkIgnoreChanges(r, origins.get(r)!));
   }
   if (problems.length) throw failure(problems, files);
   return { ...stack, files };

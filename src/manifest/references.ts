@@ -1,4 +1,4 @@
-import { formatPath, joinPath } from './paths.js';
+import { formatPath, joinPath } from '../core/paths.js';
 import { scanTemplates, setOwn, stringify, visitReferences } from './template.js';
 import type { Reference } from './types.js';
 

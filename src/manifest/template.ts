@@ -1,4 +1,4 @@
-import type { PathSegment } from './paths.js';
+import type { PathSegment } from '../core/paths.js';
 
 /**
  * `{{ … }}` templates in manifest strings. Three forms:
@@ -64,6 +64,13 @@ export function scanTemplates(s: string): TemplateMatch[] {
     out.push({ text: s.slice(start, from), start, end: from, expr: parseExprOnce(s.slice(start + 2, close)) });
   }
   return out;
+}
+
+/** How a string holds references: 'whole' when it is exactly one `{{ address.field }}`, 'partial' when one is inside it. */
+export function referenceForm(s: string): 'whole' | 'partial' | undefined {
+  const refs = scanTemplates(s).filter((m) => m.expr.kind === 'ref');
+  if (refs.length === 1 && refs[0].text === s) return 'whole';
+  return refs.length ? 'partial' : undefined;
 }
 
 export interface VariableScope {

@@ -1,11 +1,8 @@
+import type { SourcePos } from '../core/errors.js';
 import type { KindDef } from '../kinds/types.js';
 
-/** A place in a manifest file, 1-based. */
-export interface SourcePos {
-  file: string;
-  line: number;
-  col: number;
-}
+export type { Problem, SourcePos } from '../core/errors.js';
+
 
 /** `{{ address.field }}` inside a prop value: an edge of the dependency DAG. */
 export interface Reference {
@@ -58,12 +55,4 @@ export interface LoadOptions {
   vars?: Record<string, string>;
   /** Defaults to process.env. */
   environment?: Record<string, string | undefined>;
-}
-
-/** One problem in the user's input, rendered as `file:line:col: message`. */
-export interface Problem {
-  pos?: SourcePos;
-  /** Resource address, when the problem belongs to one. */
-  address?: string;
-  message: string;
 }

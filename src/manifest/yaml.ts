@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
 import type { Document, Node } from 'yaml';
-import { escapePointer } from './paths.js';
+import { escapePointer } from '../core/paths.js';
 import type { Problem, SourcePos } from './types.js';
 
 // `yaml` is slow to load (~50 ms) and only wanted for positions: required on first use.

@@ -1,6 +1,6 @@
 import type { KindDef } from '../kinds/types.js';
 import { ADDRESS_LABEL, STACK_LABEL, getPath, labelsOf } from '../kinds/labels.js';
-import { formatPath, parsePath, type PathSegment } from '../manifest/paths.js';
+import { formatPath, parsePath, type PathSegment } from '../core/paths.js';
 import { hasReferences } from '../manifest/references.js';
 import { SENSITIVE_MASK } from '../manifest/sensitive.js';
 import { fieldInfo, fieldInfoIn, messageSchema, type FieldInfo } from '../schema/registry.js';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from '../files/write-atomic.js';
 import type { Plan } from './types.js';
 

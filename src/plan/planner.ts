@@ -1,12 +1,12 @@
 import type { ApiClient } from '../api/client.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { bodyFromProps } from '../kinds/body.js';
 import { getKind } from '../kinds/index.js';
 import { STACK_LABEL, labelValue, ownerKey } from '../kinds/labels.js';
 import { idOf, parentName, parseResourceName } from '../kinds/names.js';
 import type { KindDef } from '../kinds/types.js';
 import { dependencyOrder } from '../manifest/dag.js';
-import { formatPath, type PathSegment } from '../manifest/paths.js';
+import { formatPath, type PathSegment } from '../core/paths.js';
 import { hasReferences } from '../manifest/references.js';
 import type { DesiredResource, Problem, Stack } from '../manifest/types.js';
 import type { StateDoc, StateEntry } from '../state/types.js';

@@ -1,5 +1,5 @@
 import { ApiError, type ApiClient } from '../api/client.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { KindDef } from '../kinds/types.js';
 import { idOf, parentName, parseResourceName } from '../kinds/names.js';
 import { ADDRESS_LABEL, STACK_LABEL, labelValue, labelsOf } from '../kinds/labels.js';

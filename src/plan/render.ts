@@ -1,5 +1,5 @@
 import { findKind } from '../kinds/index.js';
-import { childPath, type PathSegment } from '../manifest/paths.js';
+import { childPath, type PathSegment } from '../core/paths.js';
 import { SENSITIVE_MASK } from '../manifest/sensitive.js';
 import { publicChange, summarize } from './planner.js';
 import type { Action, Change, FieldChange, Plan, PlanJson, PlannedStep } from './types.js';

@@ -1,7 +1,7 @@
 import type { KindDef } from '../kinds/types.js';
 import { parentName, resourceName } from '../kinds/names.js';
 import { hasReferences, resolveReferences } from '../manifest/references.js';
-import { parsePath, valueAt } from '../manifest/paths.js';
+import { parsePath, valueAt } from '../core/paths.js';
 
 /** Answers `{{ address.field }}`, or undefined while the value is not known. */
 export type Lookup = (address: string, field: string) => unknown | undefined;

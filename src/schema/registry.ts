@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { CodeOptions, ErrorObject, Format } from 'ajv';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
-import { PROJECT_ROOT } from '../project-root.js';
+import { PROJECT_ROOT } from '../core/project-root.js';
 import { googleFormats } from './formats.js';
 
 /**
@@ -15,7 +15,7 @@ import { googleFormats } from './formats.js';
 
 export type SchemaNode = { [keyword: string]: unknown };
 
-/** The package root (see src/project-root.ts); kept as a function for callers of the registry. */
+/** The package root (see src/core/project-root.ts); kept as a function for callers of the registry. */
 export function packageRoot(): string {
   return PROJECT_ROOT;
 }

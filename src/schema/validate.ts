@@ -1,9 +1,8 @@
 import type { ErrorObject } from 'ajv';
 import type { KindDef } from '../kinds/types.js';
-import { escapePointer, formatPath, joinPath, valueAt, type PathSegment } from '../manifest/paths.js';
-import { didYouMean } from '../manifest/suggest.js';
-import { scanTemplates } from '../manifest/template.js';
-import type { DesiredResource, Problem, SourcePos } from '../manifest/types.js';
+import { escapePointer, formatPath, joinPath, valueAt, type PathSegment } from '../core/paths.js';
+import { didYouMean } from '../core/suggest.js';
+import type { Problem, SourcePos } from '../core/errors.js';
 import { compile, kindSchema, messageSchema, type SchemaNode } from './registry.js';
 
 /**
@@ -215,32 +214,48 @@ function withOutputOnlyForbidden(node: SchemaNode): SchemaNode {
   return out;
 }
 
+/** The parts of a loaded resource that props validation reads (the manifest's DesiredResource has them). */
+export interface PropsSubject {
+  address: string;
+  kind: KindDef;
+  props: Record<string, unknown>;
+  positions: Record<string, SourcePos>;
+  namePositions?: Record<string, SourcePos>;
+  pos: SourcePos;
+}
+
+/**
+ * How a string holds references to other resources (the template syntax is the manifest's):
+ * 'whole' when it is one reference and nothing else, 'partial' when a reference is inside it.
+ */
+export type ReferenceClassifier = (value: string) => 'whole' | 'partial' | undefined;
+
 /**
  * Where references sit in the props: a string that is one whole reference is "known after
  * apply" (no checks at all); a string with a reference inside keeps only its type check.
  */
-function referencePointers(value: unknown, pointer: string, whole: Set<string>, partial: Set<string>): void {
+function referencePointers(value: unknown, pointer: string, classify: ReferenceClassifier, whole: Set<string>, partial: Set<string>): void {
   if (typeof value === 'string') {
-    const refs = scanTemplates(value).filter((m) => m.expr.kind === 'ref');
-    if (refs.length === 1 && refs[0].text === value) whole.add(pointer);
-    else if (refs.length) partial.add(pointer);
+    const how = classify(value);
+    if (how === 'whole') whole.add(pointer);
+    else if (how === 'partial') partial.add(pointer);
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => referencePointers(v, `${pointer}/${i}`, whole, partial));
+    value.forEach((v, i) => referencePointers(v, `${pointer}/${i}`, classify, whole, partial));
   } else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      referencePointers(v, `${pointer}/${escapePointer(k)}`, whole, partial);
+      referencePointers(v, `${pointer}/${escapePointer(k)}`, classify, whole, partial);
     }
   }
 }
 
 /** Schema problems of one resource's props, each at the file:line:col where it was written. */
-export function validateProps(resource: DesiredResource): Problem[] {
+export function validateProps(resource: PropsSubject, classify: ReferenceClassifier): Problem[] {
   const { kind, props } = resource;
   const validate = compile(propsSchema(kind));
   if (validate(props)) return [];
   const whole = new Set<string>();
   const partial = new Set<string>();
-  referencePointers(props, '', whole, partial);
+  referencePointers(props, '', classify, whole, partial);
   const errors = (validate.errors ?? []).filter((e) => {
     if (e.keyword === 'false schema') return true;
     if (whole.has(e.instancePath)) return false;
@@ -263,7 +278,7 @@ function propsLabel(segments: readonly PathSegment[]): string {
 }
 
 /** Where the issue's field name was written, else its value, else its nearest recorded ancestor. */
-function positionOf(resource: DesiredResource, { segments, field }: SchemaIssue): SourcePos {
+function positionOf(resource: PropsSubject, { segments, field }: SchemaIssue): SourcePos {
   const named = field !== undefined ? resource.namePositions?.[formatPath([...segments, field])] : undefined;
   if (named) return named;
   for (let n = segments.length; n >= 0; n--) {

@@ -1,4 +1,17 @@
-import type { Problem } from '../manifest/types.js';
+/** A place in an input file (manifest, state, plan file), 1-based. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** One problem in the user's input, rendered as `file:line:col: resource "address": message`. */
+export interface Problem {
+  pos?: SourcePos;
+  /** Resource address, when the problem belongs to one. */
+  address?: string;
+  message: string;
+}
 
 /**
  * An error the user can act on: printed as one line per problem, exit code 1, never a stack
