@@ -1,0 +1,101 @@
+import type { Problem } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
+import { pointerOf, posAt, selectValue, isProblem, where, type Selected, type ShapedFile } from './shape.js';
+import { substituteVariables, type VariableScope } from './template.js';
+import type { LoadOptions } from './types.js';
+import type { ParsedFile } from './yaml.js';
+
+// The stack header any file may state, and the globals templates read.
+
+/** version / name / description: any file may state them; all that do must agree. */
+export function stackHeader(files: readonly ShapedFile[], problems: Problem[]): { name: string; description?: string } {
+  const agreed: Partial<Record<'name' | 'description', { value: string; file: ParsedFile }>> = {};
+  for (const file of files) {
+    for (const key of ['name', 'description'] as const) {
+      const value = file.value[key];
+      if (value === undefined) continue;
+      const first = agreed[key];
+      if (!first) agreed[key] = { value, file };
+      else if (first.value !== value) {
+        const firstPos = where(posAt(first.file, `/${key}`));
+        problems.push({ pos: posAt(file, `/${key}`), message: `stack ${key} "${value}" differs from "${first.value}" given at ${firstPos}` });
+      }
+    }
+  }
+  if (!agreed.name) {
+    problems.push({ pos: posAt(files[0], ''), message: 'missing stack "name" (give it in one of the stack\'s files)' });
+  }
+  return { name: agreed.name?.value ?? '', description: agreed.description?.value };
+}
+
+interface Global {
+  name: string;
+  file: ParsedFile;
+  pointer: string;
+  selected: Selected;
+  state: 'pending' | 'resolving' | 'done';
+  value?: unknown;
+}
+
+/**
+ * The variable scope of templates: globals (each resolved once, cycles reported), then --var,
+ * then the environment. Every global is checked, used or not.
+ */
+export function globalScope(
+  files: readonly ShapedFile[],
+  addresses: ReadonlySet<string>,
+  opts: LoadOptions,
+  problems: Problem[],
+): VariableScope {
+  const environment = opts.environment ?? process.env;
+  const vars = opts.vars ?? {};
+  const globals = new Map<string, Global>();
+  for (const file of files) {
+    (file.value.globals ?? []).forEach((g, i) => {
+      const pointer = `/globals/${i}`;
+      const first = globals.get(g.name);
+      if (first) {
+        problems.push({ pos: posAt(file, `${pointer}/name`), message: `duplicate global "${g.name}" (first defined at ${where(posAt(first.file, `${first.pointer}/name`))})` });
+        return;
+      }
+      const selected = selectValue(file, g, pointer, opts.env);
+      if (isProblem(selected)) problems.push(selected);
+      else globals.set(g.name, { name: g.name, file, pointer, selected, state: 'pending' });
+    });
+  }
+
+  const resolving: string[] = [];
+  const scope: VariableScope = {
+    lookup(name) {
+      const g = globals.get(name);
+      if (g) return { value: resolveGlobal(g) };
+      if (Object.hasOwn(vars, name)) return { value: vars[name] };
+      const fromEnv = environment[name];
+      return fromEnv === undefined ? undefined : { value: fromEnv };
+    },
+    unsetMessage(name) {
+      if (addresses.has(name)) return `"${name}" is a resource; reference one of its fields, e.g. {{ ${name}.name }}`;
+      const hint = didYouMean(name, [...globals.keys(), ...Object.keys(vars)]);
+      return `unset variable "${name}"${hint}: define a global, pass --var ${name}=…, or set the environment variable`;
+    },
+  };
+  function resolveGlobal(g: Global): unknown {
+    if (g.state === 'done') return g.value;
+    if (g.state === 'resolving') {
+      const cycle = [...resolving.slice(resolving.indexOf(g.name)), g.name].join(' -> ');
+      problems.push({ pos: posAt(g.file, g.selected.pointer), message: `global "${g.name}" refers to itself: ${cycle}` });
+      return g.selected.value;
+    }
+    g.state = 'resolving';
+    resolving.push(g.name);
+    g.value = substituteVariables(g.selected.value, scope, (path, message) => {
+      problems.push({ pos: posAt(g.file, g.selected.pointer + pointerOf(path)), message });
+    });
+    resolving.pop();
+    g.state = 'done';
+    return g.value;
+  }
+  // Every global is checked, used or not: an unset variable in one is a mistake either way.
+  for (const g of globals.values()) resolveGlobal(g);
+  return scope;
+}

@@ -1,0 +1,83 @@
+import type { Problem } from '../core/errors.js';
+import { joinPath, parsePath } from '../core/paths.js';
+import { didYouMean } from '../core/suggest.js';
+import { findCycles } from './dag.js';
+import { posAt, type Origin } from './shape.js';
+import type { DesiredResource } from './types.js';
+
+// References and dependsOn between resources: checked, turned into DAG edges, sensitivity carried along.
+
+export function linkReferences(origins: Map<DesiredResource, Origin>, problems: Problem[]): void {
+  const resources = [...origins.keys()];
+  const byAddress = new Map(resources.map((r) => [r.address, r]));
+  for (const r of resources) {
+    for (const ref of r.refs) {
+      const target = byAddress.get(ref.address);
+      const problem = target
+        ? missingField(target, ref.field)
+        : `unknown resource address "${ref.address}"${didYouMean(ref.address, byAddress.keys())}`;
+      if (problem) {
+        problems.push({ pos: r.positions[ref.path] ?? r.pos, address: r.address, message: `${joinPath('props', ref.path)}: ${problem}` });
+      }
+    }
+    const explicit = r.dependsOn;
+    explicit.forEach((dep, k) => {
+      if (byAddress.has(dep)) return;
+      const { file, pointer } = origins.get(r)!;
+      problems.push({
+        pos: posAt(file, `${pointer}/dependsOn/${k}`),
+        address: r.address,
+        message: `dependsOn: unknown resource address "${dep}"${didYouMean(dep, byAddress.keys())}`,
+      });
+    });
+    const dependsOn = new Set(explicit);
+    for (const ref of r.refs) dependsOn.add(ref.address);
+    r.dependsOn = [...dependsOn];
+  }
+  propagateSensitive(resources, byAddress);
+  problems.push(...findCycles(resources));
+}
+
+/** A prop that references a sensitive prop holds the secret once resolved: it is sensitive too. */
+function propagateSensitive(resources: readonly DesiredResource[], byAddress: Map<string, DesiredResource>): void {
+  if (!resources.some((r) => r.sensitive.length > 0)) return;
+  const topOf = (path: string): string => String(parsePath(path)?.[0] ?? path);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const r of resources) {
+      for (const ref of r.refs) {
+        if (!byAddress.get(ref.address)?.sensitive.includes(topOf(ref.field))) continue;
+        const prop = topOf(ref.path);
+        if (!r.sensitive.includes(prop)) {
+          r.sensitive.push(prop);
+          changed = true;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Why `{{ target.field }}` cannot be answered, or undefined if it can: `name` (the full
+ * resource name), the kind's id prop, and any prop the target sets (nested paths too).
+ */
+function missingField(target: DesiredResource, field: string): string | undefined {
+  // Fields come from the template grammar, so a one-segment path is written as the bare name.
+  if (field === 'name' || field === target.kind.idProp) return undefined;
+  const segments = parsePath(field);
+  if (!segments) return `invalid field "${field}" in a reference to "${target.address}"`;
+  let cur: unknown = target.props;
+  for (let i = 0; i < segments.length; i++) {
+    // Past a value that is itself a reference, the shape is only known after apply.
+    if (typeof cur === 'string' && cur.includes('{{')) return undefined;
+    const seg = segments[i];
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, seg)) {
+      const candidates = cur !== null && typeof cur === 'object' ? Object.keys(cur) : [];
+      if (i === 0) candidates.push('name', target.kind.idProp);
+      const hint = typeof seg === 'string' ? didYouMean(seg, candidates) : '';
+      return `resource "${target.address}" has no field "${field}"${hint}`;
+    }
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return undefined;
+}
