@@ -35,8 +35,9 @@ describe('state lock', () => {
     const args = ['apply', dir, '--auto-approve', '--state', dir, '--endpoint', emulator.url];
     const lockFile = join(dir, 'locking.lock');
 
-    // Slow answers keep the first apply holding the lock while the others start.
-    emulator.configure({ latencyMs: 700 });
+    // Slow answers keep the first apply holding the lock while the others start (a loaded
+    // machine takes seconds to start each CLI process).
+    emulator.configure({ latencyMs: 2000 });
     const first = spawnCli(args);
     first.stdin!.end();
     const firstDone = finished(first);
