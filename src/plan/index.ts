@@ -1,6 +1,6 @@
 export type * from './types.js';
 export { makePlan, summarize, publicChange, type PlanOptions } from './planner.js';
-export { refresh, type LiveResource, type RefreshResource, type RefreshResult, type RefreshOptions } from './refresh.js';
+export { refresh, listCollection, type Listing, type LiveResource, type RefreshResource, type RefreshResult, type RefreshOptions } from './refresh.js';
 export { fingerprint, refreshForPlan, checkPlanFresh } from './fingerprint.js';
 export { renderPlanText, toPlanJson, useColor } from './render.js';
 export { writePlanFile, readPlanFile, isPlanFile } from './plan-file.js';

@@ -198,7 +198,7 @@ function fromState(ordered: DesiredResource[], entries: Record<string, StateEntr
     live.set(address, { address, kind, name: entry.name, body: bodyFromProps(kind, entry.props), matchedBy: 'name', virtual });
   }
   for (const r of ordered) if (!live.has(r.address)) live.set(r.address, null);
-  return { live, orphans: [] };
+  return { live, orphans: [], listed: [] };
 }
 
 /** `{{ address.field }}` as it will be once apply is done; undefined when only apply can tell. */

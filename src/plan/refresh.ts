@@ -42,6 +42,8 @@ export interface RefreshResult {
   live: Map<string, LiveResource | null>;
   /** Resources carrying this stack's ownership labels that no address claims. */
   orphans: LiveResource[];
+  /** Every collection listed, with all its items (drift finds the unmanaged ones among them). */
+  listed: Listing[];
 }
 
 export interface RefreshOptions {
@@ -52,9 +54,11 @@ export interface RefreshOptions {
 
 type Item = Record<string, unknown>;
 
-interface Listing {
+export interface Listing {
   kind: KindDef;
+  /** Full name of the parent the collection was listed under. */
   parent: string;
+  /** The items, by id. */
   items: Map<string, Item>;
 }
 
@@ -142,7 +146,7 @@ export async function refresh(
     }
     await Promise.all(reads);
   }
-  return { live, orphans };
+  return { live, orphans, listed: [...listings.values()] };
 }
 
 /** What refresh knows about where an address's resource is (or would be). */
@@ -294,7 +298,7 @@ function toLive(address: string, kind: KindDef, item: Item, matchedBy: LiveResou
 }
 
 /** Every item of one collection, by id. A parent that does not exist has no children. */
-async function listCollection(client: ApiClient, kind: KindDef, parent: string): Promise<Map<string, Item>> {
+export async function listCollection(client: ApiClient, kind: KindDef, parent: string): Promise<Map<string, Item>> {
   const items = new Map<string, Item>();
   try {
     for await (const item of client.list<Item>({
