@@ -1,11 +1,13 @@
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient, Operation } from '../src/api/client.js';
 import type { DriftReport, DriftResource } from '../src/drift/index.js';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { openState } from '../src/state/index.js';
 import { ROOT, removeScratchDirs, runCli, scratchDir } from './apply.support.js';
+import { launchChromium } from './browser.support.js';
 import { manifestText, testClient } from './plan-fixtures.js';
 
 /**
@@ -50,6 +52,7 @@ describe('vertexctl drift on the example stack', () => {
   const args = [stackDir, '--state', state, '--var', 'GOOGLE_PROJECT=drift-e2e'];
   const location = 'projects/drift-e2e/locations/us-central1';
   let unmanagedName = '';
+  const htmlReport = join(dir, 'drift.html');
 
   it('after apply: every address in sync, exit 0, coverage 100, no write call', async () => {
     const applied = await runCli(['apply', ...args, '--auto-approve', ...api]);
@@ -95,12 +98,68 @@ describe('vertexctl drift on the example stack', () => {
     expect(unmanaged).toEqual([{ address: null, type: 'google.aiplatform.tensorboards', name: unmanagedName, status: 'unmanaged', stack: null }]);
     expect(report.summary).toEqual({ 'in-sync': 5, modified: 1, missing: 1, failed: 1, unmanaged: 1, coverage: 87.5 });
 
+    // One run writes the page and the Markdown summary a nightly pipeline keeps.
+    const files = await runCli(['drift', ...args, '--output', htmlReport, '--output', join(dir, 'drift.md'), ...api]);
+    expect(files.code).toBe(2);
+    expect(files.stdout).toBe(`Drift: 1 modified, 1 missing, 1 failed, 1 unmanaged; 5 in sync; coverage 87.5%.\nWrote the report to ${htmlReport}, ${join(dir, 'drift.md')}.\n`);
+    const md = readFileSync(join(dir, 'drift.md'), 'utf8');
+    expect(md).toContain('**Drift detected:** 1 modified, 1 missing, 1 failed, 1 unmanaged; 5 in sync; coverage 87.5%.');
+    expect(md).toContain('- displayName: "renamed by hand"\n+ displayName: "vision-training"');
+
     const text = await runCli(['drift', ...args, ...api]);
     expect(text.code).toBe(2);
     expect(text.stdout).toContain('~ training (google.aiplatform.tensorboards) has drifted');
     expect(text.stdout).toContain('    displayName: "renamed by hand" → "vision-training" (manifest)');
     expect(text.stdout).toContain(`? ${unmanagedName} (google.aiplatform.tensorboards) is not managed by any stack`);
     expect(text.stdout.trimEnd().split('\n').pop()).toBe('Drift: 1 modified, 1 missing, 1 failed, 1 unmanaged; 5 in sync; coverage 87.5%.');
+  }, 180_000);
+
+  it('the HTML report renders in headless Chromium: counts, filter by status, search, no console errors', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('request', (r) => {
+        if (!r.url().startsWith('file://')) problems.push(`request: ${r.url()}`);
+      });
+      await page.goto(pathToFileURL(htmlReport).href);
+      expect(await page.locator('h1').textContent()).toBe('vertexctl drift report');
+      expect(await page.locator('.card.modified .n').textContent()).toBe('1');
+      expect(await page.locator('.card.unmanaged .n').textContent()).toBe('1');
+      const rows = page.locator('#report tbody tr[data-status]');
+      expect(await rows.count()).toBe(9);
+      const visible = async () => (await rows.evaluateAll((trs) => trs.filter((tr) => !(tr as HTMLElement).hidden).map((tr) => tr.getAttribute('data-status')))).sort();
+      expect(await page.locator('#shown').textContent()).toBe('9 of 9 shown');
+
+      await page.locator('button.card.modified').click();
+      expect(await visible()).toEqual(['modified']);
+      expect(await page.locator('tr.modified del').textContent()).toBe('"renamed by hand"');
+      expect(await page.locator('tr.modified ins').textContent()).toBe('"vision-training"');
+      await page.locator('input[name=status][value=missing]').check();
+      expect(await visible()).toEqual(['missing', 'modified']);
+      expect(await page.locator('#shown').textContent()).toBe('2 of 9 shown');
+
+      await page.locator('button.card[data-only=all]').click();
+      await page.locator('#search').fill('lr-0-1');
+      // lr-0-1 and lr-0-01's time series path do not match; the run and the missing one do.
+      expect((await visible()).length).toBeGreaterThan(0);
+      for (const status of await visible()) expect(['missing', 'in-sync']).toContain(status);
+      await page.locator('#search').fill('');
+      expect(await visible()).toHaveLength(9);
+
+      mkdirSync(join(ROOT, 'test/artifacts'), { recursive: true });
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.screenshot({ path: join(ROOT, 'test/artifacts/drift-report.png'), fullPage: true });
+      await page.emulateMedia({ media: 'print' });
+      expect(await page.locator('.controls').isVisible()).toBe(false);
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   }, 180_000);
 
   it('after apply nothing is modified or missing; the unmanaged TensorBoard stays listed until ignored', async () => {

@@ -61,13 +61,14 @@ export function register(program: Command): void {
     } finally {
       await ctx.close();
     }
+    const generatedAt = new Date();
     if (opts.output.length === 0) {
       const format = opts.format ?? 'text';
-      process.stdout.write(renderDrift(report, format, { color: format === 'text' && useColor(process.stdout) }));
+      process.stdout.write(renderDrift(report, format, { color: format === 'text' && useColor(process.stdout), generatedAt }));
     } else {
       for (const file of opts.output) {
         const format = (opts.output.length === 1 ? opts.format : undefined) ?? formatOfFile(file) ?? opts.format ?? 'text';
-        await writeFileAtomic(file, renderDrift(report, format));
+        await writeFileAtomic(file, renderDrift(report, format, { generatedAt }));
       }
       process.stdout.write(`${summaryLine(report)}\nWrote the report to ${opts.output.join(', ')}.\n`);
     }

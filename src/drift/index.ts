@@ -4,3 +4,5 @@ export { detectDrift, assembleReport, type StackInput, type DriftOptions } from 
 export { IgnoreRules, IGNORE_FILE } from './ignore.js';
 export { renderDriftText, summaryLine, showValue } from './render-text.js';
 export { renderDrift, formatOfFile, DRIFT_FORMATS, type DriftFormat } from './render.js';
+export { renderDriftMarkdown, type MarkdownOptions } from './render-markdown.js';
+export { renderDriftHtml, type HtmlOptions } from './render-html.js';

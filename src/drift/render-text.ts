@@ -39,13 +39,18 @@ export function qualifiedAddress(r: DriftResource): string {
   return r.stack ? `${r.stack}${r.env ? `-${r.env}` : ''}/${r.address}` : String(r.address);
 }
 
-/** `Drift: 1 modified, …; 5 in sync; coverage 83.3%` or `No drift: 5 resources in sync; coverage 100%`. */
+/** `Drift: 1 modified, …; 5 in sync; coverage 83.3%.` or `No drift: 5 resources in sync; coverage 100%.` */
 export function summaryLine(report: DriftReport): string {
+  return `${report.drifted ? 'Drift' : 'No drift'}: ${countsPhrase(report)}.`;
+}
+
+/** The counts of a report in words, without the verdict. */
+export function countsPhrase(report: DriftReport): string {
   const s = report.summary;
   const coverage = `coverage ${s.coverage}%`;
-  if (!report.drifted) return `No drift: ${s['in-sync']} ${s['in-sync'] === 1 ? 'resource' : 'resources'} in sync; ${coverage}.`;
+  if (!report.drifted) return `${s['in-sync']} ${s['in-sync'] === 1 ? 'resource' : 'resources'} in sync; ${coverage}`;
   const parts = (['modified', 'missing', 'failed', 'unmanaged'] as const).filter((k) => s[k] > 0).map((k) => `${s[k]} ${k}`);
-  return `Drift: ${parts.join(', ')}; ${s['in-sync']} in sync; ${coverage}.`;
+  return `${parts.join(', ')}; ${s['in-sync']} in sync; ${coverage}`;
 }
 
 /** A field value for people: JSON, masked when sensitive, `(unset)` when absent, long ones cut. */

@@ -1,14 +1,20 @@
+import { renderDriftHtml } from './render-html.js';
+import { renderDriftMarkdown } from './render-markdown.js';
 import { renderDriftText } from './render-text.js';
 import type { DriftReport } from './types.js';
 
 /** The drift report in each output format of `vertexctl drift --format`. */
-export const DRIFT_FORMATS = ['text', 'json'] as const;
+export const DRIFT_FORMATS = ['text', 'json', 'markdown', 'html'] as const;
 export type DriftFormat = (typeof DRIFT_FORMATS)[number];
 
-export function renderDrift(report: DriftReport, format: DriftFormat, opts: { color?: boolean } = {}): string {
+export function renderDrift(report: DriftReport, format: DriftFormat, opts: { color?: boolean; generatedAt?: Date } = {}): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;
+    case 'html':
+      return renderDriftHtml(report, { generatedAt: opts.generatedAt });
+    case 'markdown':
+      return renderDriftMarkdown(report);
     case 'text':
       return renderDriftText(report, { color: !!opts.color });
   }
@@ -19,5 +25,7 @@ export function formatOfFile(file: string): DriftFormat | undefined {
   const ext = /\.([a-z]+)$/i.exec(file)?.[1]?.toLowerCase();
   if (ext === 'json') return 'json';
   if (ext === 'txt' || ext === 'text') return 'text';
+  if (ext === 'md' || ext === 'markdown') return 'markdown';
+  if (ext === 'htm' || ext === 'html') return 'html';
   return (DRIFT_FORMATS as readonly string[]).includes(ext ?? '') ? (ext as DriftFormat) : undefined;
 }
