@@ -1,12 +1,19 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadStack } from '../manifest/index.js';
-import { makePlan, renderPlanText, toPlanJson, useColor, writePlanFile } from '../plan/index.js';
+import { destroyPlan } from '../apply/destroy.js';
+import { UserError } from '../core/errors.js';
+import { makePlan, renderPlanMarkdown, renderPlanText, toPlanJson, useColor, writePlanFile, type Plan } from '../plan/index.js';
 import { openState } from '../state/index.js';
 import { openContext } from './context.js';
 import { addGlobalOptions, globalOptions } from './options.js';
 
+const PLAN_FORMATS = ['text', 'json', 'markdown'] as const;
+type PlanFormat = (typeof PLAN_FORMATS)[number];
+
 interface PlanCommandOptions {
   json?: boolean;
+  format?: PlanFormat;
+  destroy?: boolean;
   out?: string;
   detailedExitcode?: boolean;
   target: string[];
@@ -19,6 +26,11 @@ function parseBool(value: string): boolean {
   throw new InvalidArgumentError('expected true or false');
 }
 
+function parseFormat(value: string): PlanFormat {
+  if (!(PLAN_FORMATS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${PLAN_FORMATS.join(', ')}`);
+  return value as PlanFormat;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -28,7 +40,9 @@ export function register(program: Command): void {
     .command('plan')
     .description('show what apply would change, without changing anything')
     .argument('<paths...>', 'manifest files or directories (one stack)')
-    .option('--json', 'write only the plan JSON to stdout')
+    .option('--json', 'write only the plan JSON to stdout (short for --format json)')
+    .option('--format <format>', `output: ${PLAN_FORMATS.join(', ')} (markdown: for a pull-request comment)`, parseFormat)
+    .option('--destroy', "plan the deletion of everything in the stack's state (apply the saved plan to carry it out)")
     .option('--out <file>', 'save the plan, for `vertexctl apply FILE`')
     .option('--detailed-exitcode', 'exit 0 without changes, 2 with changes, 1 on errors')
     .option('--target <address>', 'plan only this address and what it depends on (repeatable)', collect, [])
@@ -43,21 +57,32 @@ export function register(program: Command): void {
     } finally {
       await backend.close?.();
     }
-    const ctx = opts.refresh ? await openContext(global) : undefined;
-    let plan;
-    try {
-      plan = await makePlan(stack, {
-        client: ctx?.client,
-        stateDoc,
-        refresh: opts.refresh,
-        targets: opts.target,
-        source: { paths, vars: global.var },
-      });
-    } finally {
-      await ctx?.close();
+    const format: PlanFormat = opts.json ? 'json' : (opts.format ?? 'text');
+    if (opts.json && opts.format && opts.format !== 'json') throw new UserError(`--json and --format ${opts.format} ask for two outputs; give one`);
+    let plan: Plan;
+    if (opts.destroy) {
+      // What `vertexctl destroy` would delete, as a plan to review and apply later.
+      const empty = { formatVersion: 1 as const, lineage: '', serial: 0, stack: stack.name, resources: {} };
+      plan = { ...destroyPlan(stateDoc ?? { ...empty, ...(stack.env !== undefined && { env: stack.env }) }, { targets: opts.target }), source: { paths, vars: global.var } };
+      if (!stateDoc) plan.state = { lineage: null, serial: 0 };
+    } else {
+      const ctx = opts.refresh ? await openContext(global) : undefined;
+      try {
+        plan = await makePlan(stack, {
+          client: ctx?.client,
+          stateDoc,
+          refresh: opts.refresh,
+          targets: opts.target,
+          source: { paths, vars: global.var },
+        });
+      } finally {
+        await ctx?.close();
+      }
     }
     if (opts.out) await writePlanFile(opts.out, plan);
-    if (opts.json) process.stdout.write(`${JSON.stringify(toPlanJson(plan), null, 2)}\n`);
+    if (format === 'json') process.stdout.write(`${JSON.stringify(toPlanJson(plan), null, 2)}\n`);
+    else if (format === 'markdown') process.stdout.write(renderPlanMarkdown(plan));
+    else if (opts.destroy && plan.steps.length === 0) process.stdout.write(`Nothing to destroy: the state of stack "${stack.name}" is empty.\n`);
     else {
       process.stdout.write(renderPlanText(plan, { color: useColor(process.stdout) }));
       if (opts.out) process.stdout.write(`\nSaved the plan to ${opts.out}; apply it with: vertexctl apply ${opts.out}\n`);

@@ -3,4 +3,5 @@ export { makePlan, summarize, publicChange, type PlanOptions } from './planner.j
 export { refresh, listCollection, type Listing, type LiveResource, type RefreshResource, type RefreshResult, type RefreshOptions } from './refresh.js';
 export { fingerprint, refreshForPlan, checkPlanFresh } from './fingerprint.js';
 export { renderPlanText, toPlanJson, useColor } from './render.js';
+export { renderPlanMarkdown, type PlanMarkdownOptions } from './render-markdown.js';
 export { writePlanFile, readPlanFile, isPlanFile } from './plan-file.js';
