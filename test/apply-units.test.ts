@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destroyPlan } from '../src/apply/destroy.js';
-import { writeDataPoints } from '../src/kinds/time-series-data.js';
+import { writePoints } from '../src/kinds/time-series-data.js';
 import { toDot, toMermaid } from '../src/apply/graph.js';
 import { summaryLines } from '../src/apply/progress.js';
 import type { ApplySummary } from '../src/apply/types.js';
@@ -41,11 +41,16 @@ describe('metric points', () => {
 
   it('writes at most 5000 points per call, sharing calls between series and runs of one experiment', async () => {
     emulator.resetStats();
-    const calls = await writeDataPoints(client, [
-      { series: `${paths.exp}/runs/r1/timeSeries/a`, valueType: 'SCALAR', points: points(12_000) },
-      { series: `${paths.exp}/runs/r1/timeSeries/b`, valueType: 'SCALAR', points: points(10) },
-      { series: `${paths.exp}/runs/r2/timeSeries/a`, valueType: 'SCALAR', points: points(20) },
-    ]);
+    const all = (n: number) => ({ inline: points(n), digest: { points: n, sha256: '' }, write: [[1, n]] as [number, number][] });
+    const calls = await writePoints(
+      client,
+      [
+        { series: `${paths.exp}/runs/r1/timeSeries/a`, valueType: 'SCALAR', planned: all(12_000) },
+        { series: `${paths.exp}/runs/r1/timeSeries/b`, valueType: 'SCALAR', planned: all(10) },
+        { series: `${paths.exp}/runs/r2/timeSeries/a`, valueType: 'SCALAR', planned: all(20) },
+      ],
+      { parallelism: 2 },
+    );
     // 5000 + 5000 + (2000 + 10 + 20): two runs:write calls, then one experiments:write
     expect(calls).toBe(3);
     expect(emulator.stats().requests.byMethod.POST).toBe(3);

@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { ApiClient, type Operation } from '../src/api/client.js';
 import { bodyFromProps } from '../src/kinds/body.js';
 import { getKind } from '../src/kinds/index.js';
+import { recordedInline } from '../src/kinds/time-series-data.js';
 import { idOf, parentName } from '../src/kinds/names.js';
 import { dependencyOrder, loadStack, resolveReferences } from '../src/manifest/index.js';
 import type { Stack } from '../src/manifest/types.js';
@@ -207,6 +208,8 @@ export function stateFor(stack: Stack, created: Map<string, Created>): StateDoc 
     if (!c) continue;
     const kind = r.kind;
     const props = Object.fromEntries(Object.entries(c.props).filter(([k]) => k in r.props));
+    // State keeps a digest of metric points, never the points.
+    if (Array.isArray(props.dataPoints)) props.dataPoints = recordedInline(props.dataPoints as Record<string, unknown>[]);
     const outputs = { ...c.props, name: c.name, [kind.idProp]: idOf(c.name) };
     doc.resources[r.address] = { type: r.type, name: c.name, id: idOf(c.name), props, outputs, ...(r.dependsOn.length && { dependsOn: r.dependsOn }) };
   }

@@ -56,7 +56,9 @@ beforeEach(() => emulator.resetStats());
 async function planFor(change: ResourceSpec[], opts: { stateDoc?: StateDoc | null } = {}): Promise<Map<string, PlannedStep>> {
   const stack = await stackOf(dir, 'kinds', change);
   const plan = await makePlan(stack, { client, stateDoc: opts.stateDoc === undefined ? state : opts.stateDoc, refresh: true });
-  expect(Object.keys(emulator.stats().requests.byMethod)).toEqual(['GET']);
+  // Plan writes nothing: GETs, and exportTensorboardTimeSeries (a POST that reads metric points).
+  const calls = Object.keys(emulator.stats().requests.byPathKind ?? {});
+  expect(calls.filter((k) => !/\.(list|get|exportTensorboardTimeSeries)$/.test(k))).toEqual([]);
   return new Map(plan.steps.map((s) => [s.address, s]));
 }
 
@@ -133,20 +135,23 @@ describe('metric points of a time series', () => {
     const steps = await planFor(withProps(specs, 'loss', morePoints));
     expect(onlyChange(steps, 'loss')).toMatchObject({
       action: 'update',
-      fields: [{ path: 'dataPoints', after: [{ step: 3, wallTime: '2024-05-01T10:10:00Z', scalar: { value: 0.5 } }] }],
+      fields: [{ path: 'dataPoints', after: { points: 3, add: 1, change: 0, stay: 0 } }],
     });
     expect(steps.get('loss')!.updateMask).toBeUndefined();
-    expect(renderPlanText({ steps: [...steps.values()] }, { color: false })).toContain('+ dataPoints: 1 item to write');
-    expect(emulator.stats().requests.byPathKind?.['timeSeries.read']).toBe(1);
+    expect(renderPlanText({ steps: [...steps.values()] }, { color: false })).toContain('~ dataPoints: + 1 point');
+    expect(emulator.stats().requests.byPathKind?.['timeSeries.exportTensorboardTimeSeries']).toBe(1);
   });
 
-  it('reads the series only when the manifest differs from state, and is a no-op once the points are there', async () => {
+  it('reads the series only when the manifest differs from state; points already there are only recorded', async () => {
+    expect((await planFor(specs)).get('loss')!.action).toBe('no-op');
+    expect(emulator.stats().requests.byPathKind?.['timeSeries.exportTensorboardTimeSeries']).toBeUndefined();
     const loss = created.get('loss')!;
     await writePoints(client, loss.name, 'SCALAR', [{ step: '3', wallTime: '2024-05-01T10:10:00.000Z', scalar: { value: 0.5 } }]);
     emulator.resetStats();
     const steps = await planFor(withProps(specs, 'loss', morePoints));
-    expect(steps.get('loss')!.action).toBe('no-op');
-    expect(emulator.stats().requests.byPathKind?.['timeSeries.read']).toBe(1);
+    // Nothing to write; state's digest is brought up to date.
+    expect(steps.get('loss')).toMatchObject({ action: 'update', fields: [{ path: 'dataPoints', after: { points: 3, add: 0, change: 0, stay: 0 } }] });
+    expect(emulator.stats().requests.byPathKind?.['timeSeries.exportTensorboardTimeSeries']).toBe(1);
   });
 });
 

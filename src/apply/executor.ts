@@ -31,7 +31,7 @@ type Unit = { tasks: StepTask[]; batchOn?: string };
  */
 export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'stack'>, opts: ApplyOptions): Promise<ApplySummary> {
   // Ownership labels name the stack and its environment, whoever calls.
-  const env: StepEnv = { ...ctx, stack: ownerKey(plan.stack, plan.env) };
+  const env: StepEnv = { ...ctx, stack: ownerKey(plan.stack, plan.env), parallelism: opts.parallelism };
   const summary = emptySummary();
   const emit = (e: DistributiveOmit<ApplyEvent, 'time'>) => opts.onEvent({ ...e, time: new Date().toISOString() } as ApplyEvent);
   const nodes = new Map<string, Node>();

@@ -1,5 +1,6 @@
 import { idOf, parseResourceName } from '../kinds/names.js';
 import type { KindDef } from '../kinds/types.js';
+import { recordedProps } from '../kinds/virtual-props.js';
 import type { DesiredRecord } from '../plan/types.js';
 import type { StateEntry } from '../state/types.js';
 import type { Live } from './operations.js';
@@ -23,7 +24,8 @@ export function appliedEntry(kind: KindDef, props: Record<string, unknown>, live
     type: kind.type,
     name,
     id: idOf(name),
-    props,
+    // Virtual data is kept as its digest (metric points: count, last step, hash).
+    props: recordedProps(kind, props),
     outputs: outputsOf(kind, props, live),
   };
   if (typeof live.etag === 'string') entry.etag = live.etag;

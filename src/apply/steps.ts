@@ -3,7 +3,7 @@ import { bodyFromProps } from '../kinds/body.js';
 import { isOwnedBy, labelsOf } from '../kinds/labels.js';
 import { idOf, parentName, resourceName } from '../kinds/names.js';
 import type { KindDef } from '../kinds/types.js';
-import { virtualProp } from '../kinds/virtual-props.js';
+import { dataProps } from '../kinds/virtual-props.js';
 import { untouchedLabels } from '../plan/diff.js';
 import type { PlannedStep } from '../plan/types.js';
 import { forgetEntry } from '../state/doc.js';
@@ -36,6 +36,8 @@ export interface StepEnv {
   waitJobs: boolean;
   /** Live resources read when the plan was checked, by address: their etags guard patches. */
   live: Map<string, Live>;
+  /** Write calls in flight for one step's data (metric points); default 10. */
+  parallelism?: number;
 }
 
 /** One step ready to run: references in its props are resolved. */
@@ -432,10 +434,24 @@ async function adoptStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
 // ---------------------------------------------------------------------------------------------
 // virtual props and jobs
 
+/**
+ * Writes virtual data (metric points) as planned. Before the first write call, state marks the
+ * values pending: a run that dies in between leaves the mark, and the next plan reads the live
+ * values instead of trusting state.
+ */
 async function writeVirtualProps(env: StepEnv, items: { task: StepTask; live: Live }[], only?: string[]): Promise<void> {
   if (!items.length) return;
-  for (const prop of only ?? items[0].task.kind.virtualProps) {
-    await virtualProp(items[0].task.kind, prop).write(env.client, items.map(({ task, live }) => ({ props: task.props, live })));
+  for (const [prop, handler] of dataProps(items[0].task.kind)) {
+    if (only && !only.includes(prop)) continue;
+    const targets = items.filter(({ task }) => task.props[prop] !== undefined);
+    if (!targets.length) continue;
+    await env.store.update((doc) => {
+      for (const { task } of targets) {
+        const entry = doc.resources[task.step.address];
+        if (entry) entry.props = { ...entry.props, [prop]: handler.pending(entry.props[prop]) };
+      }
+    });
+    await handler.write(env.client, targets.map(({ task, live }) => ({ props: task.props, live })), { parallelism: env.parallelism ?? 10 });
   }
 }
 

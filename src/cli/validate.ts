@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadStack } from '../manifest/index.js';
+import { prepareVirtualProps } from '../plan/virtual.js';
 import type { Problem } from '../manifest/types.js';
 import { UserError } from '../core/errors.js';
 import { addGlobalOptions, globalOptions } from './options.js';
@@ -22,6 +23,8 @@ export function register(program: Command): void {
     let summary = '';
     try {
       const stack = await loadStack(paths, { env: global.env, vars: global.var });
+      // Data files (metric points) are read and checked too.
+      await prepareVirtualProps(stack.resources, () => undefined);
       const n = stack.resources.length;
       const files = stack.files.length;
       summary = `✓ ${n} resource${n === 1 ? '' : 's'} valid (stack "${stack.name}"${stack.env ? `, env ${stack.env}` : ''}, ${files} file${files === 1 ? '' : 's'})`;

@@ -1,24 +1,340 @@
-import type { KindApi, KindDef } from './types.js';
+import { createHash } from 'node:crypto';
+import type { KindApi } from './types.js';
+import {
+  DataSourceError,
+  isSourceSpec,
+  locate,
+  readSource,
+  resolveSource,
+  sourceHash,
+  type DataSource,
+  type SourcePoint,
+} from './time-series-sources.js';
 
 /**
- * A time series' `dataPoints` virtual prop: its metric points, read with timeSeries:read and
- * written with experiments:write / runs:write.
+ * A time series' `dataPoints`: metric points as desired state. The manifest gives them inline
+ * or as a data file; state keeps a digest per series (count, last step, hash), never the points.
+ * Plan reads the live points only when the digest differs from state's (or a write never
+ * finished), diffs by step and says how many points go in; apply streams the points the plan
+ * names into experiments:write requests of up to 5000 points.
  */
 
 /** The API's limit of data points per write request. */
 export const MAX_POINTS_PER_WRITE = 5000;
+/** The API's largest page of exportTensorboardTimeSeries. */
+export const EXPORT_PAGE_SIZE = 10000;
 
-/** The metric points of one time series, as written by experiments:write / runs:write. */
+type Json = Record<string, unknown>;
+
+/** What identifies a series' points: equal digests, equal points. */
+export interface Digest {
+  points: number;
+  lastStep?: number;
+  sha256: string;
+}
+
+/** What state records of a series' points. */
+export interface RecordedPoints extends Digest {
+  file?: string;
+  tag?: string;
+  /** Hash of the data file's bytes: the same bytes need no parsing to know their digest. */
+  sourceSha256?: string;
+  /** Set before points are written, cleared when the write finished: a crash leaves it, and the next plan reads the live points. */
+  pendingWrite?: string;
+}
+
+/** The points of one series as the plan carries them to apply. */
+export interface PlannedPoints {
+  source?: DataSource & { sha256: string };
+  inline?: Json[];
+  digest: Digest;
+  /** The steps to write, as inclusive ranges over the desired steps; empty: nothing to write. */
+  write: [number, number][];
+}
+
+/** Plan time: the manifest's value checked, with its digest (and the points when they had to be read). */
+export interface PreparedPoints {
+  source?: DataSource & { sha256: string };
+  inline?: Json[];
+  digest: Digest;
+  series?: SeriesPoints;
+}
+
+/** What a plan says about a series' points (the `after` of its `dataPoints` field). */
+export interface PointsChange {
+  /** Points the source holds. */
+  points: number;
+  add: number;
+  change: number;
+  /** Live points the source no longer has: the API cannot delete single points. */
+  stay: number;
+  /** True when the live points were not compared (refresh off). */
+  unread?: true;
+  /** True when the series is recreated to drop the points that stay. */
+  recreate?: true;
+}
+
+/** One series' points sorted by step, as written, with the keys they are compared by. */
 export interface SeriesPoints {
+  steps: number[];
+  points: Json[];
+  keys: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// points and their comparison
+
+/** JSON with keys in a fixed order at every level (a tensor's or blob's fields may come in any order). */
+function stableJson(v: unknown): string {
+  const keys = new Set<string>();
+  const walk = (x: unknown) => {
+    if (x && typeof x === 'object') for (const [k, y] of Object.entries(x)) keys.add(k), walk(y);
+  };
+  walk(v);
+  return JSON.stringify(v, [...keys].sort());
+}
+
+function valueKey(p: Json): string {
+  const scalar = p.scalar as { value?: unknown } | undefined;
+  if (scalar) return `s${Number(scalar.value ?? 0)}`;
+  if (p.tensor) return `t${stableJson(p.tensor)}`;
+  if (p.blobs) return `b${stableJson(p.blobs)}`;
+  return '?';
+}
+
+function wallKey(wall: unknown): string {
+  const ms = Date.parse(String(wall));
+  return Number.isNaN(ms) ? String(wall) : String(ms);
+}
+
+/** A desired point's key: its value, and its wall time when it gives one (else the server's is fine). */
+function desiredKey(p: Json): string {
+  return p.wallTime === undefined ? valueKey(p) : `${valueKey(p)}@${wallKey(p.wallTime)}`;
+}
+
+function liveKeyFor(desired: Json, live: Json): string {
+  return desired.wallTime === undefined ? valueKey(live) : `${valueKey(live)}@${wallKey(live.wallTime)}`;
+}
+
+function digestOf(series: SeriesPoints): Digest {
+  const hash = createHash('sha256');
+  for (let i = 0; i < series.steps.length; i++) hash.update(`${series.steps[i]} ${series.keys[i]}\n`);
+  const n = series.steps.length;
+  return { points: n, ...(n && { lastStep: series.steps[n - 1] }), sha256: hash.digest('hex').slice(0, 32) };
+}
+
+/** Collects points by step: a repeated step with the same value is one point, with another value an error. */
+class SeriesBuilder {
+  private readonly byStep = new Map<number, { point: Json; key: string; at: number }>();
+  /** The first conflict: the step, and where its two values are. */
+  conflict?: { step: number; first: number; second: number };
+
+  add(step: number, point: Json, at: number): void {
+    const key = desiredKey(point);
+    const seen = this.byStep.get(step);
+    if (!seen) this.byStep.set(step, { point, key, at });
+    else if (seen.key !== key && !this.conflict) this.conflict = { step, first: seen.at, second: at };
+  }
+
+  build(): SeriesPoints {
+    const steps = [...this.byStep.keys()].sort((a, b) => a - b);
+    const points: Json[] = new Array(steps.length);
+    const keys: string[] = new Array(steps.length);
+    steps.forEach((s, i) => {
+      const e = this.byStep.get(s)!;
+      points[i] = e.point;
+      keys[i] = e.key;
+    });
+    return { steps, points, keys };
+  }
+}
+
+function pointOf(p: SourcePoint): Json {
+  return { step: p.step, scalar: { value: p.value }, ...(p.wallTime !== undefined && { wallTime: p.wallTime }) };
+}
+
+/** An inline list's points by step. Throws DataSourceError for a step given twice with different values. */
+function inlineSeries(inline: Json[]): SeriesPoints {
+  const builder = new SeriesBuilder();
+  inline.forEach((p, i) => builder.add(Number(p.step ?? 0), p, i));
+  const c = builder.conflict;
+  if (c) throw new DataSourceError(`dataPoints[${c.second}]: step ${c.step} appears twice with different values (also dataPoints[${c.first}])`);
+  return builder.build();
+}
+
+/** What state records for points given inline, once written. */
+export function recordedInline(inline: Json[]): RecordedPoints {
+  return digestOf(inlineSeries(inline));
+}
+
+/** The series' points, read from its source (or the inline list). Throws DataSourceError on bad data. */
+export async function loadSeries(from: { source?: DataSource; inline?: Json[] }): Promise<SeriesPoints> {
+  if (from.inline) return inlineSeries(from.inline);
+  const builder = new SeriesBuilder();
+  const src = from.source!;
+  // A point's position packs the file and the line/record, so a conflict can name both places.
+  const FILE_STRIDE = 2 ** 40;
+  await readSource(src, (p) => builder.add(p.step, pointOf(p), p.fileIndex * FILE_STRIDE + p.at));
+  const c = builder.conflict;
+  if (c) {
+    const [first, second] = await Promise.all([c.first, c.second].map((at) => locate(src, Math.floor(at / FILE_STRIDE), at % FILE_STRIDE)));
+    const place = (w: typeof first) => (w.line !== undefined ? `${w.file}:${w.line}` : `${w.file} record ${w.record}`);
+    throw new DataSourceError(`step ${c.step} appears twice with different values (also at ${place(first)})`, second.file, second.line, second.record);
+  }
+  return builder.build();
+}
+
+// ---------------------------------------------------------------------------------------------
+// plan
+
+function isRecorded(v: unknown): v is RecordedPoints {
+  return !!v && typeof v === 'object' && !Array.isArray(v) && typeof (v as RecordedPoints).sha256 === 'string';
+}
+
+function isPlanned(v: unknown): v is PlannedPoints {
+  return !!v && typeof v === 'object' && Array.isArray((v as PlannedPoints).write) && !!(v as PlannedPoints).digest;
+}
+
+/**
+ * Checks the manifest's value (a list, or a data file) and works out its digest. A data file
+ * whose bytes state recorded is not parsed again: its digest is state's.
+ */
+export async function preparePoints(value: unknown, ctx: { manifestFile: string; recorded: unknown; valueType: unknown }): Promise<PreparedPoints> {
+  if (Array.isArray(value)) {
+    const inline = value as Json[];
+    const series = inlineSeries(inline);
+    return { inline, digest: digestOf(series), series };
+  }
+  if (isPlanned(value)) return { ...(value.source && { source: value.source }), ...(value.inline && { inline: value.inline }), digest: value.digest };
+  if (!isSourceSpec(value)) throw new DataSourceError('dataPoints: expected a list of points, or { file: PATH } (with tag: for TensorBoard event files)');
+  const src = await resolveSource(value, ctx.manifestFile);
+  if (ctx.valueType !== undefined && ctx.valueType !== 'SCALAR') {
+    throw new DataSourceError(`dataPoints.file "${value.file}": data files hold scalars; the series' valueType is ${String(ctx.valueType)}, not SCALAR`);
+  }
+  const sha256 = await sourceHash(src);
+  const source = { ...src, sha256 };
+  const recorded = ctx.recorded;
+  if (isRecorded(recorded) && !recorded.pendingWrite && recorded.sourceSha256 === sha256) {
+    return { source, digest: { points: recorded.points, ...(recorded.lastStep !== undefined && { lastStep: recorded.lastStep }), sha256: recorded.sha256 } };
+  }
+  const series = await loadSeries({ source });
+  return { source, digest: digestOf(series), series };
+}
+
+/** Whether the live points must be read: state's digest differs, or a write never finished. */
+export function needsLivePoints(prepared: PreparedPoints, recorded: unknown): boolean {
+  return !isRecorded(recorded) || !!recorded.pendingWrite || recorded.sha256 !== prepared.digest.sha256 || recorded.points !== prepared.digest.points;
+}
+
+/** The live points of a series by step: exportTensorboardTimeSeries, pages of 10,000. */
+export async function readLivePoints(client: KindApi, name: string): Promise<Map<number, Json>> {
+  const byStep = new Map<number, Json>();
+  let pageToken: string | undefined;
+  do {
+    const res = await client.request<{ timeSeriesDataPoints?: Json[]; nextPageToken?: string }>({
+      api: 'aiplatform',
+      method: 'POST',
+      path: `v1/${name}:exportTensorboardTimeSeries`,
+      body: { pageSize: EXPORT_PAGE_SIZE, orderBy: 'step', ...(pageToken && { pageToken }) },
+    });
+    for (const p of res.timeSeriesDataPoints ?? []) byStep.set(Number(p.step ?? 0), p);
+    pageToken = res.nextPageToken || undefined;
+  } while (pageToken);
+  return byStep;
+}
+
+/**
+ * The plan for a series' points: which steps apply writes and what to tell people.
+ * `live`: the live points when they were read; `fresh`: the series is created (or recreated).
+ */
+export async function planPoints(
+  prepared: PreparedPoints,
+  opts: { live?: Map<number, Json>; fresh: boolean; liveRead: boolean; replaceOnDataRemoval: boolean },
+): Promise<{ value: PlannedPoints; change?: PointsChange; recreate?: string; recordOnly?: boolean }> {
+  const base = { ...(prepared.source && { source: prepared.source }), ...(prepared.inline && { inline: prepared.inline }), digest: prepared.digest };
+  const n = prepared.digest.points;
+  const all: [number, number][] = n ? [[Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER]] : [];
+  if (opts.fresh) return { value: { ...base, write: all }, ...(n && { change: { points: n, add: n, change: 0, stay: 0 } }) };
+  if (!opts.liveRead) return { value: { ...base, write: [] } };
+  if (!opts.live) return { value: { ...base, write: all }, change: { points: n, add: 0, change: n, stay: 0, unread: true } };
+  const series = prepared.series ?? (await loadSeries(base));
+  const live = opts.live;
+  const write: [number, number][] = [];
+  let add = 0;
+  let change = 0;
+  let matched = 0;
+  let open = false;
+  for (let i = 0; i < series.steps.length; i++) {
+    const step = series.steps[i];
+    const have = live.get(step);
+    const differs = !have || liveKeyFor(series.points[i], have) !== series.keys[i];
+    if (have) matched++;
+    if (differs) {
+      if (have) change++;
+      else add++;
+      if (open) write[write.length - 1][1] = step;
+      else write.push([step, step]);
+    }
+    open = differs;
+  }
+  const stay = live.size - matched;
+  if (stay > 0 && opts.replaceOnDataRemoval) {
+    return {
+      value: { ...base, write: all },
+      change: { points: n, add: n, change: 0, stay, recreate: true },
+      recreate: `${fmt(stay)} live point${stay === 1 ? ' is' : 's are'} not in dataPoints and replaceOnDataRemoval is set`,
+    };
+  }
+  return { value: { ...base, write }, change: { points: n, add, change, stay }, ...(add + change + stay === 0 && { recordOnly: true }) };
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** One line for people: "+ 12,400 points, ~ 3 points". */
+export function describePointsChange(c: PointsChange): string {
+  const parts: string[] = [];
+  if (c.add) parts.push(`+ ${fmt(c.add)} point${c.add === 1 ? '' : 's'}`);
+  if (c.change) parts.push(`~ ${fmt(c.change)} point${c.change === 1 ? '' : 's'}${c.unread ? ' written again (live points not read: refresh is off)' : ''}`);
+  if (c.stay) {
+    parts.push(
+      c.recreate
+        ? `${fmt(c.stay)} live point${c.stay === 1 ? '' : 's'} not in dataPoints go with the old series`
+        : `${fmt(c.stay)} live point${c.stay === 1 ? '' : 's'} not in dataPoints stay (the API cannot delete points; replaceOnDataRemoval: true recreates the series)`,
+    );
+  }
+  if (!parts.length) parts.push('live points already match; state records their digest');
+  return parts.join(', ');
+}
+
+/** What state keeps once the planned points are written. */
+export function recordedPoints(planned: unknown): unknown {
+  if (!isPlanned(planned)) return planned;
+  const { digest, source } = planned;
+  const out: RecordedPoints = { ...digest };
+  if (source) Object.assign(out, { file: source.file, ...(source.tag !== undefined && { tag: source.tag }), sourceSha256: source.sha256 });
+  return out;
+}
+
+/** The recorded value marked as being written: until the write finished, state does not vouch for the live points. */
+export function pendingPoints(recorded: unknown): RecordedPoints {
+  const base = isRecorded(recorded) ? recorded : { points: -1, sha256: '' };
+  return { ...base, pendingWrite: new Date().toISOString() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// apply
+
+/** The points of one time series to write. */
+export interface SeriesWrite {
   /** Full name of the time series: `.../experiments/E/runs/R/timeSeries/T`. */
   series: string;
   valueType: string;
-  points: unknown[];
+  planned: PlannedPoints;
 }
 
 interface RunData {
-  run: string;
-  data: { tensorboardTimeSeriesId: string; valueType: string; values: unknown[] }[];
+  tensorboardRun: string;
+  timeSeriesData: { tensorboardTimeSeriesId: string; valueType: string; values: Json[] }[];
 }
 
 function runOf(series: string): string {
@@ -30,73 +346,82 @@ function experimentOf(run: string): string {
 }
 
 /**
- * Writes metric points in as few calls as the limit allows: series of one experiment share
- * experiments:write calls, a call holding a single run uses runs:write; a series longer than
- * the limit is split across calls (writes of a step overwrite that step, so a rerun is harmless).
- * Returns the number of write calls made.
+ * Writes the planned points: series of one experiment share experiments:write requests of up to
+ * 5000 points (a request holding a single run uses runs:write), up to `parallelism` requests in
+ * flight. Series are read one at a time and requests leave as they fill, so memory stays flat.
+ * A data file that changed since the plan was made is refused before anything is written.
+ * Returns the number of write requests.
  */
-export async function writeDataPoints(client: KindApi, series: SeriesPoints[]): Promise<number> {
-  const byExperiment = new Map<string, SeriesPoints[]>();
-  for (const s of series) {
-    if (s.points.length === 0) continue;
-    const exp = experimentOf(runOf(s.series));
-    byExperiment.set(exp, [...(byExperiment.get(exp) ?? []), s]);
+export async function writePoints(client: KindApi, writes: SeriesWrite[], opts: { parallelism: number }): Promise<number> {
+  const todo = writes.filter((w) => w.planned.write.length && w.planned.digest.points);
+  for (const w of todo) {
+    const src = w.planned.source;
+    if (src && (await sourceHash(src)) !== src.sha256) {
+      throw new Error(`${src.shown.length === 1 ? src.shown[0] : src.file} changed since the plan was made; run plan again`);
+    }
   }
-  let calls = 0;
+  const byExperiment = new Map<string, SeriesWrite[]>();
+  for (const w of todo) {
+    const exp = experimentOf(runOf(w.series));
+    byExperiment.set(exp, [...(byExperiment.get(exp) ?? []), w]);
+  }
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  let requests = 0;
+  const send = async (experiment: string, chunk: RunData[]) => {
+    while (inFlight.size >= Math.max(1, opts.parallelism)) await Promise.race(inFlight);
+    if (failure) return;
+    requests++;
+    const body = chunk.length === 1 ? { timeSeriesData: chunk[0].timeSeriesData } : { writeRunDataRequests: chunk };
+    const path = chunk.length === 1 ? `v1/${chunk[0].tensorboardRun}:write` : `v1/${experiment}:write`;
+    const p: Promise<void> = client
+      .request({ api: 'aiplatform', method: 'POST', path, body })
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          failure ??= err;
+        },
+      )
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  };
   for (const [experiment, list] of byExperiment) {
-    for (const chunk of packChunks(list)) {
-      calls++;
-      if (chunk.length === 1) {
-        await client.request({ api: 'aiplatform', method: 'POST', path: `v1/${chunk[0].run}:write`, body: { timeSeriesData: chunk[0].data } });
-      } else {
-        await client.request({
-          api: 'aiplatform',
-          method: 'POST',
-          path: `v1/${experiment}:write`,
-          body: { writeRunDataRequests: chunk.map((r) => ({ tensorboardRun: r.run, timeSeriesData: r.data })) },
-        });
+    let chunk: RunData[] = [];
+    let room = MAX_POINTS_PER_WRITE;
+    for (const w of list) {
+      if (failure) break;
+      const run = runOf(w.series);
+      const id = w.series.slice(w.series.lastIndexOf('/') + 1);
+      const points = selectPoints(await loadSeries(w.planned), w.planned.write);
+      for (let i = 0; i < points.length && !failure; ) {
+        const take = points.slice(i, i + room);
+        let entry = chunk.find((r) => r.tensorboardRun === run);
+        if (!entry) chunk.push((entry = { tensorboardRun: run, timeSeriesData: [] }));
+        entry.timeSeriesData.push({ tensorboardTimeSeriesId: id, valueType: w.valueType, values: take });
+        room -= take.length;
+        i += take.length;
+        if (room === 0) {
+          await send(experiment, chunk);
+          chunk = [];
+          room = MAX_POINTS_PER_WRITE;
+        }
       }
     }
+    if (chunk.length && !failure) await send(experiment, chunk);
   }
-  return calls;
+  await Promise.all(inFlight);
+  if (failure) throw failure;
+  return requests;
 }
 
-/** Splits the series' points into requests of at most MAX_POINTS_PER_WRITE points, grouped by run. */
-function packChunks(list: SeriesPoints[]): RunData[][] {
-  const chunks: RunData[][] = [];
-  let current: RunData[] = [];
-  let room = MAX_POINTS_PER_WRITE;
-  const flush = () => {
-    if (current.length) chunks.push(current);
-    current = [];
-    room = MAX_POINTS_PER_WRITE;
-  };
-  for (const s of list) {
-    const run = runOf(s.series);
-    const id = s.series.slice(s.series.lastIndexOf('/') + 1);
-    for (let i = 0; i < s.points.length; ) {
-      if (room === 0) flush();
-      const take = s.points.slice(i, i + room);
-      let entry = current.find((r) => r.run === run);
-      if (!entry) current.push((entry = { run, data: [] }));
-      entry.data.push({ tensorboardTimeSeriesId: id, valueType: s.valueType, values: take });
-      room -= take.length;
-      i += take.length;
-    }
+/** The points whose steps fall in the ranges (both sorted). */
+function selectPoints(series: SeriesPoints, ranges: [number, number][]): Json[] {
+  const out: Json[] = [];
+  let r = 0;
+  for (let i = 0; i < series.steps.length && r < ranges.length; i++) {
+    const step = series.steps[i];
+    while (r < ranges.length && ranges[r][1] < step) r++;
+    if (r < ranges.length && ranges[r][0] <= step) out.push(series.points[i]);
   }
-  flush();
-  return chunks;
-}
-
-/** The API's limit of points one timeSeries:read returns; a manifest holds fewer. */
-const MAX_POINTS_PER_READ = 10000;
-
-export async function readDataPoints(client: KindApi, kind: KindDef, name: string): Promise<unknown[]> {
-  const res = await client.request<{ timeSeriesData?: { values?: unknown[] } }>({
-    api: kind.api,
-    method: 'GET',
-    path: `${kind.version}/${name}:read`,
-    query: { maxDataPoints: MAX_POINTS_PER_READ },
-  });
-  return res.timeSeriesData?.values ?? [];
+  return out;
 }

@@ -20,10 +20,15 @@ export const timeSeries: KindDef = {
   updateMaskRequired: true,
   listIsComplete: true,
   listItemsField: 'tensorboardTimeSeries',
-  // `dataPoints`: metric points (TimeSeriesDataPoint objects) that the applier writes with
-  // experiments:write / runs:write, up to 5000 per call. Not a field of the API body.
-  virtualProps: ['dataPoints'],
-  virtualPropSchemas: { dataPoints: { listOf: 'GoogleCloudAiplatformV1TimeSeriesDataPoint' } },
+  // `dataPoints`: metric points, a list of TimeSeriesDataPoint objects or a data file (CSV, JSON
+  // Lines, TensorBoard event files), written with experiments:write (time-series-data.ts).
+  // `replaceOnDataRemoval`: recreate the series when live points are no longer in dataPoints,
+  // since the API cannot delete single points. Neither is a field of the API body.
+  virtualProps: ['dataPoints', 'replaceOnDataRemoval'],
+  virtualPropSchemas: {
+    dataPoints: { listOf: 'GoogleCloudAiplatformV1TimeSeriesDataPoint', orSource: true },
+    replaceOnDataRemoval: { schema: { type: 'boolean' } },
+  },
   batchCreate: {
     // experiments:batchCreate takes time series of any run of the experiment.
     pathSuffix: ':batchCreate',

@@ -92,8 +92,11 @@ export interface KindDef {
   listQuery?: Record<string, string>;
   /** Props that are ours, not the API body's (e.g. a time series' data points); read and written by the handlers in virtual-props.ts. */
   virtualProps: string[];
-  /** What each virtual prop holds, for validation: a list of an API message (schemas/api/<id>). */
-  virtualPropSchemas?: Record<string, { listOf: string }>;
+  /**
+   * What each virtual prop holds, for validation: a list of an API message (schemas/api/<id>),
+   * which `orSource` also allows to be a data file `{ file, tag? }`; or a plain JSON Schema.
+   */
+  virtualPropSchemas?: Record<string, { listOf: string; orSource?: boolean } | { schema: Record<string, unknown> }>;
   /** Server-side defaults the API fills in, so a diff of unset fields never shows them. */
   serverDefaults?: Record<string, unknown>;
   /** Id rule for client-chosen ids, as the API documents it. */

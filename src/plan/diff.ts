@@ -3,7 +3,7 @@ import { ADDRESS_LABEL, STACK_LABEL, getPath, labelsOf } from '../kinds/labels.j
 import { formatPath, parsePath, type PathSegment } from '../core/paths.js';
 import { hasReferences } from '../manifest/references.js';
 import { SENSITIVE_MASK } from '../manifest/sensitive.js';
-import { fieldInfo, fieldInfoIn, messageSchema, type FieldInfo } from '../schema/registry.js';
+import { fieldInfo, type FieldInfo } from '../schema/registry.js';
 import { canonicalJson, isResourceNameField, isZeroValue, normalizeScalar, sameResourceName } from './normalize.js';
 import type { FieldChange } from './types.js';
 
@@ -217,21 +217,6 @@ export function classifyChanges(kind: KindDef, changes: FieldChange[]): Classifi
     return { action: 'replace', updateMask: [], reason: reasons.join('; '), fields };
   }
   return { action: 'update', updateMask: unique(mask), fields };
-}
-
-/**
- * The items of a desired list that the live list lacks, each compared on the fields the user
- * set (normalised by the item message's schema), e.g. metric points not yet written.
- */
-export function missingItems(desired: readonly unknown[], live: readonly unknown[], messageId: string): unknown[] {
-  const schema = messageSchema(messageId);
-  const ctx: Ctx = {
-    infoAt: (path) => fieldInfoIn(schema, path.map(String)),
-    ignored: () => false,
-    ownKeys: () => false,
-    serverDefault: () => undefined,
-  };
-  return desired.filter((d) => !live.some((l) => diffNode(ctx, [], d, undefined, l).length === 0));
 }
 
 function unique(xs: string[]): string[] {

@@ -5,15 +5,17 @@ import { getKind } from '../kinds/index.js';
 import { STACK_LABEL, labelValue, ownerKey } from '../kinds/labels.js';
 import { idOf, parentName, parseResourceName } from '../kinds/names.js';
 import type { KindDef } from '../kinds/types.js';
+import { dataProps } from '../kinds/virtual-props.js';
 import { dependencyOrder } from '../manifest/dag.js';
 import { formatPath, type PathSegment } from '../core/paths.js';
 import { hasReferences } from '../manifest/references.js';
 import type { DesiredResource, Problem, Stack } from '../manifest/types.js';
 import type { StateDoc, StateEntry } from '../state/types.js';
-import { classifyChanges, diffBody, mask, missingItems } from './diff.js';
+import { classifyChanges, diffBody, mask } from './diff.js';
 import { fingerprint } from './fingerprint.js';
-import { canonicalJson, sameResourceName } from './normalize.js';
+import { sameResourceName } from './normalize.js';
 import { refresh, type LiveResource, type RefreshResult } from './refresh.js';
+import { prepareVirtualProps, type PreparedVirtual } from './virtual.js';
 import { clientId, fieldOf, knownName, knownParent, knownValue, resolveProps, type Lookup } from './resolve.js';
 import type { Action, Change, FieldChange, Plan, PlannedStep, PlanSummary } from './types.js';
 
@@ -52,13 +54,15 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
   const byAddress = new Map(desired.map((r) => [r.address, r]));
   const ordered = dependencyOrder(desired).map((a) => byAddress.get(a)!);
   const stateSel = Object.fromEntries(Object.entries(entries).filter(([a]) => selected.has(a)));
+  // Metric points and other virtual data: checked (data files read) before anything is asked of the API.
+  const prepared = await prepareVirtualProps(ordered, (a) => stateSel[a]);
 
   let found: RefreshResult;
   if (opts.refresh) {
     if (!opts.client) throw new Error('makePlan: refresh needs an API client');
     found = await refresh(ordered, state && { ...state, resources: stateSel }, opts.client, {
       stack: ownerKey(stack.name, stack.env),
-      virtualReads: (address, live) => virtualPropsToRead(byAddress.get(address), recordOf(stateSel[address], live)),
+      virtualReads: (address, live) => virtualPropsToRead(byAddress.get(address), prepared.get(address), recordOf(stateSel[address], live)),
     });
     // Orphans are pruned by whole-stack plans only: a targeted plan touches its targets alone.
     if (opts.targets?.length) found.orphans = [];
@@ -77,9 +81,10 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
     byLiveName: new Map(),
     fromStateOnly: !opts.refresh,
     problems,
+    prepared,
   };
   for (const r of ordered) {
-    const p = planResource(ctx, r, entries[r.address], found.live.get(r.address));
+    const p = await planResource(ctx, r, entries[r.address], found.live.get(r.address));
     planned.set(r.address, p.planned);
     steps.set(r.address, p.step);
     if (p.planned.live) ctx.byLiveName.set(p.planned.live.name, r.address);
@@ -173,10 +178,12 @@ function selectTargets(stack: Stack, entries: Record<string, StateEntry>, target
   return selected;
 }
 
-/** Virtual props whose live value refresh must read: set in the manifest and not what was last applied. */
-function virtualPropsToRead(r: DesiredResource | undefined, applied: StateEntry | undefined): string[] {
-  if (!r) return [];
-  return r.kind.virtualProps.filter((v) => r.props[v] !== undefined && (!applied || canonicalJson(r.props[v]) !== canonicalJson(applied.props[v])));
+/** Virtual props whose live value refresh must read: set in the manifest, and state does not vouch that live matches. */
+function virtualPropsToRead(r: DesiredResource | undefined, prepared: Record<string, unknown> | undefined, applied: StateEntry | undefined): string[] {
+  if (!r || !prepared) return [];
+  return dataProps(r.kind)
+    .filter(([v, handler]) => prepared[v] !== undefined && !r.ignoreChanges.includes(v) && handler.needsLive(prepared[v], applied?.props[v]))
+    .map(([v]) => v);
 }
 
 /**
@@ -193,9 +200,7 @@ function fromState(ordered: DesiredResource[], entries: Record<string, StateEntr
   for (const [address, entry] of Object.entries(entries)) {
     if (!entry.name) continue;
     const kind = getKind(entry.type);
-    const virtual: Record<string, unknown[]> = {};
-    for (const v of kind.virtualProps) if (Array.isArray(entry.props[v])) virtual[v] = entry.props[v] as unknown[];
-    live.set(address, { address, kind, name: entry.name, body: bodyFromProps(kind, entry.props), matchedBy: 'name', virtual });
+    live.set(address, { address, kind, name: entry.name, body: bodyFromProps(kind, entry.props), matchedBy: 'name' });
   }
   for (const r of ordered) if (!live.has(r.address)) live.set(r.address, null);
   return { live, orphans: [], listed: [] };
@@ -226,9 +231,15 @@ interface PlanContext {
   byLiveName: Map<string, string>;
   fromStateOnly: boolean;
   problems: Problem[];
+  prepared: PreparedVirtual;
 }
 
-function planResource(ctx: PlanContext, r: DesiredResource, entry: StateEntry | undefined, live: LiveResource | null | undefined): { planned: Planned; step: PlannedStep } {
+async function planResource(
+  ctx: PlanContext,
+  r: DesiredResource,
+  entry: StateEntry | undefined,
+  live: LiveResource | null | undefined,
+): Promise<{ planned: Planned; step: PlannedStep }> {
   const kind = r.kind;
   const props = resolveProps(r.props, ctx.lookup);
   const inState = !!recordOf(entry, live);
@@ -243,6 +254,7 @@ function planResource(ctx: PlanContext, r: DesiredResource, entry: StateEntry | 
   const base = { address: r.address, type: r.type, desired: desiredRecord, after: [] as string[], inState };
 
   if (!live) {
+    const virtual = await planVirtual(ctx, r, props, undefined, undefined, true);
     const nameAfter = knownName(kind, props, clientId(kind, props));
     const reason = entry?.name && live === null && !ctx.fromStateOnly ? `${entry.name} no longer exists; it will be created again` : undefined;
     const step: PlannedStep = {
@@ -250,7 +262,7 @@ function planResource(ctx: PlanContext, r: DesiredResource, entry: StateEntry | 
       action: 'create',
       ...(nameAfter && { name: nameAfter }),
       ...(reason && { reason }),
-      fields: creationFields(kind, props, r.sensitive),
+      fields: [...creationFields(kind, props, r.sensitive), ...virtual.fields],
       inState: false,
     };
     return { planned: { kind, props, action: 'create', live, nameAfter }, step };
@@ -283,12 +295,18 @@ function planResource(ctx: PlanContext, r: DesiredResource, entry: StateEntry | 
       }),
     );
     ({ action, updateMask, reason, fields } = classified);
-    const virtual = virtualChanges(kind, props, inState ? entry : undefined, live, r);
-    if (virtual.length) {
-      fields.push(...virtual);
+    const virtual = await planVirtual(ctx, r, props, inState ? entry : undefined, live, action === 'replace');
+    if (virtual.recreate && action !== 'replace') {
+      action = 'replace';
+      reason = virtual.recreate;
+      updateMask = [];
+      await planVirtual(ctx, r, props, undefined, live, true);
+      fields.push(...virtual.fields.map((f) => ({ ...f, forcesReplace: true })));
+    } else if (virtual.fields.length) {
+      fields.push(...virtual.fields);
       if (action === 'no-op') action = 'update';
     }
-  }
+  } else fields.push(...(await planVirtual(ctx, r, props, undefined, live, true)).fields);
   if (action === 'replace' && r.protected) {
     ctx.problems.push({ pos: r.pos, address: r.address, message: `is protected; it would be replaced because ${reason}` });
   }
@@ -322,18 +340,35 @@ function moveReason(ctx: PlanContext, kind: KindDef, props: Record<string, unkno
   return undefined;
 }
 
-/** Items of virtual list props (metric points) the live resource lacks. */
-function virtualChanges(kind: KindDef, props: Record<string, unknown>, entry: StateEntry | undefined, live: LiveResource, r: DesiredResource): FieldChange[] {
-  const out: FieldChange[] = [];
-  for (const v of kind.virtualProps) {
-    const want = props[v];
-    const itemSchema = kind.virtualPropSchemas?.[v]?.listOf;
-    if (!Array.isArray(want) || !itemSchema || r.ignoreChanges.includes(v)) continue;
-    if (entry && canonicalJson(want) === canonicalJson(entry.props[v])) continue;
-    const missing = missingItems(want, live.virtual?.[v] ?? [], itemSchema);
-    if (missing.length) out.push(r.sensitive.includes(v) ? mask({ path: v, after: missing }) : { path: v, after: missing });
+/**
+ * Virtual data props (metric points): the kind's handler says what apply writes, which replaces
+ * the prop in `props` (the step's desired value), and what changes. `fresh`: the resource is
+ * created or recreated, so everything is written. `recreate`: only a replace gets there.
+ */
+async function planVirtual(
+  ctx: PlanContext,
+  r: DesiredResource,
+  props: Record<string, unknown>,
+  entry: StateEntry | undefined,
+  live: LiveResource | null | undefined,
+  fresh: boolean,
+): Promise<{ fields: FieldChange[]; recreate?: string }> {
+  const fields: FieldChange[] = [];
+  let recreate: string | undefined;
+  const prepared = ctx.prepared.get(r.address) ?? {};
+  for (const [v, handler] of dataProps(r.kind)) {
+    if (prepared[v] === undefined) continue;
+    const liveRead = !r.ignoreChanges.includes(v) && handler.needsLive(prepared[v], entry?.props[v]);
+    const planned = await handler.plan(prepared[v], { live: live?.virtual?.[v], fresh, liveRead, props });
+    props[v] = planned.value;
+    if (planned.recreate) recreate = planned.recreate;
+    // Live already as desired: state records it when it adopts the resource, or with an update when it has a stale record.
+    if (planned.recordOnly && !entry) continue;
+    if (planned.change !== undefined && !r.ignoreChanges.includes(v)) {
+      fields.push(r.sensitive.includes(v) ? mask({ path: v, after: planned.change }) : { path: v, after: planned.change });
+    }
   }
-  return out;
+  return { fields, ...(recreate && { recreate }) };
 }
 
 /**
@@ -342,7 +377,6 @@ function virtualChanges(kind: KindDef, props: Record<string, unknown>, entry: St
  */
 function creationFields(kind: KindDef, props: Record<string, unknown>, sensitive: string[]): FieldChange[] {
   const body = bodyFromProps(kind, props);
-  for (const v of kind.virtualProps) if (props[v] !== undefined) body[v] = props[v];
   const out: FieldChange[] = [];
   const add = (segs: PathSegment[], value: unknown) => {
     const path = formatPath(segs);

@@ -4,7 +4,7 @@ import type { KindDef } from '../kinds/types.js';
 import { idOf, parentName, parseResourceName } from '../kinds/names.js';
 import { ADDRESS_LABEL, STACK_LABEL, labelValue, labelsOf } from '../kinds/labels.js';
 import { getKind } from '../kinds/index.js';
-import { virtualProp } from '../kinds/virtual-props.js';
+import { VIRTUAL_PROPS } from '../kinds/virtual-props.js';
 import type { StateDoc, StateEntry } from '../state/types.js';
 import { clientId, fieldOf, knownName, knownParent, knownString, resolveProps, type Lookup } from './resolve.js';
 
@@ -32,8 +32,8 @@ export interface LiveResource {
   matchedBy: 'name' | 'labels';
   /** The stack named by its ownership label, when it carries one. */
   ownerStack?: string;
-  /** Values of virtual props read from the API (a time series' `dataPoints`). */
-  virtual?: Record<string, unknown[]>;
+  /** Values of virtual props read from the API (a time series' `dataPoints`), in their handler's form. */
+  virtual?: Record<string, unknown>;
 }
 
 export interface RefreshResult {
@@ -133,8 +133,8 @@ export async function refresh(
       if (!res) continue;
       for (const prop of opts.virtualReads(address, res)) {
         reads.push(
-          virtualProp(res.kind, prop).read(client, res.kind, res.name).then(
-            (values) => {
+          VIRTUAL_PROPS[prop].read(client, res.kind, res.name).then(
+            (values: unknown) => {
               res.virtual = { ...res.virtual, [prop]: values };
             },
             (err: unknown) => {

@@ -1,5 +1,6 @@
 import { findKind } from '../kinds/index.js';
 import { childPath, type PathSegment } from '../core/paths.js';
+import { dataProps } from '../kinds/virtual-props.js';
 import { SENSITIVE_MASK } from '../manifest/sensitive.js';
 import { publicChange, summarize } from './planner.js';
 import type { Action, Change, FieldChange, Plan, PlanJson, PlannedStep } from './types.js';
@@ -68,11 +69,14 @@ function renderStep(step: PlannedStep, paint: Paint): string[] {
   const out = [`${sym} ${paint('bold', step.address)} (${step.type}) ${HEADLINE[step.action]}${reason}`];
   out.push(`      name: ${step.name ?? KNOWN_AFTER_APPLY}`);
   if (step.updateMask?.length) out.push(`      updateMask: ${step.updateMask.join(',')}`);
-  const virtual = new Set(findKind(step.type)?.virtualProps ?? []);
+  const kind = findKind(step.type);
+  const data = new Map(kind ? dataProps(kind) : []);
   for (const f of step.fields ?? []) {
-    // Virtual list props (metric points) are written, not patched: say how many items go in.
-    if (virtual.has(f.path) && Array.isArray(f.after) && !f.sensitive) {
-      out.push(`      ${paint('green', '+')} ${f.path}: ${f.after.length} ${f.after.length === 1 ? 'item' : 'items'} to write`);
+    // Virtual data (metric points) is written, not patched: its handler says how much, never item by item.
+    const handler = data.get(f.path);
+    if (handler && !f.sensitive && f.after !== undefined) {
+      const forces = f.forcesReplace && step.action === 'replace' ? paint('magenta', '  # forces replacement') : '';
+      out.push(`      ${paint(step.action === 'create' ? 'green' : 'yellow', step.action === 'create' ? '+' : '~')} ${f.path}: ${handler.describe(f.after)}${forces}`);
     } else out.push(...renderField(f, step.action, paint));
   }
   return out;

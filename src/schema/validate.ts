@@ -41,7 +41,8 @@ export function schemaIssues(errors: readonly ErrorObject[], data: unknown): Sch
   const seen = new Set<string>();
   for (const e of errors) {
     // propertyNames reports the inner failure too; the outer error says it better.
-    if (insideAlternative(e) || (e.propertyName !== undefined && e.keyword !== 'propertyNames')) continue;
+    // `if`: the then/else branch that failed says what is wrong.
+    if (insideAlternative(e) || e.keyword === 'if' || (e.propertyName !== undefined && e.keyword !== 'propertyNames')) continue;
     const segments = pointerSegments(e.instancePath, data);
     const issue =
       e.keyword === 'oneOf' || e.keyword === 'anyOf'
@@ -174,12 +175,17 @@ export function propsSchemaOf(kind: KindDef, body: SchemaNode, messageSchema: (i
     properties[p] = { type: 'string', minLength: 1, pattern: '^[^/]+$' };
   }
   properties[kind.idProp] = { type: 'string', minLength: 1, ...(kind.idPattern && { pattern: kind.idPattern.source }) };
-  for (const [name, { listOf }] of Object.entries(kind.virtualPropSchemas ?? {})) {
+  for (const [name, spec] of Object.entries(kind.virtualPropSchemas ?? {})) {
+    if ('schema' in spec) {
+      properties[name] = spec.schema;
+      continue;
+    }
     // The message becomes one of our $defs; `$schema` is only allowed at a schema's root.
-    const { $defs, $schema: _root, ...message } = messageSchema(listOf);
+    const { $defs, $schema: _root, ...message } = messageSchema(spec.listOf);
     Object.assign(defs, $defs as Record<string, SchemaNode> | undefined);
-    defs[listOf] = message;
-    properties[name] = { type: 'array', items: { $ref: `#/$defs/${listOf}` } };
+    defs[spec.listOf] = message;
+    const list = { type: 'array', items: { $ref: `#/$defs/${spec.listOf}` } };
+    properties[name] = spec.orSource ? { if: { type: 'array' }, then: list, else: DATA_SOURCE_SCHEMA } : list;
   }
   const required = [
     ...((body.required ?? []) as string[]),
@@ -194,6 +200,14 @@ export function propsSchemaOf(kind: KindDef, body: SchemaNode, messageSchema: (i
     $defs: defs,
   });
 }
+
+/** A data file in place of a list (a time series' dataPoints): checked further by the kind's reader. */
+const DATA_SOURCE_SCHEMA: SchemaNode = {
+  type: 'object',
+  properties: { file: { type: 'string', minLength: 1 }, tag: { type: 'string', minLength: 1 } },
+  required: ['file'],
+  additionalProperties: false,
+};
 
 /** A copy of the schema in which every readOnly property schema is `false`. */
 function withOutputOnlyForbidden(node: SchemaNode): SchemaNode {
