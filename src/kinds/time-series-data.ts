@@ -99,7 +99,8 @@ function valueKey(p: Json): string {
   if (scalar) return `s${Number(scalar.value ?? 0)}`;
   if (p.tensor) return `t${stableJson(p.tensor)}`;
   if (p.blobs) return `b${stableJson(p.blobs)}`;
-  return '?';
+  // JSON leaves out zero values: a scalar point of value 0 may come back without its scalar.
+  return 's0';
 }
 
 function wallKey(wall: unknown): string {

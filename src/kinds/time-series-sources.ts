@@ -28,8 +28,10 @@ export interface DataSource {
   format: SourceFormat;
   /** The files read, absolute, in reading order (several for a log directory). */
   paths: string[];
-  /** The files as shown in messages: relative to the working directory, like manifest paths. */
+  /** The files as shown in messages: the manifest's directory joined with the path, like manifest paths. */
   shown: string[];
+  /** The file or log directory, as shown in messages. */
+  shownSource: string;
 }
 
 /** A scalar point as a source gives it. `at` says where: CSV record index, JSONL line, event-file record. */
@@ -100,7 +102,7 @@ export async function resolveSource(spec: SourceSpec, manifestFile: string): Pro
   if (format !== 'tfevents' && spec.tag !== undefined) throw new DataSourceError(`${where}: "tag" is for TensorBoard event files; a ${format === 'csv' ? 'CSV' : 'JSON Lines'} file holds one series`);
   const shownBase = join(dirname(manifestFile), spec.file);
   const shown = info.isDirectory() ? paths.map((p) => join(shownBase, basename(p))) : [shownBase];
-  return { file: spec.file, ...(spec.tag !== undefined && { tag: spec.tag }), format, paths, shown };
+  return { file: spec.file, ...(spec.tag !== undefined && { tag: spec.tag }), format, paths, shown, shownSource: shownBase };
 }
 
 function shownPath(p: string): string {
@@ -122,10 +124,15 @@ export async function sourceHash(src: DataSource): Promise<string> {
 
 /** Calls `onPoint` for every point of the source, in file order. Throws DataSourceError on bad data. */
 export async function readSource(src: DataSource, onPoint: (p: SourcePoint) => void): Promise<void> {
+  const tags = new Set<string>();
+  let found = 0;
   for (let i = 0; i < src.paths.length; i++) {
     if (src.format === 'csv') await readCsv(src, i, onPoint);
     else if (src.format === 'jsonl') await readJsonLines(src, i, onPoint);
-    else await readEvents(src, i, onPoint);
+    else found += await readEvents(src, i, onPoint, tags);
+  }
+  if (src.format === 'tfevents' && found === 0) {
+    throw new DataSourceError(`no scalar values tagged "${src.tag}" (tags: ${[...tags].sort().join(', ') || 'none'})`, src.shownSource);
   }
 }
 
@@ -166,6 +173,7 @@ async function readCsv(src: DataSource, fileIndex: number, onPoint: (p: SourcePo
       }
     }
   } catch (err) {
+    if (err instanceof DataSourceError) throw err;
     const e = err as Error & { lines?: number };
     throw new DataSourceError(`not valid CSV: ${e.message.replace(/^Invalid [^:]*: /, '')}`, file, e.lines);
   }
@@ -267,16 +275,21 @@ async function readJsonLines(src: DataSource, fileIndex: number, onPoint: (p: So
 // ---------------------------------------------------------------------------------------------
 // TensorBoard event files
 
-async function readEvents(src: DataSource, fileIndex: number, onPoint: (p: SourcePoint) => void): Promise<void> {
+/** Reads one event file's scalars of the source's tag; returns how many, and adds every tag seen to `tags`. */
+async function readEvents(src: DataSource, fileIndex: number, onPoint: (p: SourcePoint) => void, tags: Set<string>): Promise<number> {
   const file = src.shown[fileIndex];
+  let found = 0;
   try {
     for await (const s of readEventFile(src.paths[fileIndex])) {
+      tags.add(s.tag);
       if (s.tag !== src.tag) continue;
+      found++;
       if (!Number.isSafeInteger(s.step)) throw new DataSourceError(`step ${s.step} is not an integer`, file, undefined, s.record);
       if (!Number.isFinite(s.value)) throw new DataSourceError(`value ${s.value} of tag "${s.tag}" is not a finite number`, file, undefined, s.record);
       const wallTime = s.wallTime ? new Date(s.wallTime * 1000).toISOString() : undefined;
       onPoint({ step: s.step, value: s.value, ...(wallTime && { wallTime }), fileIndex, at: s.record });
     }
+    return found;
   } catch (err) {
     if (err instanceof EventFileError) throw new DataSourceError(err.message, file, undefined, err.record);
     if (err instanceof DataSourceError) throw err;
