@@ -52,7 +52,7 @@ export interface PlannedPoints {
   write: [number, number][];
 }
 
-/** Plan time: the manifest's value checked, with its digest (and the points when they had to be read). */
+/** Plan time: the manifest's value checked, with its digest (and the points, when given inline). */
 export interface PreparedPoints {
   source?: DataSource & { sha256: string };
   inline?: Json[];
@@ -218,8 +218,9 @@ export async function preparePoints(value: unknown, ctx: { manifestFile: string;
   if (isRecorded(recorded) && !recorded.pendingWrite && recorded.sourceSha256 === sha256) {
     return { source, digest: { points: recorded.points, ...(recorded.lastStep !== undefined && { lastStep: recorded.lastStep }), sha256: recorded.sha256 } };
   }
-  const series = await loadSeries({ source });
-  return { source, digest: digestOf(series), series };
+  // The points are not kept: memory stays flat however many series there are. The few whose
+  // live points are compared are read again.
+  return { source, digest: digestOf(await loadSeries({ source })) };
 }
 
 /** Whether the live points must be read: state's digest differs, or a write never finished. */

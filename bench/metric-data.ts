@@ -1,0 +1,110 @@
+/**
+ * Metric data as desired state at scale: 1,000,000 points (100 time series × 10,000 points, in
+ * 10 runs of one experiment) from data files, synced into the emulator at 20 ms latency per
+ * request. Each phase runs in a process of its own (bench/support/metric-phase.ts) so its peak
+ * memory is measured alone: the first apply (everything new), then the no-op plan after it.
+ * Printed beside the targets of issue 13, and the figures before it (inline points kept in state).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { startEmulator } from '../src/emulator/index.js';
+
+const RUNS = 10;
+const TAGS = 10;
+const POINTS = 10_000;
+const LATENCY_MS = 20;
+const PARALLELISM = 10;
+const FORMATS = ['jsonl', 'csv'] as const;
+type Format = (typeof FORMATS)[number];
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function writeStack(dir: string, project: string, format: Format): void {
+  const where = { projectsId: project, locationsId: 'us-central1' };
+  const board = { ...where, tensorboardsId: '{{ board.tensorboardsId }}' };
+  const props = (p: Record<string, unknown>) => Object.entries(p).map(([name, value]) => ({ name, value }));
+  const resources: unknown[] = [
+    { name: 'board', type: 'google.aiplatform.tensorboards', props: props({ ...where, displayName: 'board' }) },
+    { name: 'exp', type: 'google.aiplatform.experiments', props: props({ ...board, experimentsId: 'exp' }) },
+  ];
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  for (let r = 0; r < RUNS; r++) {
+    resources.push({ name: `run-${r}`, type: 'google.aiplatform.runs', props: props({ ...board, experimentsId: '{{ exp.experimentsId }}', runsId: `run-${r}`, displayName: `run ${r}` }) });
+    for (let t = 0; t < TAGS; t++) {
+      const file = `data/run-${r}-tag-${t}.${format}`;
+      const lines: string[] = format === 'csv' ? ['step,value'] : [];
+      for (let s = 0; s < POINTS; s++) {
+        const value = Math.round(1e6 / (s + 1 + r + t)) / 1e6;
+        lines.push(format === 'csv' ? `${s},${value}` : `{"step":${s},"value":${value}}`);
+      }
+      writeFileSync(join(dir, file), `${lines.join('\n')}\n`);
+      resources.push({
+        name: `run-${r}-tag-${t}`,
+        type: 'google.aiplatform.time_series',
+        props: props({ ...board, experimentsId: '{{ exp.experimentsId }}', runsId: `{{ run-${r}.runsId }}`, timeSeriesId: `tag-${t}`, displayName: `tag ${t}`, valueType: 'SCALAR', dataPoints: { file } }),
+      });
+    }
+  }
+  writeFileSync(join(dir, 'stack.yaml'), stringify({ version: 1, name: project, resources }));
+}
+
+interface PhaseResult {
+  wallMs: number;
+  changes: number;
+  failed: number;
+  peakRssMb: number;
+}
+
+function runPhase(phase: 'apply' | 'plan', dir: string, endpoint: string): PhaseResult {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'support/metric-phase.ts'), phase, dir, join(dir, 'state'), endpoint, String(PARALLELISM)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (res.status !== 0) throw new Error(`${phase} failed: ${res.stderr}`);
+  return JSON.parse(res.stdout.trim().split('\n').pop()!) as PhaseResult;
+}
+
+const emulator = await startEmulator({ port: 0, operationDelayMs: 1, quiet: true });
+const root = mkdtempSync(join(tmpdir(), 'vertexctl-bench-metric-'));
+const rows: string[] = [];
+const row = (cells: string[]) => rows.push(`| ${cells.join(' | ')} |`);
+try {
+  for (const format of FORMATS) {
+    const project = `bench-metric-${format}`;
+    const dir = join(root, project);
+    writeStack(dir, project, format);
+    emulator.configure({ latencyMs: LATENCY_MS });
+
+    emulator.resetStats();
+    const apply = runPhase('apply', dir, emulator.url);
+    const applyStats = emulator.stats().requests;
+    const writes = (applyStats.byPathKind?.['experiments.write'] ?? 0) + (applyStats.byPathKind?.['runs.write'] ?? 0);
+    if (apply.failed) throw new Error(`apply left ${apply.failed} steps failed or skipped`);
+    const stateBytes = statSync(join(dir, 'state', `${project}.json`)).size;
+
+    emulator.resetStats();
+    const plan = runPhase('plan', dir, emulator.url);
+    const planStats = emulator.stats().requests;
+    if (plan.changes) throw new Error(`the plan after apply has ${plan.changes} changes`);
+
+    const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    const mb = (n: number) => `${n.toFixed(0)} MB`;
+    row([`apply (${format})`, sec(apply.wallMs), `${applyStats.total} (${writes} writes)`, mb(apply.peakRssMb), 'under 5 s, 300 MB', '24 s, 1.39 GB']);
+    row([`no-op plan (${format})`, sec(plan.wallMs), `${planStats.total} (${planStats.byPathKind?.['timeSeries.exportTensorboardTimeSeries'] ?? 0} point reads)`, mb(plan.peakRssMb), 'under 1 s, 200 MB', '']);
+    row([`state file (${format})`, '', '', `${(stateBytes / 1024).toFixed(0)} KB`, 'under 1 MB', '169 MB']);
+  }
+  console.log(
+    `metric data: ${RUNS * TAGS} series × ${POINTS.toLocaleString('en-US')} points = ${(RUNS * TAGS * POINTS).toLocaleString('en-US')} points from data files, ` +
+      `emulator latency ${LATENCY_MS} ms, --parallelism ${PARALLELISM}; each phase in its own process (peak RSS includes tsx)\n`,
+  );
+  console.log('| phase | wall | API requests | peak RSS / size | target | before (inline points in state) |');
+  console.log('|---|---:|---:|---:|---|---|');
+  for (const r of rows) console.log(r);
+} finally {
+  await emulator.close();
+  rmSync(root, { recursive: true, force: true });
+}
