@@ -105,7 +105,15 @@ describe('fault injection', () => {
     expect(failed.length / ops.length).toBeGreaterThan(0.22);
     expect(failed.length / ops.length).toBeLessThan(0.38);
     expect(failed[0].error).toMatchObject({ code: 13 });
-    const listed = (await call('GET', `v1/${parent}/tensorboards?pageSize=1000`)).body.tensorboards;
+    // tensorboards.list pages at most 100 (its documented maximum).
+    const listed: unknown[] = [];
+    let token = '';
+    do {
+      const page = (await call('GET', `v1/${parent}/tensorboards?pageSize=1000${token && `&pageToken=${token}`}`)).body;
+      expect(page.tensorboards.length).toBeLessThanOrEqual(100);
+      listed.push(...page.tensorboards);
+      token = page.nextPageToken ?? '';
+    } while (token);
     expect(listed).toHaveLength(200 - failed.length);
   });
 });
@@ -134,6 +142,8 @@ describe('admin endpoint', () => {
   });
 
   it('fails jobs by name over HTTP', async () => {
+    // Long enough phases that the rule comes before the job's end even on a busy machine.
+    emu.configure({ jobPhaseMs: 300 });
     const job = (await call('POST', `v1/${loc}/customJobs`, { displayName: 'by-name', jobSpec: { workerPoolSpecs: [{ machineSpec: { machineType: 'n1-standard-4' } }] } })).body;
     expect((await call('POST', '__emulator/fail-jobs', { name: job.name, message: 'boom' })).status).toBe(200);
     let state = '';
@@ -142,5 +152,6 @@ describe('admin endpoint', () => {
       state = (await call('GET', `v1/${job.name}`)).body.state;
     }
     expect(state).toBe('JOB_STATE_FAILED');
+    emu.configure({ jobPhaseMs: 10 });
   });
 });

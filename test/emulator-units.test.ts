@@ -115,3 +115,11 @@ describe('--data: state across restarts', () => {
     }
   });
 });
+
+describe('enum numbers for enum-encoding=int', () => {
+  it('the committed table equals what the protos of @google-cloud/aiplatform give', async () => {
+    const { buildEnumNumbers, renderEnumNumbers, ENUM_NUMBERS_FILE } = await import('../scripts/enum-numbers.js');
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(ENUM_NUMBERS_FILE, 'utf8')).toBe(renderEnumNumbers(buildEnumNumbers()));
+  });
+});

@@ -28,8 +28,6 @@ export interface KindBehaviour {
   requestField: string;
   /** Field of the list response that holds the items. */
   listField: string;
-  /** Query parameters of the list method (the discovery document's). */
-  listParams: string[];
   /** The create call may leave out the client-chosen id; the server then picks a numeric one. */
   idOptional?: boolean;
   /** displayName must be unique among siblings (the API says so). */
@@ -66,7 +64,6 @@ const BEHAVIOURS: Record<string, KindBehaviour> = {
     protoMessage: `${AIP}.Tensorboard`,
     requestField: 'tensorboard',
     listField: 'tensorboards',
-    listParams: ['filter', 'orderBy', 'pageSize', 'pageToken', 'readMask'],
     exclusiveFlag: 'isDefault',
     counts: { kindType: 'google.aiplatform.runs', field: 'runCount' },
     createdFields: () => ({ blobStoragePathPrefix: `cloud-ai-platform-${randomUUID()}` }),
@@ -80,14 +77,12 @@ const BEHAVIOURS: Record<string, KindBehaviour> = {
     protoMessage: `${AIP}.TensorboardExperiment`,
     requestField: 'tensorboard_experiment',
     listField: 'tensorboardExperiments',
-    listParams: ['filter', 'orderBy', 'pageSize', 'pageToken', 'readMask'],
     operationMetadata: { delete: `${AIP}.DeleteOperationMetadata` },
   },
   'google.aiplatform.runs': {
     protoMessage: `${AIP}.TensorboardRun`,
     requestField: 'tensorboard_run',
     listField: 'tensorboardRuns',
-    listParams: ['filter', 'orderBy', 'pageSize', 'pageToken', 'readMask'],
     uniqueDisplayName: true,
     operationMetadata: { delete: `${AIP}.DeleteOperationMetadata` },
     batchRequestMessage: 'GoogleCloudAiplatformV1BatchCreateTensorboardRunsRequest',
@@ -96,7 +91,6 @@ const BEHAVIOURS: Record<string, KindBehaviour> = {
     protoMessage: `${AIP}.TensorboardTimeSeries`,
     requestField: 'tensorboard_time_series',
     listField: 'tensorboardTimeSeries',
-    listParams: ['filter', 'orderBy', 'pageSize', 'pageToken', 'readMask'],
     idOptional: true,
     uniqueDisplayName: true,
     operationMetadata: { delete: `${AIP}.DeleteOperationMetadata` },
@@ -106,7 +100,6 @@ const BEHAVIOURS: Record<string, KindBehaviour> = {
     protoMessage: `${AIP}.CustomJob`,
     requestField: 'custom_job',
     listField: 'customJobs',
-    listParams: ['filter', 'pageSize', 'pageToken', 'readMask'],
     // DiskSpec: "bootDiskType ... default value is pd-ssd", "bootDiskSizeGb (default is 100GB)".
     nestedDefaults: [
       { path: 'jobSpec.workerPoolSpecs[].diskSpec.bootDiskType', value: 'pd-ssd' },
@@ -125,7 +118,6 @@ const BEHAVIOURS: Record<string, KindBehaviour> = {
     protoMessage: `${AIP}.NotebookExecutionJob`,
     requestField: 'notebook_execution_job',
     listField: 'notebookExecutionJobs',
-    listParams: ['filter', 'orderBy', 'pageSize', 'pageToken', 'view'],
     idOptional: true,
     job: VERTEX_JOB,
     operationMetadata: {
@@ -140,7 +132,6 @@ const BEHAVIOURS: Record<string, KindBehaviour> = {
     protoMessage: 'google.cloud.notebooks.v1.Execution',
     requestField: 'execution',
     listField: 'executions',
-    listParams: ['filter', 'orderBy', 'pageSize', 'pageToken'],
     // displayName is Output only: the service names the execution after its id.
     createdFields: (id) => ({ displayName: id, jobUri: `${Math.floor(1e18 + Math.random() * 8e18)}` }),
     job: {

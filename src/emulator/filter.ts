@@ -107,8 +107,10 @@ function compare(actual: unknown, op: string, expected: string): boolean {
  * Parses a filter into a predicate over resource bodies. `aliases` maps filter names to body
  * fields (e.g. `state` → `jobState`).
  */
-export function parseFilter(text: string, aliases: Record<string, string> = {}): Predicate {
+export function parseFilter(text: string, aliases: Record<string, string> = {}, supported?: string[]): Predicate {
   const tokens = tokenize(text);
+  // Fields the method documents (`display_name`, `labels`): others are rejected, as Google does.
+  const allowed = supported && new Set(supported.map(camel));
   let pos = 0;
   const peek = () => tokens[pos];
   const isWord = (w: string) => peek()?.t === 'word' && peek().v === w;
@@ -158,6 +160,9 @@ export function parseFilter(text: string, aliases: Record<string, string> = {}):
     if (!value || (value.t !== 'word' && value.t !== 'string')) throw badFilter(text, `value expected after "${tok.v}${op.v}"`);
     pos++;
     const path = tok.v.split('.');
+    if (allowed && !allowed.has(camel(path[0]))) {
+      throw badFilter(text, `unsupported field "${path[0]}"; supported fields: ${supported!.join(', ')}`);
+    }
     if ((op.v === '=~' || op.v === '!~')) {
       try {
         new RegExp(value.v);

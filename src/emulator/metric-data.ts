@@ -185,14 +185,14 @@ class MetricData {
 export function metricDataRoutes(core: EmulatorCore): Route[] {
   const d = new MetricData(core);
   return [
-    { method: 'POST', pattern: `${itemPattern(runs)}:write`, name: 'runs.write', params: [], handle: (ctx) => d.writeRun(ctx) },
-    { method: 'POST', pattern: `${itemPattern(experiments)}:write`, name: 'experiments.write', params: [], handle: (ctx) => d.writeExperiment(ctx) },
-    { method: 'GET', pattern: `${itemPattern(timeSeries)}:read`, name: 'timeSeries.read', params: ['filter', 'maxDataPoints'], handle: (ctx) => d.read(ctx) },
+    { method: 'POST', pattern: `${itemPattern(runs)}:write`, name: 'runs.write', api: 'aiplatform', handle: (ctx) => d.writeRun(ctx) },
+    { method: 'POST', pattern: `${itemPattern(experiments)}:write`, name: 'experiments.write', api: 'aiplatform', handle: (ctx) => d.writeExperiment(ctx) },
+    { method: 'GET', pattern: `${itemPattern(timeSeries)}:read`, name: 'timeSeries.read', api: 'aiplatform', handle: (ctx) => d.read(ctx) },
     {
       method: 'POST',
       pattern: `${itemPattern(timeSeries)}:exportTensorboardTimeSeries`,
       name: 'timeSeries.exportTensorboardTimeSeries',
-      params: [],
+      api: 'aiplatform',
       handle: (ctx) => d.export(ctx),
     },
   ];

@@ -5,7 +5,7 @@ import { locationPrefix, type EmulatorCore } from './engine.js';
 import { invalidArgument, notFound } from './errors.js';
 import { parseFilter } from './filter.js';
 import { decodePageToken, encodePageToken, fingerprint, pageSize } from './pagination.js';
-import { itemPattern, requireObjectBody } from './resources.js';
+import { itemPattern, requireObjectBody, STANDARD_PAGE } from './resources.js';
 import type { Reply, RequestContext, Route } from './router.js';
 import type { StoredOperation } from './store.js';
 
@@ -45,7 +45,7 @@ class OperationHandlers {
   list(ctx: RequestContext): Reply {
     const prefix = ctx.segments.slice(0, -1).join('/');
     const filter = ctx.query.get('filter');
-    const size = pageSize(ctx.query.get('pageSize'), { default: 50, max: 1000 });
+    const size = pageSize(ctx.query.get('pageSize'), ctx.discovery?.page ?? STANDARD_PAGE);
     const print = fingerprint(ctx.path, filter);
     const after = decodePageToken(ctx.query.get('pageToken'), print)?.after ?? 0;
     const matches = filter ? parseFilter(filter) : () => true;
@@ -102,14 +102,18 @@ class OperationHandlers {
 export function operationRoutes(core: EmulatorCore): Route[] {
   const h = new OperationHandlers(core);
   const owners = ['projects/*/locations/*', ...KINDS.filter((k) => k.api === 'aiplatform').map(itemPattern)];
+  // Every owner's operations are described by the location's methods in the discovery document;
+  // Google's generated clients call them under /ui/ first (their HttpRule bindings), then /v1/.
+  const at = 'projects/*/locations/*/operations';
+  const common = { api: 'aiplatform' as const, bindings: ['v1', 'ui'] };
   return owners.flatMap((owner): Route[] => {
     const ops = `${owner}/operations`;
     return [
-      { method: 'GET', pattern: ops, name: 'operations.list', params: ['filter', 'pageSize', 'pageToken', 'returnPartialSuccess'], handle: (ctx) => h.list(ctx) },
-      { method: 'GET', pattern: `${ops}/*`, name: 'operations.get', params: [], handle: (ctx) => h.get(ctx) },
-      { method: 'DELETE', pattern: `${ops}/*`, name: 'operations.delete', params: [], handle: (ctx) => h.delete(ctx) },
-      { method: 'POST', pattern: `${ops}/*:cancel`, name: 'operations.cancel', params: [], handle: (ctx) => h.cancel(ctx) },
-      { method: 'POST', pattern: `${ops}/*:wait`, name: 'operations.wait', params: ['timeout'], handle: (ctx) => h.wait(ctx) },
+      { ...common, method: 'GET', pattern: ops, discoveryPattern: at, name: 'operations.list', handle: (ctx) => h.list(ctx) },
+      { ...common, method: 'GET', pattern: `${ops}/*`, discoveryPattern: `${at}/*`, name: 'operations.get', handle: (ctx) => h.get(ctx) },
+      { ...common, method: 'DELETE', pattern: `${ops}/*`, discoveryPattern: `${at}/*`, name: 'operations.delete', handle: (ctx) => h.delete(ctx) },
+      { ...common, method: 'POST', pattern: `${ops}/*:cancel`, discoveryPattern: `${at}/*:cancel`, name: 'operations.cancel', handle: (ctx) => h.cancel(ctx) },
+      { ...common, method: 'POST', pattern: `${ops}/*:wait`, discoveryPattern: `${at}/*:wait`, name: 'operations.wait', handle: (ctx) => h.wait(ctx) },
     ];
   });
 }

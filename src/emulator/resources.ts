@@ -60,6 +60,18 @@ function checkLabels(kind: KindDef, body: Json): void {
   }
 }
 
+/** Key under which a list filter sees the resource's own id. */
+const ID_FIELD = '\u0000id';
+
+/** `NotebookExecutionJob` → `notebookExecutionJob`: how filters name a resource's id. */
+function resourceFieldName(kind: KindDef): string {
+  const short = shortName(behaviourOf(kind));
+  return short.charAt(0).toLowerCase() + short.slice(1);
+}
+
+/** The standard list page size where a method documents no other (DESIGN: 50, at most 1000). */
+export const STANDARD_PAGE = { default: 50, max: 1000 };
+
 function notFoundFor(kind: KindDef, name: string): ApiFailure {
   return notFound(`${shortName(behaviourOf(kind))} ${name} is not found.`);
 }
@@ -162,20 +174,24 @@ export class ResourceHandlers {
     const filter = ctx.query.get('filter');
     const orderBy = ctx.query.get('orderBy');
     const readMask = ctx.query.get('readMask');
-    const size = pageSize(ctx.query.get('pageSize'), { default: 50, max: 1000 });
+    const size = pageSize(ctx.query.get('pageSize'), ctx.discovery?.page ?? STANDARD_PAGE);
     const print = fingerprint(ctx.path, filter, orderBy, readMask, ctx.query.get('view'));
     const cursor = decodePageToken(ctx.query.get('pageToken'), print);
     const stateField = kind.job?.stateField;
-    const matches = filter ? parseFilter(filter, stateField ? { state: stateField } : {}) : () => true;
+    // A documented filter field named after the resource (`notebookExecutionJob="ID"`) is its id.
+    const idField = ctx.discovery?.filterFields?.find((f) => camel(f) === resourceFieldName(kind));
+    const aliases = { ...(stateField && { state: stateField }), ...(idField && { [idField]: ID_FIELD }) };
+    const matches = filter ? parseFilter(filter, aliases, ctx.discovery?.filterFields) : () => true;
 
     let items: StoredResource[] = [];
     for (const res of this.core.store.children(ctx.path)) {
       if (!orderBy && cursor?.after !== undefined && res.seq <= cursor.after) continue;
-      if (matches(this.core.view(res, ctx.now))) items.push(res);
+      const body = this.core.view(res, ctx.now);
+      if (matches(idField ? { ...body, [ID_FIELD]: res.name.slice(res.name.lastIndexOf('/') + 1) } : body)) items.push(res);
     }
     let next: string | undefined;
     if (orderBy) {
-      items.sort(comparator(orderBy));
+      items.sort(comparator(orderBy, ctx.discovery?.orderFields));
       const offset = cursor?.offset ?? 0;
       if (items.length > offset + size) next = encodePageToken({ offset: offset + size }, print);
       items = items.slice(offset, offset + size);
@@ -314,12 +330,15 @@ export class ResourceHandlers {
   }
 }
 
-/** `display_name, create_time desc` → a comparator of stored resources. */
-function comparator(orderBy: string): (a: StoredResource, b: StoredResource) => number {
+/** `display_name, create_time desc` → a comparator of stored resources; `supported`: the documented fields. */
+function comparator(orderBy: string, supported?: string[]): (a: StoredResource, b: StoredResource) => number {
   const keys = orderBy.split(',').map((part) => {
     const [field, dir, extra] = part.trim().split(/\s+/);
     if (!field || extra !== undefined || (dir !== undefined && dir !== 'desc' && dir !== 'asc')) {
       throw invalidArgument(`Invalid order_by "${orderBy}".`);
+    }
+    if (supported && !supported.some((f) => camel(f) === camel(field))) {
+      throw invalidArgument(`Invalid order_by "${orderBy}": "${field}" is not supported; supported fields: ${supported.join(', ')}.`);
     }
     return { field: camel(field), sign: dir === 'desc' ? -1 : 1 };
   });
@@ -340,17 +359,18 @@ export function resourceRoutes(core: EmulatorCore): Route[] {
   for (const kind of KINDS) {
     const { collection, item } = patternOf(kind);
     const name = kind.collection;
+    const api = kind.api;
     routes.push(
-      { method: 'POST', pattern: collection, name: `${name}.create`, params: kind.createIdParam ? [kind.createIdParam] : [], handle: (ctx) => h.create(kind, ctx) },
-      { method: 'GET', pattern: collection, name: `${name}.list`, params: behaviourOf(kind).listParams, handle: (ctx) => h.list(kind, ctx) },
-      { method: 'GET', pattern: item, name: `${name}.get`, params: behaviourOf(kind).fullView ? ['view'] : [], handle: (ctx) => h.get(kind, ctx) },
-      { method: 'DELETE', pattern: item, name: `${name}.delete`, params: [], handle: (ctx) => h.delete(kind, ctx) },
+      { method: 'POST', pattern: collection, name: `${name}.create`, api, handle: (ctx) => h.create(kind, ctx) },
+      { method: 'GET', pattern: collection, name: `${name}.list`, api, handle: (ctx) => h.list(kind, ctx) },
+      { method: 'GET', pattern: item, name: `${name}.get`, api, handle: (ctx) => h.get(kind, ctx) },
+      { method: 'DELETE', pattern: item, name: `${name}.delete`, api, handle: (ctx) => h.delete(kind, ctx) },
     );
     if (kind.patch !== 'none') {
-      routes.push({ method: 'PATCH', pattern: item, name: `${name}.patch`, params: ['updateMask'], handle: (ctx) => h.patch(kind, ctx) });
+      routes.push({ method: 'PATCH', pattern: item, name: `${name}.patch`, api, handle: (ctx) => h.patch(kind, ctx) });
     }
     if (kind.job?.cancellable) {
-      routes.push({ method: 'POST', pattern: `${item}:cancel`, name: `${name}.cancel`, params: [], handle: (ctx) => h.cancel(kind, ctx) });
+      routes.push({ method: 'POST', pattern: `${item}:cancel`, name: `${name}.cancel`, api, handle: (ctx) => h.cancel(kind, ctx) });
     }
     if (kind.batchCreate) {
       const parentSegs = collection.split('/').slice(0, -1);
@@ -360,7 +380,7 @@ export function resourceRoutes(core: EmulatorCore): Route[] {
         method: 'POST',
         pattern: suffix.startsWith(':') ? `${urlParent}${suffix}` : `${urlParent}/${suffix}`,
         name: `${name}.batchCreate`,
-        params: [],
+        api,
         handle: (ctx) => h.batchCreate(kind, ctx),
       });
     }

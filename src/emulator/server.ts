@@ -7,8 +7,10 @@ import { metricDataRoutes } from './metric-data.js';
 import { operationRoutes } from './operations.js';
 import type { EmulatorOptions, FaultProfile } from './options.js';
 import { resourceRoutes } from './resources.js';
+import { enumParamName, enumsToNames, enumsToNumbers } from './enums.js';
 import { checkQuery, parsePath, Router, urlNotFound, type Route } from './router.js';
 import type { FailRule } from './store.js';
+import { readSystemParams, selectFields, systemParamName, type SystemParams } from './system-params.js';
 
 /** HTTP in front of the core: admin endpoints, stats, latency, injected faults, routing, JSON. */
 
@@ -21,8 +23,8 @@ export interface Stats {
 
 export const emptyStats = (): Stats => ({ requests: { total: 0, byMethod: {}, byPathKind: {} } });
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, pretty = false): void {
+  const text = pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body);
   res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
@@ -59,10 +61,25 @@ function parseJson(text: string): unknown {
 }
 
 
+/**
+ * Another API served beside Vertex AI and Notebooks (e.g. a Cloud Storage part): gets every
+ * request whose path starts with `prefix`, before the Vertex AI routes are looked at.
+ */
+export interface Mount {
+  prefix: string;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
 export class EmulatorServer {
   private readonly router = new Router();
   private readonly server: Server;
+  private readonly mounts: Mount[] = [];
   stats: Stats = emptyStats();
+
+  /** Serves another API under a path prefix (see Mount). */
+  mount(m: Mount): void {
+    this.mounts.push(m);
+  }
 
   constructor(private readonly core: EmulatorCore) {
     for (const route of [...resourceRoutes(core), ...operationRoutes(core), ...metricDataRoutes(core)]) this.router.add(route);
@@ -107,11 +124,14 @@ export class EmulatorServer {
     const q = rawUrl.indexOf('?');
     const pathname = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
     if (pathname.startsWith('/__emulator/')) return this.admin(method, pathname, req, res);
+    const mounted = this.mounts.find((m) => pathname.startsWith(m.prefix));
+    if (mounted) return mounted.handle(req, res);
 
     const parsed = parsePath(pathname);
     const route = parsed && this.router.find(method, parsed);
     this.count(method, route);
     const settings = this.core.settings;
+    let system: SystemParams = { enumsAsNumbers: false, pretty: false };
     try {
       const text = await readBody(req);
       const delay = settings.latencyMs + (settings.jitterMs > 0 ? Math.random() * settings.jitterMs : 0);
@@ -137,6 +157,17 @@ export class EmulatorServer {
       if (!parsed || !route) throw urlNotFound(method, pathname);
       const query = new URLSearchParams(q >= 0 ? rawUrl.slice(q + 1) : '');
       checkQuery(route, query);
+      system = readSystemParams(query);
+      const discovery = route.discovery;
+      for (const name of [...query.keys()]) if (systemParamName(name)) query.delete(name);
+      for (const [name, names] of Object.entries(discovery?.enumParams ?? {})) {
+        const raw = query.get(name);
+        if (raw !== null) query.set(name, enumParamName(names, raw));
+      }
+      // A method without a request body (HttpRule without `body`) ignores what was sent; Google's
+      // REST clients send `""` there.
+      let body = discovery && !discovery.request ? undefined : parseJson(text);
+      if (discovery?.request && body !== undefined) body = enumsToNames(route.api, discovery.request, body);
       const now = Date.now();
       this.core.settle(now);
       const reply = await route.handle({
@@ -145,14 +176,18 @@ export class EmulatorServer {
         segments: parsed.segments,
         verb: parsed.verb,
         query,
-        body: parseJson(text),
+        body,
         now,
+        discovery,
         aborted: () => res.destroyed,
       });
-      if (!res.destroyed) send(res, reply.status ?? 200, reply.body);
+      let answer = reply.body;
+      if (system.enumsAsNumbers && discovery?.response) answer = enumsToNumbers(route.api, discovery.response, answer);
+      if (system.fields) answer = selectFields(answer, system.fields);
+      if (!res.destroyed) send(res, reply.status ?? 200, answer, {}, system.pretty);
     } catch (err) {
       if (!(err instanceof ApiFailure)) throw err;
-      if (!res.destroyed) sendFailure(res, err);
+      if (!res.destroyed) send(res, err.httpStatus, err.toBody(), err.headers, system.pretty);
     } finally {
       if (!settings.quiet) process.stderr.write(`${method} ${rawUrl} ${res.statusCode} ${Date.now() - started}ms\n`);
     }
