@@ -179,6 +179,16 @@ describe('@google-cloud/aiplatform over REST: experiments, runs, time series, da
     for await (const p of tb.exportTensorboardTimeSeriesDataAsync({ tensorboardTimeSeries: series.name!, pageSize: 3 })) exported.push(Number(p.step));
     expect(exported).toEqual([1, 2, 3, 4]);
 
+    // readUsage counts the data reads (one read, one export of two pages) per month; readSize the stored bytes.
+    const [usage] = await tb.readTensorboardUsage({ tensorboard: board });
+    const months = Object.values(usage.monthlyUsageData ?? {});
+    expect(months).toHaveLength(1);
+    expect(Number(months[0].userUsageData?.[0].viewCount)).toBe(3);
+    const [size] = await tb.readTensorboardSize({ tensorboard: board });
+    expect(Number(size.storageSizeByte)).toBeGreaterThan(4 * 20);
+    const [emptySize] = await tb.readTensorboardSize({ tensorboard: await newTensorboard('gax empty') });
+    expect(Number(emptySize.storageSizeByte ?? 0)).toBe(0);
+
     // A wrong value type is an error naming the series.
     const wrong = await apiError(
       tb.writeTensorboardRunData({ tensorboardRun: run.name!, timeSeriesData: [{ tensorboardTimeSeriesId: 'loss', valueType: ValueType.TENSOR, values: [{ step: 9, tensor: { value: Buffer.from('x') } }] }] }),

@@ -20,6 +20,10 @@ const READ_DEFAULT_POINTS = 1000;
 const EXPORT_DEFAULT_PAGE = 1000;
 const EXPORT_MAX_PAGE = 10000;
 
+/** Who reads data, for readUsage: the emulator has no users, so every read is this one's. */
+const READER = 'emulator-user';
+
+const tensorboards = getKind('google.aiplatform.tensorboards');
 const runs = getKind('google.aiplatform.runs');
 const experiments = getKind('google.aiplatform.experiments');
 const timeSeries = getKind('google.aiplatform.time_series');
@@ -136,8 +140,40 @@ class MetricData {
     return [...(this.core.store.points.get(series)?.values() ?? [])].sort((a, b) => a.step - b.step);
   }
 
+  /** Counts a data read of a time series as a view of its TensorBoard (readUsage). */
+  private countView(series: string, now: number): void {
+    const board = this.core.store.get(series.split('/').slice(0, 6).join('/'));
+    if (!board) return;
+    const month = iso(now).slice(0, 7).replace('-', '');
+    const users = ((board.usage ??= {})[month] ??= {});
+    users[READER] = (users[READER] ?? 0) + 1;
+    this.core.changed();
+  }
+
+  /** tensorboards:readUsage: views per month and user. */
+  readUsage(ctx: RequestContext): Reply {
+    const board = this.resources.find(tensorboards, ctx.path);
+    const months = Object.entries(board.usage ?? {}).map(([month, users]) => [
+      month,
+      { userUsageData: Object.entries(users).map(([username, views]) => ({ username, viewCount: String(views) })) },
+    ]);
+    return { body: months.length ? { monthlyUsageData: Object.fromEntries(months) } : {} };
+  }
+
+  /** tensorboards:readSize: bytes of the data points stored under the TensorBoard. */
+  readSize(ctx: RequestContext): Reply {
+    const board = this.resources.find(tensorboards, ctx.path);
+    let bytes = 0;
+    for (const [series, byStep] of this.core.store.points) {
+      if (!series.startsWith(`${board.name}/`)) continue;
+      for (const { point } of byStep.values()) bytes += Buffer.byteLength(JSON.stringify(point));
+    }
+    return { body: bytes ? { storageSizeByte: String(bytes) } : {} };
+  }
+
   read(ctx: RequestContext): Reply {
     const stored = this.resources.find(timeSeries, ctx.path);
+    this.countView(stored.name, ctx.now);
     const raw = ctx.query.get('maxDataPoints');
     const max = raw === null || raw === '' || raw === '0' ? READ_DEFAULT_POINTS : Number(raw);
     if (!Number.isInteger(max) || max < -1) throw invalidArgument(`Invalid max_data_points "${raw}": a positive number or -1 (all).`);
@@ -162,6 +198,7 @@ class MetricData {
 
   export(ctx: RequestContext): Reply {
     const stored = this.resources.find(timeSeries, ctx.path);
+    this.countView(stored.name, ctx.now);
     const body = this.checkedRequest('GoogleCloudAiplatformV1ExportTensorboardTimeSeriesDataRequest', ctx.body);
     const filter = (body.filter as string | undefined) ?? '';
     const orderBy = ((body.orderBy as string | undefined) ?? '').trim();
@@ -185,6 +222,8 @@ class MetricData {
 export function metricDataRoutes(core: EmulatorCore): Route[] {
   const d = new MetricData(core);
   return [
+    { method: 'GET', pattern: `${itemPattern(tensorboards)}:readUsage`, name: 'tensorboards.readUsage', api: 'aiplatform', handle: (ctx) => d.readUsage(ctx) },
+    { method: 'GET', pattern: `${itemPattern(tensorboards)}:readSize`, name: 'tensorboards.readSize', api: 'aiplatform', handle: (ctx) => d.readSize(ctx) },
     { method: 'POST', pattern: `${itemPattern(runs)}:write`, name: 'runs.write', api: 'aiplatform', handle: (ctx) => d.writeRun(ctx) },
     { method: 'POST', pattern: `${itemPattern(experiments)}:write`, name: 'experiments.write', api: 'aiplatform', handle: (ctx) => d.writeExperiment(ctx) },
     { method: 'GET', pattern: `${itemPattern(timeSeries)}:read`, name: 'timeSeries.read', api: 'aiplatform', handle: (ctx) => d.read(ctx) },

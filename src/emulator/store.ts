@@ -26,6 +26,8 @@ export interface StoredResource {
   seq: number;
   body: Json;
   job?: JobClock;
+  /** TensorBoards: data reads per month (`YYYYMM`) and user, for readUsage. */
+  usage?: Record<string, Record<string, number>>;
 }
 
 /** What a long-running operation does when it finishes. */
