@@ -7,7 +7,7 @@ import { adcHeaders, type HeaderSource } from './auth.js';
 import { baseUrlFor, requestLocation, withTrailingSlash } from './endpoints.js';
 import { ApiError, apiErrorFromOperation, apiErrorFromResponse } from './errors.js';
 import { redact } from './redact.js';
-import { isRetryableNetworkCode, isRetryableStatus, retryAfterMs, retryDelay, retryLimitFor } from './retry.js';
+import { isRetryableNetworkCode, isRetryableStatus, retryAfterMs, retryDelay, retryInfoMs, retryLimitFor } from './retry.js';
 import { Semaphore } from './semaphore.js';
 import type { ListOptions, Operation, RequestOptions, WaitOptions } from './types.js';
 
@@ -104,7 +104,9 @@ export class ApiClient {
       const { response } = outcome;
       const status = response.statusCode;
       const retry = isRetryableStatus(status) && retriesUsed < this.retries;
-      const delay = retry ? retryDelay(retriesUsed, this.retryBaseMs, retryAfterMs(response.headers['retry-after'])) : 0;
+      // the server's word on when to come back (Retry-After, or RetryInfo of a quota error) is a floor
+      const asked = Math.max(retryAfterMs(response.headers['retry-after']) ?? 0, retryInfoMs(response.body) ?? 0);
+      const delay = retry ? retryDelay(retriesUsed, this.retryBaseMs, asked) : 0;
       this.log(`${req.method} ${url} ${status} ${ms}ms attempt ${attempt}${retry ? `, retry in ${delay}ms` : ''}`);
       if (status >= 200 && status < 300) return (response.body === '' ? {} : response.body) as T;
       if (!retry) throw apiErrorFromResponse(status, response.body, attempt);

@@ -62,3 +62,19 @@ export function retryAfterMs(header: string | string[] | undefined, now: number 
 export function retryDelay(retry: number, baseMs: number, retryAfter: number | undefined, random?: () => number): number {
   return Math.max(backoffDelay(retry, baseMs, MAX_BACKOFF_MS, random), retryAfter ?? 0);
 }
+
+/**
+ * The wait a Google error body asks for: google.rpc.RetryInfo's retryDelay (quota errors carry it,
+ * saying when the per-minute window frees up); undefined when the body has none.
+ */
+export function retryInfoMs(body: unknown): number | undefined {
+  const details = (body as { error?: { details?: unknown } } | undefined)?.error?.details;
+  if (!Array.isArray(details)) return undefined;
+  for (const d of details) {
+    const info = d as { '@type'?: unknown; retryDelay?: unknown };
+    if (info['@type'] !== 'type.googleapis.com/google.rpc.RetryInfo' || typeof info.retryDelay !== 'string') continue;
+    const m = /^(\d+(?:\.\d+)?)s$/.exec(info.retryDelay.trim());
+    if (m) return Math.ceil(Number(m[1]) * 1000);
+  }
+  return undefined;
+}

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { startEmulator, type FaultProfile } from '../emulator/index.js';
-import { checkFaultProfile } from '../emulator/server.js';
+import { checkFaultProfile, checkQuotas } from '../emulator/server.js';
+import type { QuotaSettings } from '../emulator/options.js';
 import { UserError } from '../core/errors.js';
 
 /**
@@ -17,22 +18,27 @@ function wholeNumber(flag: string) {
   };
 }
 
-/** `--faults` takes inline JSON or the path of a JSON file. */
-function faultProfile(value: string): FaultProfile {
-  const text = value.trim().startsWith('{') ? value : existsSync(value) ? readFileSync(value, 'utf8') : undefined;
-  if (text === undefined) throw new UserError(`--faults: "${value}" is neither JSON nor an existing file`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`--faults: invalid JSON: ${(err as Error).message}`);
-  }
-  try {
-    return checkFaultProfile(parsed);
-  } catch (err) {
-    throw new UserError(`--faults: ${(err as Error).message}`);
-  }
+/** A flag that takes inline JSON or the path of a JSON file, checked by `check`. */
+function jsonFlag<T>(flag: string, check: (value: unknown) => T) {
+  return (value: string): T => {
+    const text = value.trim().startsWith('{') ? value : existsSync(value) ? readFileSync(value, 'utf8') : undefined;
+    if (text === undefined) throw new UserError(`${flag}: "${value}" is neither JSON nor an existing file`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new UserError(`${flag}: invalid JSON: ${(err as Error).message}`);
+    }
+    try {
+      return check(parsed);
+    } catch (err) {
+      throw new UserError(`${flag}: ${(err as Error).message}`);
+    }
+  };
 }
+
+const faultProfile = jsonFlag<FaultProfile>('--faults', checkFaultProfile);
+const quotaSettings = jsonFlag<QuotaSettings>('--quotas', checkQuotas);
 
 interface EmulatorFlags {
   port: number;
@@ -42,6 +48,7 @@ interface EmulatorFlags {
   operationDelay?: number;
   jobPhase?: number;
   faults?: FaultProfile;
+  quotas?: QuotaSettings | true;
   quiet?: boolean;
 }
 
@@ -56,6 +63,7 @@ export function register(program: Command): void {
     .option('--operation-delay <ms>', 'long-running operations finish after this long (default 50)', wholeNumber('--operation-delay'))
     .option('--job-phase <ms>', 'time a job spends in each state (default 200)', wholeNumber('--job-phase'))
     .option('--faults <json|file>', 'fault profile, e.g. \'{"seed":1,"rate429":0.05,"rate503":0.02}\'', faultProfile)
+    .option('--quotas [json|file]', 'enforce per-minute quotas per project and region (Google\'s limits, or e.g. \'{"resourceManagementPerMinute":100}\')', quotaSettings)
     .option('--quiet', 'do not log requests on stderr')
     .action(async (flags: EmulatorFlags) => {
       const emulator = await startEmulator({
@@ -66,6 +74,7 @@ export function register(program: Command): void {
         operationDelayMs: flags.operationDelay,
         jobPhaseMs: flags.jobPhase,
         faults: flags.faults,
+        quotas: flags.quotas === true ? {} : flags.quotas,
         quiet: flags.quiet ?? false,
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new UserError(`port ${flags.port} is already in use (try --port 0)`);

@@ -8,6 +8,7 @@ import { FaultInjector } from './faults.js';
 import { advanceJob, iso } from './jobs.js';
 import { DEFAULT_SETTINGS, type EmulatorOptions, type RuntimeSettings } from './options.js';
 import type { Persistence } from './persistence.js';
+import { QuotaTracker } from './quotas.js';
 import { Store, type Effect, type FailRule, type Json, type StoredOperation, type StoredResource } from './store.js';
 
 /**
@@ -17,6 +18,7 @@ import { Store, type Effect, type FailRule, type Json, type StoredOperation, typ
 export class EmulatorCore {
   readonly store = new Store();
   readonly faults: FaultInjector;
+  readonly quotas = new QuotaTracker();
   settings: RuntimeSettings;
   persistence?: Persistence;
   closed = false;
@@ -37,6 +39,7 @@ export class EmulatorCore {
     if (opts.jobPhaseMs === 0) this.settings.jobPhaseMs = 1;
     if (opts.quiet !== undefined) this.settings.quiet = opts.quiet;
     if ('faults' in opts) this.faults.configure(opts.faults ?? undefined);
+    if ('quotas' in opts) this.quotas.configure(opts.quotas ?? undefined);
   }
 
   changed(): void {

@@ -1,3 +1,7 @@
+import type { QuotaSettings } from './quotas.js';
+
+export type { QuotaSettings } from './quotas.js';
+
 /** Knobs of the emulator (the shared Emulator interface of the team brief). */
 export interface FaultProfile {
   seed: number;
@@ -23,6 +27,8 @@ export interface EmulatorOptions {
   /** time a job spends in each state before the next (default 200) */
   jobPhaseMs?: number;
   faults?: FaultProfile;
+  /** Per-minute request quotas per project and region, answered with Google's 429 (off unless given). */
+  quotas?: QuotaSettings;
   /** no request log on stderr (default true; the CLI turns the log on) */
   quiet?: boolean;
 }

@@ -361,7 +361,7 @@ export function resourceRoutes(core: EmulatorCore): Route[] {
     const name = kind.collection;
     const api = kind.api;
     routes.push(
-      { method: 'POST', pattern: collection, name: `${name}.create`, api, handle: (ctx) => h.create(kind, ctx) },
+      { method: 'POST', pattern: collection, name: `${name}.create`, api, jobSubmission: kind.job !== undefined, handle: (ctx) => h.create(kind, ctx) },
       { method: 'GET', pattern: collection, name: `${name}.list`, api, handle: (ctx) => h.list(kind, ctx) },
       { method: 'GET', pattern: item, name: `${name}.get`, api, handle: (ctx) => h.get(kind, ctx) },
       { method: 'DELETE', pattern: item, name: `${name}.delete`, api, handle: (ctx) => h.delete(kind, ctx) },

@@ -43,6 +43,8 @@ export interface Route {
   params?: string[];
   /** URL prefixes the method is bound to (default `v1`; operations also `ui`, as Google's clients call them). */
   bindings?: string[];
+  /** Counts against the job submission quota (creates of job kinds). */
+  jobSubmission?: boolean;
   /** Filled in by the router from the discovery documents. */
   discovery?: MethodInfo;
   handle(ctx: RequestContext): Reply | Promise<Reply>;

@@ -5,7 +5,7 @@ import type { EmulatorCore } from './engine.js';
 import { ApiFailure } from './errors.js';
 import { metricDataRoutes } from './metric-data.js';
 import { operationRoutes } from './operations.js';
-import type { EmulatorOptions, FaultProfile } from './options.js';
+import type { EmulatorOptions, FaultProfile, QuotaSettings } from './options.js';
 import { resourceRoutes } from './resources.js';
 import { enumParamName, enumsToNames, enumsToNumbers } from './enums.js';
 import { checkQuery, parsePath, Router, urlNotFound, type Route } from './router.js';
@@ -155,6 +155,10 @@ export class EmulatorServer {
           break;
       }
       if (!parsed || !route) throw urlNotFound(method, pathname);
+      // Vertex AI's quotas are per project and region: `projects/{p}/locations/{l}/…`.
+      if (route.api === 'aiplatform' && parsed.segments[0] === 'projects') {
+        this.core.quotas.charge(parsed.segments[1], parsed.segments[3] ?? 'global', route.jobSubmission === true, Date.now());
+      }
       const query = new URLSearchParams(q >= 0 ? rawUrl.slice(q + 1) : '');
       checkQuery(route, query);
       system = readSystemParams(query);
@@ -238,7 +242,22 @@ export function checkConfig(body: unknown): Partial<EmulatorOptions> {
       out.quiet = value;
     } else if (key === 'faults') {
       out.faults = value === null || value === undefined ? undefined : checkFaultProfile(value);
+    } else if (key === 'quotas') {
+      out.quotas = value === null || value === false ? undefined : checkQuotas(value);
     } else fail(`unknown or fixed setting "${key}" (port and dataDir cannot change while running)`);
+  }
+  return out;
+}
+
+/** `quotas`: `true` for Google's default limits, or an object of limits (whole numbers). */
+export function checkQuotas(value: unknown): QuotaSettings {
+  if (value === true) return {};
+  if (!isRecord(value)) fail('quotas must be true or an object');
+  const out: QuotaSettings = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key !== 'resourceManagementPerMinute' && key !== 'jobSubmissionsPerMinute' && key !== 'windowMs') fail(`unknown quota setting "${key}"`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < (key === 'windowMs' ? 1 : 0)) fail(`quotas.${key} must be a whole number${key === 'windowMs' ? ' ≥ 1' : ' ≥ 0'}`);
+    out[key] = v;
   }
   return out;
 }
