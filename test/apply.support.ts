@@ -37,10 +37,10 @@ export function removeScratchDirs(): void {
 }
 
 /** Starts `vertexctl ARGS` (stdin a pipe, so never a terminal). */
-export function spawnCli(args: string[]): ChildProcess {
+export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', VERTEXCTL_ENDPOINT: '' },
+    env: { ...process.env, NO_COLOR: '1', VERTEXCTL_ENDPOINT: '', VERTEXCTL_STATE: '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
 }
@@ -53,8 +53,8 @@ export function finished(child: ChildProcess): Promise<CliResult> {
   return new Promise((done) => child.on('close', (code, signal) => done({ code, signal, stdout, stderr })));
 }
 
-export function runCli(args: string[]): Promise<CliResult> {
-  const child = spawnCli(args);
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const child = spawnCli(args, env);
   child.stdin!.end();
   return finished(child);
 }

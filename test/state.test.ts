@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockError, StateStore, newStateDoc, openState, type LockInfo, type StateDoc } from '../src/state/index.js';
 import { LocalStateBackend } from '../src/state/local.js';
+import { PostgresStateBackend } from '../src/state/postgres.js';
 
 let dir: string;
 beforeEach(() => {
@@ -18,6 +19,7 @@ function holder(command: string, extra: Partial<LockInfo> = {}): Omit<LockInfo, 
 
 function bigDoc(serial: number): StateDoc {
   const doc = newStateDoc('big', 'dev');
+  doc.lineage = 'one-state-many-versions';
   doc.serial = serial;
   for (let i = 0; i < 2000; i++) {
     doc.resources[`run-${i}`] = { type: 'google.aiplatform.runs', name: `projects/p/locations/l/x/${i}`, id: String(i), props: { displayName: 'x'.repeat(50) }, outputs: {} };
@@ -67,8 +69,12 @@ describe('local state backend', () => {
     await expect(openState(dir, 'team').read()).rejects.toThrow(/team\.json: state format version 99 is newer/);
   });
 
-  it('says the PostgreSQL backend is not available', () => {
-    expect(() => openState('postgres://db/vertexctl', 'team')).toThrow('PostgreSQL state backend is not available yet');
+  it('picks the backend by the --state value and never shows a password', () => {
+    expect(openState(dir, 'team')).toBeInstanceOf(LocalStateBackend);
+    const pg = openState('postgres://ci:s3cret@db.internal:6432/infra?schema=vision', 'team', 'prd');
+    expect(pg).toBeInstanceOf(PostgresStateBackend);
+    expect(pg.location).toBe('postgres://ci@db.internal:6432/infra?schema=vision (stack team, env prd)');
+    expect(() => openState('postgres://db/infra?schema=Bad-Name', 'team')).toThrow(/schema "Bad-Name" is not a plain PostgreSQL name/);
   });
 });
 

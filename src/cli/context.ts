@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ApiClient } from '../api/client.js';
 import { startEmulator } from '../emulator/index.js';
+import { stateKind } from '../state/index.js';
 import type { GlobalOptions } from './options.js';
 
 /** What a command that talks to the API needs: a client, and where it points. */
@@ -14,7 +15,7 @@ export interface ApiContext {
 
 /** Where `--emulator` keeps its data: beside the local state (`state/emulator-data`). */
 export function emulatorDataDir(opts: Pick<GlobalOptions, 'state'>): string {
-  const stateDir = /^postgres(ql)?:\/\//i.test(opts.state) ? 'state' : opts.state;
+  const stateDir = stateKind(opts.state) === 'local' ? opts.state : 'state';
   return join(stateDir, 'emulator-data');
 }
 

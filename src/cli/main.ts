@@ -4,12 +4,15 @@ import { ApiError, CredentialsError } from '../api/client.js';
 import { UserError } from '../core/errors.js';
 import { registerCommands } from './commands.js';
 import { VERSION } from '../core/project-root.js';
+import { closeOpenBackends } from '../state/index.js';
 
 /** Exit codes: 0 ok, 1 error, 2 "changes"/"drift" where a command says so. */
 async function main(argv: string[]): Promise<number> {
   const program = new Command('vertexctl')
     .description('Declarative reconciler for Google Vertex AI resources')
     .version(VERSION)
+    // Options of the program itself (--version) only before the command: `state show --version N` is the command's.
+    .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -19,6 +22,9 @@ async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     return reportError(err);
+  } finally {
+    // Database connections of state backends would keep the process alive.
+    await closeOpenBackends();
   }
 }
 

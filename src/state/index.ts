@@ -1,19 +1,47 @@
-import { LocalStateBackend, type LocalBackendOptions } from './local.js';
+import { LocalStateBackend } from './local.js';
+import { PostgresStateBackend } from './postgres.js';
 import type { StateBackend } from './types.js';
 
 export * from './types.js';
 export { newStateDoc, setEntry, removeEntry, forgetEntry, cloneDoc, stateBaseName } from './doc.js';
 export { LockError, lockHolder, describeHolder } from './lock.js';
+export { StateConflictError } from './serial.js';
 export { LocalStateBackend } from './local.js';
+export { PostgresStateBackend } from './postgres.js';
 export { StateStore } from './store.js';
 
-/**
- * The state backend named by `--state`: a directory (default `state/`), or a postgres:// URL.
- * State is kept per stack and environment.
- */
-export function openState(spec: string, stack: string, env?: string, opts: LocalBackendOptions = {}): StateBackend {
-  if (/^postgres(ql)?:\/\//i.test(spec)) {
-    throw new Error('PostgreSQL state backend is not available yet; use a state directory (--state DIR)');
-  }
-  return new LocalStateBackend(spec, stack, env, opts);
+export interface OpenStateOptions {
+  /** Called with a one-line notice, e.g. when a stale lock is broken. */
+  notice?: (line: string) => void;
 }
+
+export type StateKind = 'local' | 'postgres' | 'gcs';
+
+/** Which backend a `--state` value names. */
+export function stateKind(spec: string): StateKind {
+  if (/^postgres(ql)?:\/\//i.test(spec)) return 'postgres';
+  if (/^gs:\/\//i.test(spec)) return 'gcs';
+  return 'local';
+}
+
+const opened = new Set<StateBackend>();
+
+/**
+ * The state backend named by `--state`: a directory (default `state/`), a postgres:// URL, or
+ * gs://bucket/prefix. State is kept per stack and environment.
+ */
+export function openState(spec: string, stack: string, env?: string, opts: OpenStateOptions = {}): StateBackend {
+  const kind = stateKind(spec);
+  const backend: StateBackend =
+    kind === 'postgres' ? new PostgresStateBackend(spec, stack, env, opts) : new LocalStateBackend(spec, stack, env, opts);
+  opened.add(backend);
+  return backend;
+}
+
+/** Closes every backend opened in this process (their connections would keep it alive). */
+export async function closeOpenBackends(): Promise<void> {
+  const all = [...opened];
+  opened.clear();
+  await Promise.all(all.map((b) => b.close().catch(() => undefined)));
+}
+export { migrateState, type MigrateResult } from './migrate.js';

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkStateDoc, stateBaseName } from './doc.js';
 import { LockError, describeHolder, isStale } from './lock.js';
-import type { LockInfo, StateBackend, StateDoc } from './types.js';
+import { checkWrite, type StoredHead } from './serial.js';
+import type { LockInfo, StateBackend, StateDoc, StateVersion, WriteOptions } from './types.js';
 import { syncDir, writeFileAtomic } from '../files/write-atomic.js';
 
 const LOCK_POLL_MS = 100;
@@ -26,8 +27,11 @@ export interface LocalBackendOptions {
  */
 export class LocalStateBackend implements StateBackend {
   readonly location: string;
+  readonly keepsHistory = false;
   private readonly file: string;
   private readonly lockFile: string;
+  /** Serial and lineage of the file as last read or written, with its inode/size/mtime: a cheap serial check. */
+  private known: (StoredHead & { stamp: string }) | undefined;
 
   constructor(
     private readonly dir: string,
@@ -42,6 +46,7 @@ export class LocalStateBackend implements StateBackend {
   }
 
   async read(): Promise<StateDoc | null> {
+    const stamp = await this.stamp();
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
@@ -55,12 +60,50 @@ export class LocalStateBackend implements StateBackend {
     } catch (err) {
       throw new Error(`${this.file}: not valid JSON (${(err as Error).message})`);
     }
-    return checkStateDoc(raw, this.file);
+    const doc = checkStateDoc(raw, this.file);
+    if (stamp) this.known = { serial: doc.serial, lineage: doc.lineage, stamp };
+    return doc;
   }
 
-  async write(doc: StateDoc): Promise<void> {
+  async write(doc: StateDoc, opts?: WriteOptions): Promise<void> {
+    checkWrite(await this.storedHead(), doc, this.file, opts);
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await writeFileAtomic(this.file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
+    const stamp = await this.stamp();
+    this.known = stamp ? { serial: doc.serial, lineage: doc.lineage, stamp } : undefined;
+  }
+
+  async history(): Promise<StateVersion[]> {
+    const doc = await this.read();
+    if (!doc) return [];
+    const { mtime } = await stat(this.file);
+    return [{ serial: doc.serial, lineage: doc.lineage, writtenAt: mtime.toISOString(), resources: Object.keys(doc.resources).length }];
+  }
+
+  async readVersion(serial: number): Promise<StateDoc | null> {
+    const doc = await this.read();
+    return doc?.serial === serial ? doc : null;
+  }
+
+  async close(): Promise<void> {}
+
+  /** Identifies one version of the file: every write renames a new file into place (a new inode). */
+  private async stamp(): Promise<string | undefined> {
+    try {
+      const st = await stat(this.file);
+      return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  private async storedHead(): Promise<StoredHead | null> {
+    const stamp = await this.stamp();
+    if (!stamp) return null;
+    if (this.known?.stamp === stamp) return this.known;
+    const doc = await this.read();
+    return doc && { serial: doc.serial, lineage: doc.lineage };
   }
 
   async lock(info: Omit<LockInfo, 'id'>, timeoutMs: number): Promise<LockInfo> {

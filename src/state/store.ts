@@ -34,10 +34,13 @@ export class StateStore {
   update(change: (doc: StateDoc) => void): Promise<void> {
     change(this.current);
     if (!this.next) {
-      const write = this.queue.then(() => {
+      const write = this.queue.then(async () => {
         this.next = undefined;
-        this.current.serial += 1;
-        return this.backend.write(cloneDoc(this.current));
+        // The serial moves only when a write succeeds: backends refuse anything but stored + 1.
+        const doc = cloneDoc(this.current);
+        doc.serial = this.current.serial + 1;
+        await this.backend.write(doc);
+        this.current.serial = doc.serial;
       });
       this.next = write;
       // Later writes carry every earlier change, so one failed write must not block the queue.

@@ -62,15 +62,49 @@ export interface LockInfo {
   created: string;
 }
 
+/** One kept version of a stack's state, for `vertexctl state history`. */
+export interface StateVersion {
+  serial: number;
+  lineage: string;
+  /** ISO time the version was written. */
+  writtenAt: string;
+  /** The run that wrote it (`user@host "command"`), when the backend knows. */
+  writtenBy?: string;
+  /** Number of addresses in the version. */
+  resources: number;
+}
+
+export interface WriteOptions {
+  /**
+   * Allow a serial greater than stored + 1 (never smaller or equal): `state migrate` copies a
+   * document with its serial into a backend that holds an older version of the same lineage.
+   */
+  serialMayJump?: boolean;
+}
+
+/**
+ * Where a stack's state lives: a local directory, PostgreSQL or Cloud Storage. The rest of the
+ * code talks only to this interface.
+ *
+ * Every backend refuses a write whose serial is not the stored serial + 1 (or whose lineage is
+ * not the stored one) with a StateConflictError: state never goes backwards and no update is lost.
+ */
 export interface StateBackend {
-  /** Human-readable location, for messages. */
+  /** Human-readable location, for messages (never with credentials). */
   readonly location: string;
+  /** Whether every version is kept (PostgreSQL, Cloud Storage); local state keeps only the latest. */
+  readonly keepsHistory: boolean;
   read(): Promise<StateDoc | null>;
-  /** Writes atomically; bumps nothing itself (the caller sets serial). */
-  write(doc: StateDoc): Promise<void>;
+  /** Writes atomically, refusing a serial that is not the stored + 1; bumps nothing itself (the caller sets serial). */
+  write(doc: StateDoc, opts?: WriteOptions): Promise<void>;
   /** Takes the lock, waiting up to timeoutMs; throws LockError naming the holder. */
   lock(info: Omit<LockInfo, 'id'>, timeoutMs: number): Promise<LockInfo>;
   unlock(lockId: string): Promise<void>;
   forceUnlock(lockId: string): Promise<void>;
-  close?(): Promise<void>;
+  /** The kept versions, oldest first (local state: the current one only). */
+  history(): Promise<StateVersion[]>;
+  /** One kept version, or null when there is none with that serial. */
+  readVersion(serial: number): Promise<StateDoc | null>;
+  /** Releases connections; safe to call more than once. */
+  close(): Promise<void>;
 }
