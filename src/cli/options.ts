@@ -29,7 +29,7 @@ export function addGlobalOptions(cmd: Command): Command {
   return cmd
     .option('--endpoint <url>', 'send every API call to this URL, without credentials (env VERTEXCTL_ENDPOINT)')
     .option('--emulator', 'start the embedded emulator in-process and use it')
-    .option('--state <path>', 'state directory or postgres:// URL', 'state')
+    .option('--state <path>', 'state: a directory, postgres://user@host/db[?schema=…] or gs://bucket/prefix (env VERTEXCTL_STATE; default state)')
     .option('--env <name>', 'environment: selects per-environment prop values')
     .option('--var <k=v>', 'set a template variable (repeatable)', collectVar)
     .option('--parallelism <n>', 'API calls / steps in flight', positiveInt, 10)
@@ -42,7 +42,7 @@ export function globalOptions(cmd: Command): GlobalOptions {
   return {
     endpoint: o.endpoint ?? process.env.VERTEXCTL_ENDPOINT,
     emulator: o.emulator,
-    state: o.state ?? 'state',
+    state: o.state ?? (process.env.VERTEXCTL_STATE || 'state'),
     env: o.env,
     var: o.var ?? {},
     parallelism: o.parallelism ?? 10,
