@@ -1,6 +1,7 @@
 import { EmulatorCore } from './engine.js';
 import type { EmulatorOptions } from './options.js';
 import { Persistence } from './persistence.js';
+import { mountCloudStorage } from './storage/http.js';
 import { checkConfig, checkFailRule, EmulatorServer, emptyStats } from './server.js';
 
 export type { EmulatorOptions, FaultProfile } from './options.js';
@@ -32,6 +33,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     if (saved !== undefined) core.store.restore(saved);
   }
   const server = new EmulatorServer(core);
+  const storage = await mountCloudStorage(server, dataDir);
   const boundPort = await server.listen(port ?? 0);
   let closing: Promise<void> | undefined;
   return {
@@ -42,6 +44,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
         core.closed = true;
         await server.close();
         await core.persistence?.flush();
+        await storage.objects.flush();
       })();
       return closing;
     },
