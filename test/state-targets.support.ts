@@ -1,3 +1,5 @@
+import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
+import type { OpenStateOptions } from '../src/state/index.js';
 import { startPostgres, type PostgresServer } from '../scripts/postgres-server.js';
 import { scratchDir } from './apply.support.js';
 
@@ -7,6 +9,10 @@ export interface StateTarget {
   start(): Promise<void>;
   /** The `--state` value. */
   spec(): string;
+  /** What openState needs besides it (where Cloud Storage is). */
+  options(): OpenStateOptions;
+  /** The CLI flags that go with it (`--endpoint` for Cloud Storage on the emulator). */
+  cliArgs(): string[];
   stop(): Promise<void>;
 }
 
@@ -18,6 +24,8 @@ export function localTarget(): StateTarget {
       dir = scratchDir('state');
     },
     spec: () => dir,
+    options: () => ({}),
+    cliArgs: () => [],
     async stop() {},
   };
 }
@@ -31,12 +39,31 @@ export function postgresTarget(schema = 'vertexctl'): StateTarget {
       server = await startPostgres();
     },
     spec: () => `${server!.url}${schema === 'vertexctl' ? '' : `?schema=${schema}`}`,
+    options: () => ({}),
+    cliArgs: () => [],
     async stop() {
       await server?.stop();
     },
   };
 }
 
+/** Cloud Storage served by an emulator of its own (its JSON API part), bucket and prefix as teams use them. */
+export function gcsTarget(prefix = 'teams/vision'): StateTarget {
+  let emulator: RunningEmulator | undefined;
+  return {
+    name: 'Cloud Storage',
+    async start() {
+      emulator = await startEmulator({ port: 0, dataDir: scratchDir('gcs') });
+    },
+    spec: () => `gs://vertexctl-state/${prefix}`,
+    options: () => ({ storage: { endpoint: emulator!.url } }),
+    cliArgs: () => ['--endpoint', emulator!.url],
+    async stop() {
+      await emulator?.close();
+    },
+  };
+}
+
 export function stateTargets(): StateTarget[] {
-  return [localTarget(), postgresTarget()];
+  return [localTarget(), postgresTarget(), gcsTarget()];
 }

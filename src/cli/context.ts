@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ApiClient } from '../api/client.js';
-import { startEmulator } from '../emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../emulator/index.js';
 import { stateKind } from '../state/index.js';
 import type { GlobalOptions } from './options.js';
 
@@ -19,6 +19,21 @@ export function emulatorDataDir(opts: Pick<GlobalOptions, 'state'>): string {
   return join(stateDir, 'emulator-data');
 }
 
+let embedded: Promise<RunningEmulator> | undefined;
+
+/** The `--emulator` of this process, started on first use: the API client and gs:// state share it. */
+export function embeddedEmulator(opts: Pick<GlobalOptions, 'state'>): Promise<RunningEmulator> {
+  embedded ??= startEmulator({ port: 0, dataDir: emulatorDataDir(opts), quiet: true });
+  return embedded;
+}
+
+/** Stops the embedded emulator, if one runs (its data is saved). */
+export async function closeEmbeddedEmulator(): Promise<void> {
+  const running = embedded;
+  embedded = undefined;
+  if (running) await (await running).close();
+}
+
 /**
  * The API client for a command: `--emulator` starts the embedded emulator in this process,
  * `--endpoint` (or VERTEXCTL_ENDPOINT) sends every call to that URL without credentials, and
@@ -28,14 +43,14 @@ export async function openContext(opts: GlobalOptions): Promise<ApiContext> {
   const debug = opts.debug ? (line: string) => process.stderr.write(`[api] ${line}\n`) : undefined;
   const clientOptions = { maxInFlightPerHost: opts.parallelism, debug };
   if (opts.emulator) {
-    const emulator = await startEmulator({ port: 0, dataDir: emulatorDataDir(opts), quiet: true });
+    const emulator = await embeddedEmulator(opts);
     const client = new ApiClient({ ...clientOptions, endpoint: emulator.url });
     return {
       client,
       endpoint: emulator.url,
       async close() {
         client.close();
-        await emulator.close();
+        await closeEmbeddedEmulator();
       },
     };
   }

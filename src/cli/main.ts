@@ -5,6 +5,7 @@ import { UserError } from '../core/errors.js';
 import { registerCommands } from './commands.js';
 import { VERSION } from '../core/project-root.js';
 import { closeOpenBackends } from '../state/index.js';
+import { closeEmbeddedEmulator } from './context.js';
 
 /** Exit codes: 0 ok, 1 error, 2 "changes"/"drift" where a command says so. */
 async function main(argv: string[]): Promise<number> {
@@ -23,8 +24,9 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return reportError(err);
   } finally {
-    // Database connections of state backends would keep the process alive.
+    // Database connections of state backends, or an emulator started for gs:// state, would keep the process alive.
     await closeOpenBackends();
+    await closeEmbeddedEmulator();
   }
 }
 

@@ -3,9 +3,9 @@ import { loadStack } from '../manifest/index.js';
 import { destroyPlan } from '../apply/destroy.js';
 import { UserError } from '../core/errors.js';
 import { makePlan, renderPlanMarkdown, renderPlanText, toPlanJson, useColor, writePlanFile, type Plan } from '../plan/index.js';
-import { openState } from '../state/index.js';
 import { openContext } from './context.js';
 import { addGlobalOptions, globalOptions } from './options.js';
+import { stateBackend } from './run-apply.js';
 
 const PLAN_FORMATS = ['text', 'json', 'markdown'] as const;
 type PlanFormat = (typeof PLAN_FORMATS)[number];
@@ -50,7 +50,7 @@ export function register(program: Command): void {
   addGlobalOptions(cmd).action(async (paths: string[], opts: PlanCommandOptions, command: Command) => {
     const global = globalOptions(command);
     const stack = await loadStack(paths, { env: global.env, vars: global.var });
-    const backend = openState(global.state, stack.name, global.env);
+    const backend = stateBackend(global, stack.name, global.env);
     let stateDoc;
     try {
       stateDoc = await backend.read();

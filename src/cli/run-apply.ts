@@ -10,6 +10,8 @@ import { loadStack } from '../manifest/index.js';
 import { renderPlanText, toPlanJson, useColor } from '../plan/index.js';
 import type { Plan } from '../plan/types.js';
 import { LockError, StateStore, lockHolder, openState, type StateBackend } from '../state/index.js';
+import { adcHeaders } from '../api/auth.js';
+import { embeddedEmulator } from './context.js';
 import { UserError } from '../core/errors.js';
 import type { GlobalOptions } from './options.js';
 
@@ -57,8 +59,14 @@ export async function stackIdentity(paths: string[], stackName: string | undefin
 }
 
 export function stateBackend(global: GlobalOptions, stack: string, env?: string): StateBackend {
+  // gs:// state goes where the API calls go: the emulator (--endpoint, --emulator), or Google with the same credentials.
+  const storage = global.endpoint
+    ? { endpoint: global.endpoint }
+    : global.emulator
+      ? { endpoint: async () => (await embeddedEmulator(global)).url }
+      : { headers: adcHeaders(global.impersonateServiceAccount) };
   try {
-    return openState(global.state, stack, env, { notice: (line) => process.stderr.write(`${line}\n`) });
+    return openState(global.state, stack, env, { notice: (line) => process.stderr.write(`${line}\n`), storage });
   } catch (err) {
     throw new UserError((err as Error).message);
   }

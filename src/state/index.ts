@@ -1,3 +1,5 @@
+import { GcsStateBackend } from './gcs.js';
+import type { StorageClientOptions } from './gcs-client.js';
 import { LocalStateBackend } from './local.js';
 import { PostgresStateBackend } from './postgres.js';
 import type { StateBackend } from './types.js';
@@ -8,11 +10,14 @@ export { LockError, lockHolder, describeHolder } from './lock.js';
 export { StateConflictError } from './serial.js';
 export { LocalStateBackend } from './local.js';
 export { PostgresStateBackend } from './postgres.js';
+export { GcsStateBackend } from './gcs.js';
 export { StateStore } from './store.js';
 
 export interface OpenStateOptions {
   /** Called with a one-line notice, e.g. when a stale lock is broken. */
   notice?: (line: string) => void;
+  /** How gs:// state reaches Cloud Storage: the emulator's URL, or Google's with these credentials. */
+  storage?: StorageClientOptions;
 }
 
 export type StateKind = 'local' | 'postgres' | 'gcs';
@@ -33,7 +38,11 @@ const opened = new Set<StateBackend>();
 export function openState(spec: string, stack: string, env?: string, opts: OpenStateOptions = {}): StateBackend {
   const kind = stateKind(spec);
   const backend: StateBackend =
-    kind === 'postgres' ? new PostgresStateBackend(spec, stack, env, opts) : new LocalStateBackend(spec, stack, env, opts);
+    kind === 'postgres'
+      ? new PostgresStateBackend(spec, stack, env, opts)
+      : kind === 'gcs'
+        ? new GcsStateBackend(spec, stack, env, { ...opts.storage, notice: opts.notice })
+        : new LocalStateBackend(spec, stack, env, opts);
   opened.add(backend);
   return backend;
 }
