@@ -87,7 +87,8 @@ async function ready(url: string, child: ChildProcess, log: string): Promise<voi
   }
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+/** `durable`: keep PostgreSQL's fsync on (benchmarks); tests turn it off for speed. */
+export async function startPostgres(opts: { durable?: boolean } = {}): Promise<PostgresServer> {
   const bin = binDir();
   const user = serverUser();
   const dir = mkdtempSync(join(tmpdir(), 'vertexctl-pg-'));
@@ -111,11 +112,11 @@ export async function startPostgres(): Promise<PostgresServer> {
     const port = await freePort();
     const logFd = openSync(log, 'a');
     if (user) chownSync(log, user.uid, user.gid);
-    // Durability settings off: a test server's data is thrown away, speed matters.
+    // Durability settings off for tests: a test server's data is thrown away, speed matters.
+    const fast = opts.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
     const child = spawn(
       join(bin, 'postgres'),
-      ['-D', data, '-p', String(port), '-k', sockets, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off',
-        '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+      ['-D', data, '-p', String(port), '-k', sockets, '-c', 'listen_addresses=127.0.0.1', ...fast, '-c', 'max_connections=200'],
       { ...asUser, env, stdio: ['ignore', logFd, logFd] },
     );
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
