@@ -56,7 +56,9 @@ async function history(stack: string, state: string): Promise<StateVersion[]> {
 describe('PostgreSQL state through the CLI', () => {
   it('lets one apply in, fails another naming the holder, lets a third wait; history has every serial once', async () => {
     const { dir, specs } = stackDir('pg-lock', 'pg-lock');
-    const args = ['apply', dir, '--auto-approve', '--state', server.url, '--endpoint', emulator.url];
+    // The test server trusts any password: one in the URL must show up nowhere.
+    const withPassword = server.url.replace('postgres@', 'postgres:hunter2@');
+    const args = ['apply', dir, '--auto-approve', '--state', withPassword, '--endpoint', emulator.url];
     emulator.configure({ latencyMs: 1500 });
     try {
       const first = spawnCli(args);
@@ -65,7 +67,7 @@ describe('PostgreSQL state through the CLI', () => {
       let row: Awaited<ReturnType<typeof lockRow>>;
       const deadline = Date.now() + 30_000;
       while (!(row = await lockRow('pg-lock')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(row).toMatchObject({ pid: first.pid, host: hostname(), command: `vertexctl ${args.join(' ')}` });
+      expect(row).toMatchObject({ pid: first.pid, host: hostname(), command: `vertexctl ${args.join(' ')}`.replace(withPassword, server.url) });
 
       const waiter = spawnCli([...args, '--lock-timeout', '2m']);
       waiter.stdin!.end();
@@ -84,6 +86,7 @@ describe('PostgreSQL state through the CLI', () => {
       const waited = await waiterDone;
       expect(waited.code, waited.stderr).toBe(0);
       expect(waited.stdout).toMatch(/No changes/);
+      for (const out of [refused, done, waited]) expect(out.stdout + out.stderr).not.toContain('hunter2');
     } finally {
       emulator.configure({ latencyMs: 0 });
     }
@@ -93,6 +96,7 @@ describe('PostgreSQL state through the CLI', () => {
     expect(versions.length).toBeGreaterThan(1);
     expect(versions.at(-1)!.resources).toBe(specs.length);
     expect(versions.every((v) => v.writtenBy?.includes('"vertexctl apply'))).toBe(true);
+    expect(JSON.stringify(versions)).not.toContain('hunter2');
     expect(changesOf(await planNow([dir], server.url, client))).toEqual([]);
   }, 240_000);
 

@@ -111,8 +111,9 @@ export async function withStateLock<T>(
   }
 }
 
+/** The command as typed, for lock holders and state history; a password in a URL (`--state postgres://u:pw@…`) is left out. */
 export function commandLine(): string {
-  return ['vertexctl', ...process.argv.slice(2)].join(' ');
+  return ['vertexctl', ...process.argv.slice(2)].join(' ').replace(/(\/\/[^:/@\s]*):[^@/\s]*@/g, '$1@');
 }
 
 /** Prints the plan: text for people, or with --json one `plan` event line. */

@@ -16,7 +16,7 @@ export function parseGcsUrl(spec: string): { bucket: string; prefix: string } {
   const m = /^gs:\/\/([^/]+)\/?(.*)$/i.exec(spec);
   const bucket = m?.[1] ?? '';
   if (!/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(bucket)) {
-    throw new Error(`"${spec}" does not name a Cloud Storage bucket (gs://bucket/prefix; bucket names are lower-case letters, digits, - _ .)`);
+    throw new Error(`"${spec}" does not name a Cloud Storage bucket (gs://bucket/prefix; bucket names are 3 to 222 lower-case letters, digits, - _ and .)`);
   }
   return { bucket, prefix: m![2].replace(/^\/+|\/+$/g, '') };
 }
