@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { checkStateDoc } from './doc.js';
 import { LockError, describeHolder } from './lock.js';
 import { checkSchemaName, migrate } from './postgres-schema.js';
@@ -276,7 +276,9 @@ export class PostgresStateBackend implements StateBackend {
   private connect(): Promise<{ client: pg.Client; backendPid: number }> {
     if (this.lost) return Promise.reject(this.explain(this.lost));
     this.session ??= (async () => {
-      const client = new pg.Client({ connectionString: this.connectionString, application_name: 'vertexctl', connectionTimeoutMillis: 15_000 });
+      // Loaded on first use: commands with local or gs:// state do not pay for it.
+      const { default: driver } = await import('pg');
+      const client = new driver.Client({ connectionString: this.connectionString, application_name: 'vertexctl', connectionTimeoutMillis: 15_000 });
       // A connection the server ends (force-unlock, restart) must not crash the process: later calls say so.
       client.on('error', (err) => {
         this.lost = err;
