@@ -5,10 +5,10 @@ import { DRIFT_FORMATS, IGNORE_FILE, IgnoreRules, detectDrift, formatOfFile, ren
 import { writeFileAtomic } from '../files/write-atomic.js';
 import { loadStack } from '../manifest/index.js';
 import { useColor } from '../plan/index.js';
-import { openState } from '../state/index.js';
 import { openContext } from './context.js';
 import { UserError } from '../core/errors.js';
 import { addGlobalOptions, globalOptions } from './options.js';
+import { stateBackend } from './run-apply.js';
 
 /**
  * `vertexctl drift PATH…`: where the cloud has wandered from the manifests, read only. Each
@@ -47,7 +47,7 @@ export function register(program: Command): void {
     for (const group of groups) {
       const stack = await loadStack(group.paths, { env: global.env, vars: global.var });
       if (inputs.some((i) => i.stack.name === stack.name)) throw new UserError(`${group.paths.join(' ')}: stack "${stack.name}" is named twice in this run`);
-      const backend = openState(global.state, stack.name, global.env);
+      const backend = stateBackend(global, stack.name, global.env);
       try {
         inputs.push({ stack, stateDoc: await backend.read() });
       } finally {
