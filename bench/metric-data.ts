@@ -5,7 +5,7 @@
  * memory is measured alone: the first apply (everything new), then the no-op plan after it.
  * Printed beside the targets of issue 13, and the figures before it (inline points kept in state).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,8 +18,8 @@ const TAGS = 10;
 const POINTS = 10_000;
 const LATENCY_MS = 20;
 const PARALLELISM = 10;
-const FORMATS = ['jsonl', 'csv'] as const;
-type Format = (typeof FORMATS)[number];
+const FORMATS = (process.env.BENCH_FORMATS?.split(',') ?? ['jsonl', 'csv']) as readonly Format[];
+type Format = 'jsonl' | 'csv';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -54,18 +54,24 @@ function writeStack(dir: string, project: string, format: Format): void {
 
 interface PhaseResult {
   wallMs: number;
+  cpuMs: number;
   changes: number;
   failed: number;
   peakRssMb: number;
 }
 
-function runPhase(phase: 'apply' | 'plan', dir: string, endpoint: string): PhaseResult {
-  const res = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'support/metric-phase.ts'), phase, dir, join(dir, 'state'), endpoint, String(PARALLELISM)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
+/** Runs a phase in a child process; the emulator in this process keeps serving meanwhile. */
+async function runPhase(phase: 'apply' | 'plan', dir: string, endpoint: string): Promise<PhaseResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'support/metric-phase.ts'), phase, dir, join(dir, 'state'), endpoint, String(PARALLELISM)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (res.status !== 0) throw new Error(`${phase} failed: ${res.stderr}`);
-  return JSON.parse(res.stdout.trim().split('\n').pop()!) as PhaseResult;
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  if (code !== 0) throw new Error(`${phase} failed: ${stderr}`);
+  return JSON.parse(stdout.trim().split('\n').pop()!) as PhaseResult;
 }
 
 const emulator = await startEmulator({ port: 0, operationDelayMs: 1, quiet: true });
@@ -80,29 +86,29 @@ try {
     emulator.configure({ latencyMs: LATENCY_MS });
 
     emulator.resetStats();
-    const apply = runPhase('apply', dir, emulator.url);
+    const apply = await runPhase('apply', dir, emulator.url);
     const applyStats = emulator.stats().requests;
     const writes = (applyStats.byPathKind?.['experiments.write'] ?? 0) + (applyStats.byPathKind?.['runs.write'] ?? 0);
     if (apply.failed) throw new Error(`apply left ${apply.failed} steps failed or skipped`);
     const stateBytes = statSync(join(dir, 'state', `${project}.json`)).size;
 
     emulator.resetStats();
-    const plan = runPhase('plan', dir, emulator.url);
+    const plan = await runPhase('plan', dir, emulator.url);
     const planStats = emulator.stats().requests;
     if (plan.changes) throw new Error(`the plan after apply has ${plan.changes} changes`);
 
     const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const mb = (n: number) => `${n.toFixed(0)} MB`;
-    row([`apply (${format})`, sec(apply.wallMs), `${applyStats.total} (${writes} writes)`, mb(apply.peakRssMb), 'under 5 s, 300 MB', '24 s, 1.39 GB']);
-    row([`no-op plan (${format})`, sec(plan.wallMs), `${planStats.total} (${planStats.byPathKind?.['timeSeries.exportTensorboardTimeSeries'] ?? 0} point reads)`, mb(plan.peakRssMb), 'under 1 s, 200 MB', '']);
-    row([`state file (${format})`, '', '', `${(stateBytes / 1024).toFixed(0)} KB`, 'under 1 MB', '169 MB']);
+    row([`apply (${format})`, sec(apply.wallMs), sec(apply.cpuMs), `${applyStats.total} (${writes} writes)`, mb(apply.peakRssMb), 'under 5 s, 300 MB', '24 s, 1.39 GB']);
+    row([`no-op plan (${format})`, sec(plan.wallMs), sec(plan.cpuMs), `${planStats.total} (${planStats.byPathKind?.['timeSeries.exportTensorboardTimeSeries'] ?? 0} point reads)`, mb(plan.peakRssMb), 'under 1 s, 200 MB', '']);
+    row([`state file (${format})`, '', '', '', `${(stateBytes / 1024).toFixed(0)} KB`, 'under 1 MB', '169 MB']);
   }
   console.log(
     `metric data: ${RUNS * TAGS} series × ${POINTS.toLocaleString('en-US')} points = ${(RUNS * TAGS * POINTS).toLocaleString('en-US')} points from data files, ` +
       `emulator latency ${LATENCY_MS} ms, --parallelism ${PARALLELISM}; each phase in its own process (peak RSS includes tsx)\n`,
   );
-  console.log('| phase | wall | API requests | peak RSS / size | target | before (inline points in state) |');
-  console.log('|---|---:|---:|---:|---|---|');
+  console.log('| phase | wall | CPU (vertexctl) | API requests | peak RSS / size | target | before (inline points in state) |');
+  console.log('|---|---:|---:|---:|---:|---|---|');
   for (const r of rows) console.log(r);
 } finally {
   await emulator.close();

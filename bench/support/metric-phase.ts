@@ -1,7 +1,7 @@
 /**
  * One phase of the metric data benchmark in a process of its own, so its peak memory is its own:
  * `apply` (load, plan, apply, as `vertexctl apply --auto-approve` does) or `plan` (load and
- * plan). Prints one JSON line: wall time, changes planned and peak RSS.
+ * plan). Prints one JSON line: wall time, CPU time, changes planned and peak RSS.
  *
  * Usage: metric-phase.ts apply|plan STACK_DIR STATE_DIR ENDPOINT PARALLELISM
  */
@@ -15,6 +15,7 @@ const [phase, stackDir, stateDir, endpoint, parallelismArg] = process.argv.slice
 const parallelism = Number(parallelismArg);
 const client = new ApiClient({ endpoint, maxInFlightPerHost: parallelism });
 const start = performance.now();
+const cpuStart = process.cpuUsage();
 const stack = await loadStack([stackDir], { environment: {} });
 const store = await StateStore.open(openState(stateDir, stack.name), stack.name);
 const plan = await makePlan(stack, { client, stateDoc: store.doc, refresh: true });
@@ -27,4 +28,5 @@ if (phase === 'apply') {
 const wallMs = performance.now() - start;
 client.close();
 // maxRSS is in kilobytes.
-process.stdout.write(`${JSON.stringify({ wallMs, changes, failed, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+const cpu = process.cpuUsage(cpuStart);
+process.stdout.write(`${JSON.stringify({ wallMs, cpuMs: (cpu.user + cpu.system) / 1000, changes, failed, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);

@@ -151,7 +151,9 @@ class SeriesBuilder {
 }
 
 function pointOf(p: SourcePoint): Json {
-  return { step: p.step, scalar: { value: p.value }, ...(p.wallTime !== undefined && { wallTime: p.wallTime }) };
+  const point: Json = { step: p.step, scalar: { value: p.value } };
+  if (p.wallTime !== undefined) point.wallTime = p.wallTime;
+  return point;
 }
 
 /** An inline list's points by step. Throws DataSourceError for a step given twice with different values. */

@@ -165,7 +165,7 @@ async function readCsv(src: DataSource, fileIndex: number, onPoint: (p: SourcePo
       }
       index++;
       if (bad) continue;
-      const problem = csvPoint(record, columns, (p) => onPoint({ ...p, fileIndex, at: index }));
+      const problem = csvPoint(record, columns, fileIndex, index, onPoint);
       if (problem) {
         bad = { index, message: problem };
         parser.destroy();
@@ -194,7 +194,9 @@ function csvHeader(record: string[], file: string): { step: number; value: numbe
 function csvPoint(
   record: string[],
   columns: { step: number; value: number; wallTime: number },
-  emit: (p: Omit<SourcePoint, 'fileIndex' | 'at'>) => void,
+  fileIndex: number,
+  at: number,
+  emit: (p: SourcePoint) => void,
 ): string | undefined {
   const width = Math.max(columns.step, columns.value, columns.wallTime) + 1;
   if (record.length !== width) return `expected ${width} columns, found ${record.length}`;
@@ -208,7 +210,9 @@ function csvPoint(
     if (w.startsWith('!')) return w.slice(1);
     wallTime = w;
   }
-  emit({ step, value, ...(wallTime !== undefined && { wallTime }) });
+  const point: SourcePoint = { step, value, fileIndex, at };
+  if (wallTime !== undefined) point.wallTime = wallTime;
+  emit(point);
   return undefined;
 }
 
@@ -253,8 +257,7 @@ async function readJsonLines(src: DataSource, fileIndex: number, onPoint: (p: So
       }
       if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new DataSourceError('expected an object like {"step": 1, "value": 0.5}', file, line);
       const o = obj as Record<string, unknown>;
-      const extra = Object.keys(o).filter((k) => !JSONL_KEYS.has(k));
-      if (extra.length) throw new DataSourceError(`unknown key "${extra[0]}"; a point has step, value and optionally wallTime`, file, line);
+      for (const k in o) if (!JSONL_KEYS.has(k)) throw new DataSourceError(`unknown key "${k}"; a point has step, value and optionally wallTime`, file, line);
       const step = parseStep(o.step);
       if (typeof step === 'string') throw new DataSourceError(step, file, line);
       const value = parseValue(o.value);
@@ -265,7 +268,10 @@ async function readJsonLines(src: DataSource, fileIndex: number, onPoint: (p: So
         if (w.startsWith('!')) throw new DataSourceError(w.slice(1), file, line);
         wallTime = w;
       }
-      onPoint({ step, value, ...(wallTime !== undefined && { wallTime }), fileIndex, at: line });
+      // Built without spreads: this runs once per point.
+      const point: SourcePoint = { step, value, fileIndex, at: line };
+      if (wallTime !== undefined) point.wallTime = wallTime;
+      onPoint(point);
     }
   } finally {
     lines.close();
