@@ -76,6 +76,13 @@ describe('local state backend', () => {
     expect(pg.location).toBe('postgres://ci@db.internal:6432/infra?schema=vision (stack team, env prd)');
     expect(() => openState('postgres://db/infra?schema=Bad-Name', 'team')).toThrow(/schema "Bad-Name" is not a plain PostgreSQL name/);
   });
+
+  it('says in one line, without the password, that PostgreSQL cannot be reached', async () => {
+    const closed = openState('postgres://ci:s3cret@127.0.0.1:1/infra', 'team');
+    const err = (await closed.read().catch((e: unknown) => e)) as Error;
+    expect(err.message).toBe('postgres://ci@127.0.0.1:1/infra (stack team): cannot connect to PostgreSQL: connect ECONNREFUSED 127.0.0.1:1');
+    await closed.close();
+  });
 });
 
 describe('state lock', () => {

@@ -262,8 +262,8 @@ export class PostgresStateBackend implements StateBackend {
 
   private exclusive<T>(body: (c: pg.Client, backendPid: number) => Promise<T>): Promise<T> {
     const run = this.turn.then(async () => {
-      const { client, backendPid } = await this.connect();
       try {
+        const { client, backendPid } = await this.connect();
         return await body(client, backendPid);
       } catch (err) {
         throw this.explain(err);
