@@ -53,8 +53,7 @@ async function driftOfStack(input: StackInput, client: ApiClient, ignore: Ignore
   const { stack, stateDoc } = input;
   let found: RefreshResult | undefined;
   // Drift reports; it never refuses: a protected resource that drifted is reported, not an error.
-  const reportOnly: Stack = { ...stack, resources: stack.resources.map((r) => ({ ...r, protected: false })) };
-  const plan = await makePlan(reportOnly, { client, stateDoc, refresh: true, onRefresh: (f) => (found = f) });
+  const plan = await makePlan(stack, { client, stateDoc, refresh: true, reportOnly: true, onRefresh: (f) => (found = f) });
   if (!found) throw new Error('drift: the plan did not refresh');
   const refreshed: RefreshResult = found;
 

@@ -30,6 +30,8 @@ export interface PlanOptions {
   source?: Plan['source'];
   /** Receives what refresh read (the applier guards its patches with these live resources). */
   onRefresh?: (found: RefreshResult) => void;
+  /** Plan a replace of a protected resource instead of refusing it (drift reports such drift; nothing applies this plan). */
+  reportOnly?: boolean;
 }
 
 /** What the planner worked out for one manifest address, for the references of later ones. */
@@ -80,6 +82,7 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
     steps,
     byLiveName: new Map(),
     fromStateOnly: !opts.refresh,
+    reportOnly: !!opts.reportOnly,
     problems,
     prepared,
   };
@@ -230,6 +233,7 @@ interface PlanContext {
   /** Manifest addresses by the live name of their resource (to find a resource's parent's step). */
   byLiveName: Map<string, string>;
   fromStateOnly: boolean;
+  reportOnly: boolean;
   problems: Problem[];
   prepared: PreparedVirtual;
 }
@@ -307,7 +311,7 @@ async function planResource(
       if (action === 'no-op') action = 'update';
     }
   } else fields.push(...(await planVirtual(ctx, r, props, undefined, live, true)).fields);
-  if (action === 'replace' && r.protected) {
+  if (action === 'replace' && r.protected && !ctx.reportOnly) {
     ctx.problems.push({ pos: r.pos, address: r.address, message: `is protected; it would be replaced because ${reason}` });
   }
   const step: PlannedStep = {
