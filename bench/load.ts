@@ -28,7 +28,7 @@ function parentProps(extra: Record<string, string> = {}): string {
 
 /** 500 resources: 1 tensorboard, 4 experiments, 200 runs, 200 time series, 45 + 25 + 25 jobs. */
 function stackFile(f: number): string {
-  const out: string[] = [f === 0 ? 'version: 1\nname: bench\nglobals:\n  - name: project\n    value: \'{{ GOOGLE_PROJECT | default("bench-project") }}\'\n  - name: region\n    value: us-central1\n  - name: bucket\n    value: \'gs://{{ project }}-bench\'\nresources:\n' : 'version: 1\nresources:\n'];
+  const out: string[] = [f === 0 ? 'version: 1\nname: bench\nglobals:\n  - name: project\n    value: bench-project\n  - name: region\n    value: us-central1\n  - name: bucket\n    value: \'gs://{{ project }}-bench\'\nresources:\n' : 'version: 1\nresources:\n'];
   const tb = `tb-${f}`;
   out.push(`  - name: ${tb}\n    type: google.aiplatform.tensorboards\n    props:\n${parentProps()}      - name: displayName\n        value: board ${f}\n      - name: labels\n        values:\n          dev: { value: { tier: dev } }\n          default: { value: { tier: prod } }\n`);
   const tbRef = { tensorboardsId: `{{ ${tb}.tensorboardsId }}` };

@@ -28,7 +28,7 @@ afterAll(async () => {
 
 describe('the example stack (manifests/)', () => {
   const state = scratchDir('example');
-  const vars = ['--var', 'GOOGLE_PROJECT=example-cli'];
+  const vars = ['--var', 'project=example-cli'];
 
   it('is applied, and then a new plan has no changes', async () => {
     const first = await runCli(['apply', 'manifests', '--auto-approve', '--state', state, ...vars, ...api]);
@@ -36,7 +36,7 @@ describe('the example stack (manifests/)', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('Plan: 8 to create, 0 to update, 0 to replace, 0 to destroy.');
     expect(first.stdout.trimEnd().split('\n').pop()).toBe('Apply complete: 8 created, 0 updated, 0 replaced, 0 deleted.');
-    const stack = await loadStack(['manifests'], { vars: { GOOGLE_PROJECT: 'example-cli' }, environment: {} });
+    const stack = await loadStack(['manifests'], { vars: { project: 'example-cli' }, environment: {} });
     const doc = await openState(state, stack.name).read();
     expect(changesOf(await makePlan(stack, { client, stateDoc: doc, refresh: true }))).toEqual([]);
     expect((await inventory(client, 'example-cli', 'us-central1')).size).toBe(8);

@@ -81,10 +81,12 @@ describe('the example stack in manifests/', () => {
     expect(before('training', 'trainer') && before('trainer', 'nightly-eval')).toBe(true);
   });
 
-  it('takes the project from the environment, --var over the environment, and --env values', async () => {
-    const fromEnv = await load(['manifests'], { environment: { GOOGLE_PROJECT: 'env-project' } });
+  it('takes the project from VERTEXCTL_VAR_project, --var over the environment, and --env values', async () => {
+    expect(byAddress(await load(['manifests']), 'training').props.projectsId).toBe('demo-project');
+    expect(byAddress(await load(['manifests'], { environment: { project: 'unprefixed' } }), 'training').props.projectsId).toBe('demo-project');
+    const fromEnv = await load(['manifests'], { environment: { VERTEXCTL_VAR_project: 'env-project' } });
     expect(byAddress(fromEnv, 'training').props.projectsId).toBe('env-project');
-    const fromVar = await load(['manifests'], { environment: { GOOGLE_PROJECT: 'env-project' }, vars: { GOOGLE_PROJECT: 'var-project' } });
+    const fromVar = await load(['manifests'], { environment: { VERTEXCTL_VAR_project: 'env-project' }, vars: { project: 'var-project' } });
     expect(byAddress(fromVar, 'training').props.projectsId).toBe('var-project');
     expect(byAddress(fromVar, 'baseline').props.labels).toEqual({ tier: 'dev' });
     const prd = await load(['manifests'], { env: 'prd' });
@@ -94,15 +96,46 @@ describe('the example stack in manifests/', () => {
 });
 
 describe('templates', () => {
-  it('resolves globals (which may use other globals), then --var, then the environment', async () => {
+  it('resolves --var, then VERTEXCTL_VAR_ environment variables, then globals (which may use other globals)', async () => {
     const dir = writeFiles({
       'a.yaml': stackYaml(
         tensorboard('tb', "      - name: description\n        value: '{{ greeting }} from {{ WHO }} in {{ PLACE }}'\n"),
-        "globals:\n  - name: greeting\n    value: '{{ word }}!'\n  - name: word\n    value: hello\n",
+        "globals:\n  - name: greeting\n    value: '{{ word }}!'\n  - name: word\n    value: hello\n  - name: PLACE\n    value: global-place\n",
       ),
     });
-    const stack = await load([dir], { vars: { WHO: 'var', greeting: 'ignored: globals come first' }, environment: { WHO: 'env', PLACE: 'env-place' } });
-    expect(byAddress(stack, 'tb').props.description).toBe('hello! from var in env-place');
+    const environment = { VERTEXCTL_VAR_WHO: 'env', VERTEXCTL_VAR_word: 'hi', PLACE: 'unprefixed' };
+    const stack = await load([dir], { vars: { WHO: 'var' }, environment });
+    expect(byAddress(stack, 'tb').props.description).toBe('hi! from var in global-place');
+  });
+
+  it('looks names up as own data only: no prototype members, no unprefixed environment variables', async () => {
+    const dir = writeFiles({
+      'a.yaml': stackYaml(
+        tensorboard(
+          'tb',
+          indent(yaml`
+            - name: description
+              value: '{{ toString }}'
+            - name: etag
+              value: '{{ __proto__ }}'
+            - name: labels
+              value: { a: '{{ hasOwnProperty | default("x") }}', b: '{{ constructor | default("y") }}' }
+          `, 6),
+        ),
+      ),
+    });
+    const f = join(dir, 'a.yaml');
+    const environment = { CI_DEPLOY_TOKEN: 'secret', toString: 'nope' };
+    const unset = (name: string) =>
+      `unset variable "${name}": define a global, pass --var ${name}=…, or set the environment variable VERTEXCTL_VAR_${name}`;
+    expect(await problemsOf([dir], { environment })).toEqual([
+      `${f}:14:16: resource "tb": props.description: ${unset('toString')}`,
+      `${f}:16:16: resource "tb": props.etag: ${unset('__proto__')}`,
+    ]);
+    const fixed = writeFiles({
+      'a.yaml': stackYaml(tensorboard('tb', "      - name: labels\n        value: { a: '{{ hasOwnProperty | default(\"x\") }}', b: '{{ CI_DEPLOY_TOKEN | default(\"none\") }}' }\n")),
+    });
+    expect(byAddress(await load([fixed], { environment }), 'tb').props.labels).toEqual({ a: 'x', b: 'none' });
   });
 
   it('uses default("…") only when the variable is unset, and keeps a whole-string global\'s type', async () => {
@@ -121,7 +154,7 @@ describe('templates', () => {
         'globals:\n  - name: labels\n    value: { team: vision, size: large }\n',
       ),
     });
-    const stack = await load([dir], { environment: { B: 'set' } });
+    const stack = await load([dir], { environment: { VERTEXCTL_VAR_B: 'set' } });
     expect(byAddress(stack, 'tb').props.description).toBe('fallback/set');
     expect(byAddress(stack, 'tb').props.labels).toEqual({ team: 'vision', size: 'large' });
   });
@@ -151,7 +184,7 @@ describe('templates', () => {
     const f = join(dir, 'a.yaml');
     expect(await problemsOf([dir])).toEqual([
       `${f}:5:12: global "one" refers to itself: one -> two -> one`,
-      `${f}:13:16: resource "tb": props.projectsId: unset variable "PROJECT": define a global, pass --var PROJECT=…, or set the environment variable`,
+      `${f}:13:16: resource "tb": props.projectsId: unset variable "PROJECT": define a global, pass --var PROJECT=…, or set the environment variable VERTEXCTL_VAR_PROJECT`,
       `${f}:15:16: resource "tb": props.locationsId: invalid template "{{ not valid }}": expected {{ name }}, {{ name | default("…") }} or {{ address.field }}`,
       `${f}:17:16: resource "tb": props.displayName: "tb" is a resource; reference one of its fields, e.g. {{ tb.name }}`,
     ]);

@@ -379,7 +379,7 @@ describe('props validation, each problem at its file:line:col', () => {
 // The real CLI: a handful of runs (each costs a process start).
 
 function vertexctl(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const { GOOGLE_PROJECT: _ignored, ...base } = process.env;
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VERTEXCTL_VAR_')));
   const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: join(import.meta.dirname, '..'),
     encoding: 'utf8',
@@ -398,7 +398,7 @@ describe('vertexctl validate', () => {
     const text = vertexctl(['validate', 'manifests']);
     expect(text).toMatchObject({ status: 0, stderr: '' });
     expect(text.stdout).toBe('✓ 8 resources valid (stack "vision-team", 3 files)\n');
-    const json = vertexctl(['validate', 'manifests/', '--json', '--env', 'prd', '--var', 'GOOGLE_PROJECT=acme-ml']);
+    const json = vertexctl(['validate', 'manifests/', '--json', '--env', 'prd', '--var', 'project=acme-ml']);
     expect(json.status).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual({ valid: true, problems: [] });
   });
@@ -474,7 +474,7 @@ describe('vertexctl validate', () => {
     noStackTrace(res.stderr);
     expect(res.stderr).toBe(
       `${f}:4:11: resource "a": reference cycle: a -> b -> a\n` +
-        `${f}:8:16: resource "a": props.projectsId: unset variable "PROJECT_ID": define a global, pass --var PROJECT_ID=…, or set the environment variable\n`,
+        `${f}:8:16: resource "a": props.projectsId: unset variable "PROJECT_ID": define a global, pass --var PROJECT_ID=…, or set the environment variable VERTEXCTL_VAR_PROJECT_ID\n`,
     );
     expect(vertexctl(['validate', dir, '--var', 'PROJECT_ID=p']).stderr).toBe(`${f}:4:11: resource "a": reference cycle: a -> b -> a\n`);
   });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { VARIABLE_NAME } from '../manifest/variables.js';
 
 /** Options every command accepts (DESIGN.md, CLI contract: "Global"). */
 export interface GlobalOptions {
@@ -16,6 +17,10 @@ export interface GlobalOptions {
 function collectVar(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const eq = value.indexOf('=');
   if (eq <= 0) throw new Error(`--var expects k=v, got "${value}"`);
+  const name = value.slice(0, eq);
+  if (!VARIABLE_NAME.test(name)) {
+    throw new Error(`--var ${JSON.stringify(name)}: a variable name starts with a letter or _ and holds letters, digits, _ and -`);
+  }
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 

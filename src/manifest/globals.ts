@@ -1,8 +1,8 @@
 import type { Problem } from '../core/errors.js';
-import { didYouMean } from '../core/suggest.js';
 import { pointerOf, posAt, selectValue, isProblem, where, type Selected, type ShapedFile } from './shape.js';
 import { substituteVariables, type VariableScope } from './template.js';
 import type { LoadOptions } from './types.js';
+import { outsideVariables } from './variables.js';
 import type { ParsedFile } from './yaml.js';
 
 // The stack header any file may state, and the globals templates read.
@@ -38,8 +38,8 @@ interface Global {
 }
 
 /**
- * The variable scope of templates: globals (each resolved once, cycles reported), then --var,
- * then the environment. Every global is checked, used or not.
+ * The variable scope of templates: --var, then VERTEXCTL_VAR_ environment variables, then
+ * globals (each resolved once, cycles reported). Every global is checked, used or not.
  */
 export function globalScope(
   files: readonly ShapedFile[],
@@ -65,18 +65,19 @@ export function globalScope(
   }
 
   const resolving: string[] = [];
+  const outside = outsideVariables(vars, environment);
   const scope: VariableScope = {
     lookup(name) {
+      // --var and VERTEXCTL_VAR_ override a global of the same name, as -var and TF_VAR_ override
+      // a Terraform variable's default; the global is still checked (below).
+      const given = outside.lookup(name);
+      if (given) return given;
       const g = globals.get(name);
-      if (g) return { value: resolveGlobal(g) };
-      if (Object.hasOwn(vars, name)) return { value: vars[name] };
-      const fromEnv = environment[name];
-      return fromEnv === undefined ? undefined : { value: fromEnv };
+      return g ? { value: resolveGlobal(g) } : undefined;
     },
     unsetMessage(name) {
       if (addresses.has(name)) return `"${name}" is a resource; reference one of its fields, e.g. {{ ${name}.name }}`;
-      const hint = didYouMean(name, [...globals.keys(), ...Object.keys(vars)]);
-      return `unset variable "${name}"${hint}: define a global, pass --var ${name}=…, or set the environment variable`;
+      return outside.unsetMessage(name, [...globals.keys()]);
     },
   };
   function resolveGlobal(g: Global): unknown {
