@@ -21,6 +21,7 @@ import standaloneModule from 'ajv/dist/standalone/index.js';
 import { KINDS, kindTypes } from '../src/kinds/index.js';
 import type { ApiName } from '../src/kinds/types.js';
 import { createAjv, packageRoot, schemaKey, VALIDATORS_DIR, VALIDATORS_INDEX, type SchemaNode } from '../src/schema/registry.js';
+import { ADDRESS_PATTERN, ADDRESS_RULE } from '../src/manifest/addresses.js';
 import { propsSchemaOf } from '../src/schema/validate.js';
 
 /** The subset of a discovery document's schema language that the APIs use. */
@@ -195,6 +196,12 @@ function summarize(text: string): string | undefined {
 /** Google's JSON mapping lets doubles travel as numbers, numeric strings, "NaN" and "±Infinity". */
 const FLOAT_STRING = '^(NaN|-?Infinity|-?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?)$';
 
+/** The finite range of a double or float, as numbers. */
+function finiteLimits(format: 'double' | 'float'): JsonObject {
+  const max = format === 'float' ? 3.4028234663852886e38 : Number.MAX_VALUE;
+  return { minimum: -max, maximum: max };
+}
+
 /**
  * Root fields of a request message that the URL supplies (`v1/{+tensorboardRun}:write`): in
  * Google's REST mapping they are taken from the path, so the body need not repeat them.
@@ -328,15 +335,20 @@ class SchemaConverter {
         if (schema.format !== 'double' && schema.format !== 'float') {
           throw new Error(`unsupported number format "${schema.format}"`);
         }
-        return { type: ['number', 'string'], pattern: FLOAT_STRING, format: schema.format };
+        // A YAML `.inf` or `.nan` is a number JSON cannot carry: the limits refuse it (ajv fails NaN
+        // on any limit), and Google's JSON mapping spells it as the string "Infinity" / "NaN".
+        return { type: ['number', 'string'], pattern: FLOAT_STRING, format: schema.format, ...finiteLimits(schema.format) };
       case 'string':
         switch (schema.format) {
           case undefined:
             return { type: 'string', ...enumValues };
+          // As numbers, only what a double holds exactly (a YAML 99999999999999999999 or 1e30 would
+          // reach the API as some other number); larger values are written as strings of digits,
+          // whose int64 / uint64 range the format checks.
           case 'int64':
-            return { type: ['integer', 'string'], pattern: '^-?[0-9]+$', format: 'int64' };
+            return { type: ['integer', 'string'], minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER, pattern: '^-?[0-9]+$', format: 'int64' };
           case 'uint64':
-            return { type: ['integer', 'string'], minimum: 0, pattern: '^[0-9]+$', format: 'uint64' };
+            return { type: ['integer', 'string'], minimum: 0, maximum: Number.MAX_SAFE_INTEGER, pattern: '^[0-9]+$', format: 'uint64' };
           case 'byte':
           case 'date':
           case 'google-datetime':
@@ -365,7 +377,10 @@ function manifestDocument(types: string[]): JsonObject {
     description: `Per-environment ${what}, chosen with --env.`,
     type: 'object',
     minProperties: 1,
-    propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$' },
+    propertyNames: {
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$',
+      'x-rule': 'an environment name starts with a letter or digit and holds letters, digits, _ and -',
+    },
     additionalProperties: {
       type: 'object',
       properties: { value: { description: `The ${what} in this environment.` } },
@@ -386,6 +401,7 @@ function manifestDocument(types: string[]): JsonObject {
         description: 'Stack name: keys the state and the ownership labels.',
         type: 'string',
         pattern: '^[a-z][a-z0-9_-]{0,62}$',
+        'x-rule': 'a stack name starts with a lowercase letter and holds lowercase letters, digits, _ and -, at most 63 characters',
       },
       description: { type: 'string' },
       globals: {
@@ -394,7 +410,11 @@ function manifestDocument(types: string[]): JsonObject {
         items: {
           type: 'object',
           properties: {
-            name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+            name: {
+              type: 'string',
+              pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+              'x-rule': 'a global name starts with a letter or _ and holds letters, digits and _',
+            },
             value: { description: 'The value in every environment.' },
             values: perEnv('value'),
             description: { type: 'string' },
@@ -412,7 +432,8 @@ function manifestDocument(types: string[]): JsonObject {
             name: {
               description: 'The address: unique within the stack, used in references {{ name.field }}.',
               type: 'string',
-              pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,127}$',
+              pattern: ADDRESS_PATTERN,
+              'x-rule': ADDRESS_RULE,
             },
             type: { description: 'Resource type.', enum: types },
             description: { type: 'string' },

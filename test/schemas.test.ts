@@ -416,3 +416,27 @@ describe('precompiled validators (schemas/validators/)', () => {
     }
   });
 });
+
+describe('pattern messages', () => {
+  /** Every `pattern` in a schema, with the rule in words that reports it (x-rule, or its format's hint). */
+  function patterns(node: unknown, out: { pattern: string; words: boolean }[] = []): typeof out {
+    if (Array.isArray(node)) for (const v of node) patterns(v, out);
+    else if (node !== null && typeof node === 'object') {
+      const n = node as Record<string, unknown>;
+      if (typeof n.pattern === 'string') {
+        out.push({ pattern: n.pattern, words: typeof n['x-rule'] === 'string' || ['int64', 'uint64', 'double', 'float'].includes(String(n.format)) });
+      }
+      for (const v of Object.values(n)) patterns(v, out);
+    }
+    return out;
+  }
+
+  it('every pattern of the manifest, body and props schemas is explained in words, never as a regex', () => {
+    const schemas = [manifestSchema(), ...KINDS.map((k) => propsSchemaOf(k, kindSchema(k.type), messageSchema))];
+    const found = schemas.flatMap((s) => patterns(s));
+    expect(found.length).toBeGreaterThan(20);
+    const kindIds = new Set(KINDS.flatMap((k) => (k.idPattern ? [k.idPattern.source] : [])));
+    // A kind's own id pattern is worded by its idRule (validateProps).
+    expect(found.filter((p) => !p.words && !kindIds.has(p.pattern))).toEqual([]);
+  });
+});

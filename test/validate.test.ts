@@ -246,7 +246,7 @@ describe('props validation, each problem at its file:line:col', () => {
       `${f}:11:15: resource "trainer": props: "createTime" is output-only (set by the server); remove it`,
       `${f}:17:30: resource "trainer": props.jobSpec.workerPoolSpecs[0].machineSpec.machineType: must be string`,
       `${f}:18:17: resource "trainer": props.jobSpec.workerPoolSpecs[0].machineSpec: unknown field "acceleratorTyp" (did you mean "acceleratorType"?)`,
-      `${f}:19:29: resource "trainer": props.jobSpec.workerPoolSpecs[0].replicaCount: must be a whole number (or a string of digits)`,
+      `${f}:19:29: resource "trainer": props.jobSpec.workerPoolSpecs[0].replicaCount: must be a whole number (or a string of digits) from -9223372036854775808 to 9223372036854775807`,
       `${f}:21:17: resource "trainer": props.jobSpec.workerPoolSpecs[0].containerSpec: missing required field "imageUri"`,
       `${f}:23:23: resource "trainer": props.jobSpec.scheduling.strategy: must be one of STRATEGY_UNSPECIFIED, ON_DEMAND, LOW_COST, STANDARD, SPOT, FLEX_START (did you mean "SPOT"?)`,
       `${f}:24:22: resource "trainer": props.jobSpec.scheduling.timeout: must be a duration in seconds like "3600s"`,
@@ -315,7 +315,7 @@ describe('props validation, each problem at its file:line:col', () => {
       `${f}:6:5: resource "exp": props: missing required field "projectsId"`,
       `${f}:6:5: resource "exp": props: missing required field "tensorboardsId"`,
       `${f}:6:5: resource "exp": props: missing required field "experimentsId"`,
-      `${f}:15:16: resource "tb": props.locationsId: must match ^[^/]+$`,
+      `${f}:15:16: resource "tb": props.locationsId: an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)`,
     ]);
   });
 

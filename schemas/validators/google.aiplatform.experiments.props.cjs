@@ -6,12 +6,12 @@ const module = { exports: {} };
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"type":"object","properties":{"createTime":false,"description":{"description":"Description of this TensorboardExperiment.","type":"string"},"displayName":{"description":"User provided name of this TensorboardExperiment.","type":"string"},"etag":{"description":"Used to perform consistent read-modify-write updates.","type":"string"},"labels":{"description":"The labels with user-defined metadata to organize your TensorboardExperiment.","type":"object","additionalProperties":{"type":"string","pattern":"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$","x-rule":"a label value holds lowercase letters, digits, _ and -, at most 64 characters"},"maxProperties":64,"propertyNames":{"pattern":"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$","x-rule":"a label key starts with a lowercase letter and holds lowercase letters, digits, _ and -, at most 64 characters"}},"name":false,"source":{"description":"Source of the TensorboardExperiment.","type":"string","x-immutable":true},"updateTime":false,"projectsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"locationsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"tensorboardsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"experimentsId":{"type":"string","minLength":1,"pattern":"^[a-z0-9][a-z0-9-]{0,127}$"}},"required":["projectsId","locationsId","tensorboardsId","experimentsId"],"additionalProperties":false,"$defs":{}};
+const schema0 = {"type":"object","properties":{"createTime":false,"description":{"description":"Description of this TensorboardExperiment.","type":"string"},"displayName":{"description":"User provided name of this TensorboardExperiment.","type":"string"},"etag":{"description":"Used to perform consistent read-modify-write updates.","type":"string"},"labels":{"description":"The labels with user-defined metadata to organize your TensorboardExperiment.","type":"object","additionalProperties":{"type":"string","pattern":"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$","x-rule":"a label value holds lowercase letters, digits, _ and -, at most 64 characters"},"maxProperties":64,"propertyNames":{"pattern":"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$","x-rule":"a label key starts with a lowercase letter and holds lowercase letters, digits, _ and -, at most 64 characters"}},"name":false,"source":{"description":"Source of the TensorboardExperiment.","type":"string","x-immutable":true},"updateTime":false,"projectsId":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$","x-rule":"an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)"},"locationsId":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$","x-rule":"an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)"},"tensorboardsId":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$","x-rule":"an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)"},"experimentsId":{"type":"string","minLength":1,"pattern":"^[a-z0-9][a-z0-9-]{0,127}$"}},"required":["projectsId","locationsId","tensorboardsId","experimentsId"],"additionalProperties":false,"$defs":{}};
 const func0 = Object.prototype.hasOwnProperty;
 const func1 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$", "u");
 const pattern1 = new RegExp("^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$", "u");
-const pattern2 = new RegExp("^[^/]+$", "u");
+const pattern2 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9._:~-]*$", "u");
 const pattern5 = new RegExp("^[a-z0-9][a-z0-9-]{0,127}$", "u");
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -249,7 +249,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!pattern2.test(data9)){
-const err19 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.projectsId,data:data9};
+const err19 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"+"\"",schema:"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$",parentSchema:schema0.properties.projectsId,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -284,7 +284,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!pattern2.test(data10)){
-const err22 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.locationsId,data:data10};
+const err22 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"+"\"",schema:"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$",parentSchema:schema0.properties.locationsId,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -319,7 +319,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!pattern2.test(data11)){
-const err25 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.tensorboardsId,data:data11};
+const err25 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"+"\"",schema:"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$",parentSchema:schema0.properties.tensorboardsId,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }

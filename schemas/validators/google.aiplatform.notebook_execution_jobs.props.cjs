@@ -6,7 +6,7 @@ const module = { exports: {} };
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"type":"object","properties":{"createTime":false,"customEnvironmentSpec":{"description":"The custom compute configuration for an execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpec"},"dataformRepositorySource":{"description":"The Dataform Repository pointing to a single file notebook repository.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobDataformRepositorySource"},"directNotebookSource":{"description":"The contents of an input notebook file.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobDirectNotebookSource"},"displayName":{"description":"The display name of the NotebookExecutionJob.","type":"string"},"encryptionSpec":{"description":"Customer-managed encryption key spec for the notebook execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1EncryptionSpec"},"executionTimeout":{"description":"Max running time of the execution job in seconds (default 86400s / 24 hrs).","type":"string","format":"google-duration"},"executionUser":{"description":"The user email to run the execution as.","type":"string"},"gcsNotebookSource":{"description":"The Cloud Storage url pointing to the ipynb file.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobGcsNotebookSource"},"gcsOutputUri":{"description":"The Cloud Storage location to upload the result to.","type":"string"},"jobState":false,"kernelName":{"description":"The name of the kernel to use during notebook execution.","type":"string"},"labels":{"description":"The labels with user-defined metadata to organize NotebookExecutionJobs.","type":"object","additionalProperties":{"type":"string","pattern":"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$","x-rule":"a label value holds lowercase letters, digits, _ and -, at most 64 characters"},"maxProperties":64,"propertyNames":{"pattern":"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$","x-rule":"a label key starts with a lowercase letter and holds lowercase letters, digits, _ and -, at most 64 characters"}},"name":false,"notebookRuntimeTemplateResourceName":{"description":"The NotebookRuntimeTemplate to source compute configuration from.","type":"string"},"scheduleResourceName":{"description":"The Schedule resource name if this job is triggered by one.","type":"string"},"serviceAccount":{"description":"The service account to run the execution as.","type":"string"},"status":false,"updateTime":false,"workbenchRuntime":{"description":"The Workbench runtime configuration to use for the notebook execution.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntime"},"projectsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"locationsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"notebookExecutionJobsId":{"type":"string","minLength":1,"pattern":"^[a-z0-9][a-z0-9-]{0,62}$"}},"required":["projectsId","locationsId","notebookExecutionJobsId"],"additionalProperties":false,"$defs":{"GoogleCloudAiplatformV1EncryptionSpec":{"description":"Represents a customer-managed encryption key specification that can be applied to a Vertex AI resource.","type":"object","properties":{"kmsKeyName":{"description":"Resource name of the Cloud KMS key used to protect the resource.","type":"string","x-required":true}},"required":["kmsKeyName"],"additionalProperties":false},"GoogleCloudAiplatformV1MachineSpec":{"description":"Specification of a single machine.","type":"object","properties":{"acceleratorCount":{"description":"The number of accelerators to attach to the machine.","type":"integer","format":"int32"},"acceleratorType":{"description":"The type of accelerator(s) that may be attached to the machine as per accelerator_count.","type":"string","enum":["ACCELERATOR_TYPE_UNSPECIFIED","NVIDIA_TESLA_K80","NVIDIA_TESLA_P100","NVIDIA_TESLA_V100","NVIDIA_TESLA_P4","NVIDIA_TESLA_T4","NVIDIA_TESLA_A100","NVIDIA_A100_80GB","NVIDIA_L4","NVIDIA_H100_80GB","NVIDIA_H100_MEGA_80GB","NVIDIA_H200_141GB","NVIDIA_B200","NVIDIA_GB200","NVIDIA_RTX_PRO_6000","TPU_V2","TPU_V3","TPU_V4_POD","TPU_V5_LITEPOD"],"x-immutable":true},"gpuPartitionSize":{"description":"The Nvidia GPU partition size.","type":"string","x-immutable":true},"machineType":{"description":"The type of the machine.","type":"string","x-immutable":true},"reservationAffinity":{"description":"Configuration controlling how this resource pool consumes reservation.","$ref":"#/$defs/GoogleCloudAiplatformV1ReservationAffinity","x-immutable":true},"tpuTopology":{"description":"The topology of the TPUs.","type":"string","x-immutable":true}},"additionalProperties":false},"GoogleCloudAiplatformV1NetworkSpec":{"description":"Network spec.","type":"object","properties":{"enableInternetAccess":{"description":"Whether to enable public internet access.","type":"boolean"},"network":{"description":"The full name of the Google Compute Engine [network](https://cloud.google.com//compute/docs/networks-and-firewalls#networks)","type":"string"},"subnetwork":{"description":"The name of the subnet that this instance is in.","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpec":{"description":"Compute configuration to use for an execution job.","type":"object","properties":{"machineSpec":{"description":"The specification of a single machine for the execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1MachineSpec"},"networkSpec":{"description":"The network configuration to use for the execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1NetworkSpec"},"persistentDiskSpec":{"description":"The specification of a persistent disk to attach for the execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1PersistentDiskSpec"},"shieldedInstanceConfig":{"description":"Shielded VM configuration (for example, Secure Boot) for the execution VM.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig":{"description":"A set of Shielded VM options for the execution VM.","type":"object","properties":{"enableIntegrityMonitoring":{"description":"Whether the VM instance has integrity monitoring enabled.","type":"boolean"},"enableSecureBoot":{"description":"Whether the VM instance has Secure Boot enabled.","type":"boolean"},"enableVtpm":{"description":"Whether the VM instance has vTPM enabled.","type":"boolean"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobDataformRepositorySource":{"description":"The Dataform Repository containing the input notebook.","type":"object","properties":{"commitSha":{"description":"The commit SHA to read repository with.","type":"string"},"dataformRepositoryResourceName":{"description":"The resource name of the Dataform Repository.","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobDirectNotebookSource":{"description":"The content of the input notebook in ipynb format.","type":"object","properties":{"content":{"description":"The base64-encoded contents of the input notebook file.","type":"string","format":"byte"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobGcsNotebookSource":{"description":"The Cloud Storage uri for the input notebook.","type":"object","properties":{"generation":{"description":"The version of the Cloud Storage object to read.","type":"string"},"uri":{"description":"The Cloud Storage uri pointing to the ipynb file.","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntime":{"description":"Configuration for a Workbench Instances-based environment.","type":"object","properties":{"customContainerImage":{"description":"A user-provided container image.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntimeContainerImage"},"vmImage":{"description":"A specific Compute Engine VM image to run the notebook on.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntimeVmImage"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntimeContainerImage":{"description":"The definition of a user-provided container image to run the notebook execution in.","type":"object","properties":{"repository":{"description":"The path to the container image repository.","type":"string","x-required":true},"tag":{"description":"The tag of the container image.","type":"string"}},"required":["repository"],"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntimeVmImage":{"description":"The definition of a Compute Engine VM image to run the notebook execution on.","type":"object","properties":{"family":{"description":"Use this VM image family to find the image; the newest image in this family is used.","type":"string"},"name":{"description":"Use this VM image name to find the image.","type":"string"},"project":{"description":"The name of the Google Cloud project that this VM image belongs to.","type":"string","x-required":true}},"required":["project"],"additionalProperties":false},"GoogleCloudAiplatformV1PersistentDiskSpec":{"description":"Represents the spec of persistent disk and hyperdisk options.","type":"object","properties":{"diskSizeGb":{"description":"Size in GB of the disk (default is 100GB).","type":["integer","string"],"pattern":"^-?[0-9]+$","format":"int64"},"diskType":{"description":"Type of the disk (default is \"pd-standard\").","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1ReservationAffinity":{"description":"A ReservationAffinity can be used to configure a Vertex AI resource (e.g., a DeployedModel) to draw its Compute Engine resources from a Shared Reservation, or exclusively from on-demand capacity.","type":"object","properties":{"key":{"description":"Corresponds to the label key of a reservation resource.","type":"string"},"reservationAffinityType":{"description":"Specifies the reservation affinity type.","type":"string","enum":["TYPE_UNSPECIFIED","NO_RESERVATION","ANY_RESERVATION","SPECIFIC_RESERVATION"],"x-required":true},"values":{"description":"Corresponds to the label values of a reservation resource.","type":"array","items":{"type":"string"}}},"required":["reservationAffinityType"],"additionalProperties":false},"GoogleRpcStatus":{"description":"The `Status` type defines a logical error model that is suitable for different programming environments, including REST APIs and RPC APIs.","type":"object","properties":{"code":{"description":"The status code, which should be an enum value of google.rpc.Code.","type":"integer","format":"int32"},"details":{"description":"A list of messages that carry the error details.","type":"array","items":{"type":"object","additionalProperties":{}}},"message":{"description":"A developer-facing error message, which should be in English.","type":"string"}},"additionalProperties":false}}};
+const schema0 = {"type":"object","properties":{"createTime":false,"customEnvironmentSpec":{"description":"The custom compute configuration for an execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpec"},"dataformRepositorySource":{"description":"The Dataform Repository pointing to a single file notebook repository.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobDataformRepositorySource"},"directNotebookSource":{"description":"The contents of an input notebook file.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobDirectNotebookSource"},"displayName":{"description":"The display name of the NotebookExecutionJob.","type":"string"},"encryptionSpec":{"description":"Customer-managed encryption key spec for the notebook execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1EncryptionSpec"},"executionTimeout":{"description":"Max running time of the execution job in seconds (default 86400s / 24 hrs).","type":"string","format":"google-duration"},"executionUser":{"description":"The user email to run the execution as.","type":"string"},"gcsNotebookSource":{"description":"The Cloud Storage url pointing to the ipynb file.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobGcsNotebookSource"},"gcsOutputUri":{"description":"The Cloud Storage location to upload the result to.","type":"string"},"jobState":false,"kernelName":{"description":"The name of the kernel to use during notebook execution.","type":"string"},"labels":{"description":"The labels with user-defined metadata to organize NotebookExecutionJobs.","type":"object","additionalProperties":{"type":"string","pattern":"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$","x-rule":"a label value holds lowercase letters, digits, _ and -, at most 64 characters"},"maxProperties":64,"propertyNames":{"pattern":"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$","x-rule":"a label key starts with a lowercase letter and holds lowercase letters, digits, _ and -, at most 64 characters"}},"name":false,"notebookRuntimeTemplateResourceName":{"description":"The NotebookRuntimeTemplate to source compute configuration from.","type":"string"},"scheduleResourceName":{"description":"The Schedule resource name if this job is triggered by one.","type":"string"},"serviceAccount":{"description":"The service account to run the execution as.","type":"string"},"status":false,"updateTime":false,"workbenchRuntime":{"description":"The Workbench runtime configuration to use for the notebook execution.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntime"},"projectsId":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$","x-rule":"an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)"},"locationsId":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$","x-rule":"an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)"},"notebookExecutionJobsId":{"type":"string","minLength":1,"pattern":"^[a-z0-9][a-z0-9-]{0,62}$"}},"required":["projectsId","locationsId","notebookExecutionJobsId"],"additionalProperties":false,"$defs":{"GoogleCloudAiplatformV1EncryptionSpec":{"description":"Represents a customer-managed encryption key specification that can be applied to a Vertex AI resource.","type":"object","properties":{"kmsKeyName":{"description":"Resource name of the Cloud KMS key used to protect the resource.","type":"string","x-required":true}},"required":["kmsKeyName"],"additionalProperties":false},"GoogleCloudAiplatformV1MachineSpec":{"description":"Specification of a single machine.","type":"object","properties":{"acceleratorCount":{"description":"The number of accelerators to attach to the machine.","type":"integer","format":"int32"},"acceleratorType":{"description":"The type of accelerator(s) that may be attached to the machine as per accelerator_count.","type":"string","enum":["ACCELERATOR_TYPE_UNSPECIFIED","NVIDIA_TESLA_K80","NVIDIA_TESLA_P100","NVIDIA_TESLA_V100","NVIDIA_TESLA_P4","NVIDIA_TESLA_T4","NVIDIA_TESLA_A100","NVIDIA_A100_80GB","NVIDIA_L4","NVIDIA_H100_80GB","NVIDIA_H100_MEGA_80GB","NVIDIA_H200_141GB","NVIDIA_B200","NVIDIA_GB200","NVIDIA_RTX_PRO_6000","TPU_V2","TPU_V3","TPU_V4_POD","TPU_V5_LITEPOD"],"x-immutable":true},"gpuPartitionSize":{"description":"The Nvidia GPU partition size.","type":"string","x-immutable":true},"machineType":{"description":"The type of the machine.","type":"string","x-immutable":true},"reservationAffinity":{"description":"Configuration controlling how this resource pool consumes reservation.","$ref":"#/$defs/GoogleCloudAiplatformV1ReservationAffinity","x-immutable":true},"tpuTopology":{"description":"The topology of the TPUs.","type":"string","x-immutable":true}},"additionalProperties":false},"GoogleCloudAiplatformV1NetworkSpec":{"description":"Network spec.","type":"object","properties":{"enableInternetAccess":{"description":"Whether to enable public internet access.","type":"boolean"},"network":{"description":"The full name of the Google Compute Engine [network](https://cloud.google.com//compute/docs/networks-and-firewalls#networks)","type":"string"},"subnetwork":{"description":"The name of the subnet that this instance is in.","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpec":{"description":"Compute configuration to use for an execution job.","type":"object","properties":{"machineSpec":{"description":"The specification of a single machine for the execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1MachineSpec"},"networkSpec":{"description":"The network configuration to use for the execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1NetworkSpec"},"persistentDiskSpec":{"description":"The specification of a persistent disk to attach for the execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1PersistentDiskSpec"},"shieldedInstanceConfig":{"description":"Shielded VM configuration (for example, Secure Boot) for the execution VM.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig":{"description":"A set of Shielded VM options for the execution VM.","type":"object","properties":{"enableIntegrityMonitoring":{"description":"Whether the VM instance has integrity monitoring enabled.","type":"boolean"},"enableSecureBoot":{"description":"Whether the VM instance has Secure Boot enabled.","type":"boolean"},"enableVtpm":{"description":"Whether the VM instance has vTPM enabled.","type":"boolean"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobDataformRepositorySource":{"description":"The Dataform Repository containing the input notebook.","type":"object","properties":{"commitSha":{"description":"The commit SHA to read repository with.","type":"string"},"dataformRepositoryResourceName":{"description":"The resource name of the Dataform Repository.","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobDirectNotebookSource":{"description":"The content of the input notebook in ipynb format.","type":"object","properties":{"content":{"description":"The base64-encoded contents of the input notebook file.","type":"string","format":"byte"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobGcsNotebookSource":{"description":"The Cloud Storage uri for the input notebook.","type":"object","properties":{"generation":{"description":"The version of the Cloud Storage object to read.","type":"string"},"uri":{"description":"The Cloud Storage uri pointing to the ipynb file.","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntime":{"description":"Configuration for a Workbench Instances-based environment.","type":"object","properties":{"customContainerImage":{"description":"A user-provided container image.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntimeContainerImage"},"vmImage":{"description":"A specific Compute Engine VM image to run the notebook on.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntimeVmImage"}},"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntimeContainerImage":{"description":"The definition of a user-provided container image to run the notebook execution in.","type":"object","properties":{"repository":{"description":"The path to the container image repository.","type":"string","x-required":true},"tag":{"description":"The tag of the container image.","type":"string"}},"required":["repository"],"additionalProperties":false},"GoogleCloudAiplatformV1NotebookExecutionJobWorkbenchRuntimeVmImage":{"description":"The definition of a Compute Engine VM image to run the notebook execution on.","type":"object","properties":{"family":{"description":"Use this VM image family to find the image; the newest image in this family is used.","type":"string"},"name":{"description":"Use this VM image name to find the image.","type":"string"},"project":{"description":"The name of the Google Cloud project that this VM image belongs to.","type":"string","x-required":true}},"required":["project"],"additionalProperties":false},"GoogleCloudAiplatformV1PersistentDiskSpec":{"description":"Represents the spec of persistent disk and hyperdisk options.","type":"object","properties":{"diskSizeGb":{"description":"Size in GB of the disk (default is 100GB).","type":["integer","string"],"minimum":-9007199254740991,"maximum":9007199254740991,"pattern":"^-?[0-9]+$","format":"int64"},"diskType":{"description":"Type of the disk (default is \"pd-standard\").","type":"string"}},"additionalProperties":false},"GoogleCloudAiplatformV1ReservationAffinity":{"description":"A ReservationAffinity can be used to configure a Vertex AI resource (e.g., a DeployedModel) to draw its Compute Engine resources from a Shared Reservation, or exclusively from on-demand capacity.","type":"object","properties":{"key":{"description":"Corresponds to the label key of a reservation resource.","type":"string"},"reservationAffinityType":{"description":"Specifies the reservation affinity type.","type":"string","enum":["TYPE_UNSPECIFIED","NO_RESERVATION","ANY_RESERVATION","SPECIFIC_RESERVATION"],"x-required":true},"values":{"description":"Corresponds to the label values of a reservation resource.","type":"array","items":{"type":"string"}}},"required":["reservationAffinityType"],"additionalProperties":false},"GoogleRpcStatus":{"description":"The `Status` type defines a logical error model that is suitable for different programming environments, including REST APIs and RPC APIs.","type":"object","properties":{"code":{"description":"The status code, which should be an enum value of google.rpc.Code.","type":"integer","format":"int32"},"details":{"description":"A list of messages that carry the error details.","type":"array","items":{"type":"object","additionalProperties":{}}},"message":{"description":"A developer-facing error message, which should be in English.","type":"string"}},"additionalProperties":false}}};
 const schema7 = {"description":"The Dataform Repository containing the input notebook.","type":"object","properties":{"commitSha":{"description":"The commit SHA to read repository with.","type":"string"},"dataformRepositoryResourceName":{"description":"The resource name of the Dataform Repository.","type":"string"}},"additionalProperties":false};
 const schema8 = {"description":"The content of the input notebook in ipynb format.","type":"object","properties":{"content":{"description":"The base64-encoded contents of the input notebook file.","type":"string","format":"byte"}},"additionalProperties":false};
 const schema9 = {"description":"Represents a customer-managed encryption key specification that can be applied to a Vertex AI resource.","type":"object","properties":{"kmsKeyName":{"description":"Resource name of the Cloud KMS key used to protect the resource.","type":"string","x-required":true}},"required":["kmsKeyName"],"additionalProperties":false};
@@ -15,7 +15,7 @@ const func0 = Object.prototype.hasOwnProperty;
 const func1 = require("ajv/dist/runtime/ucs2length").default;
 const schema1 = {"description":"Compute configuration to use for an execution job.","type":"object","properties":{"machineSpec":{"description":"The specification of a single machine for the execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1MachineSpec"},"networkSpec":{"description":"The network configuration to use for the execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1NetworkSpec"},"persistentDiskSpec":{"description":"The specification of a persistent disk to attach for the execution job.","$ref":"#/$defs/GoogleCloudAiplatformV1PersistentDiskSpec"},"shieldedInstanceConfig":{"description":"Shielded VM configuration (for example, Secure Boot) for the execution VM.","$ref":"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig"}},"additionalProperties":false};
 const schema4 = {"description":"Network spec.","type":"object","properties":{"enableInternetAccess":{"description":"Whether to enable public internet access.","type":"boolean"},"network":{"description":"The full name of the Google Compute Engine [network](https://cloud.google.com//compute/docs/networks-and-firewalls#networks)","type":"string"},"subnetwork":{"description":"The name of the subnet that this instance is in.","type":"string"}},"additionalProperties":false};
-const schema5 = {"description":"Represents the spec of persistent disk and hyperdisk options.","type":"object","properties":{"diskSizeGb":{"description":"Size in GB of the disk (default is 100GB).","type":["integer","string"],"pattern":"^-?[0-9]+$","format":"int64"},"diskType":{"description":"Type of the disk (default is \"pd-standard\").","type":"string"}},"additionalProperties":false};
+const schema5 = {"description":"Represents the spec of persistent disk and hyperdisk options.","type":"object","properties":{"diskSizeGb":{"description":"Size in GB of the disk (default is 100GB).","type":["integer","string"],"minimum":-9007199254740991,"maximum":9007199254740991,"pattern":"^-?[0-9]+$","format":"int64"},"diskType":{"description":"Type of the disk (default is \"pd-standard\").","type":"string"}},"additionalProperties":false};
 const schema6 = {"description":"A set of Shielded VM options for the execution VM.","type":"object","properties":{"enableIntegrityMonitoring":{"description":"Whether the VM instance has integrity monitoring enabled.","type":"boolean"},"enableSecureBoot":{"description":"Whether the VM instance has Secure Boot enabled.","type":"boolean"},"enableVtpm":{"description":"Whether the VM instance has vTPM enabled.","type":"boolean"}},"additionalProperties":false};
 const schema2 = {"description":"Specification of a single machine.","type":"object","properties":{"acceleratorCount":{"description":"The number of accelerators to attach to the machine.","type":"integer","format":"int32"},"acceleratorType":{"description":"The type of accelerator(s) that may be attached to the machine as per accelerator_count.","type":"string","enum":["ACCELERATOR_TYPE_UNSPECIFIED","NVIDIA_TESLA_K80","NVIDIA_TESLA_P100","NVIDIA_TESLA_V100","NVIDIA_TESLA_P4","NVIDIA_TESLA_T4","NVIDIA_TESLA_A100","NVIDIA_A100_80GB","NVIDIA_L4","NVIDIA_H100_80GB","NVIDIA_H100_MEGA_80GB","NVIDIA_H200_141GB","NVIDIA_B200","NVIDIA_GB200","NVIDIA_RTX_PRO_6000","TPU_V2","TPU_V3","TPU_V4_POD","TPU_V5_LITEPOD"],"x-immutable":true},"gpuPartitionSize":{"description":"The Nvidia GPU partition size.","type":"string","x-immutable":true},"machineType":{"description":"The type of the machine.","type":"string","x-immutable":true},"reservationAffinity":{"description":"Configuration controlling how this resource pool consumes reservation.","$ref":"#/$defs/GoogleCloudAiplatformV1ReservationAffinity","x-immutable":true},"tpuTopology":{"description":"The topology of the TPUs.","type":"string","x-immutable":true}},"additionalProperties":false};
 const schema3 = {"description":"A ReservationAffinity can be used to configure a Vertex AI resource (e.g., a DeployedModel) to draw its Compute Engine resources from a Shared Reservation, or exclusively from on-demand capacity.","type":"object","properties":{"key":{"description":"Corresponds to the label key of a reservation resource.","type":"string"},"reservationAffinityType":{"description":"Specifies the reservation affinity type.","type":"string","enum":["TYPE_UNSPECIFIED","NO_RESERVATION","ANY_RESERVATION","SPECIFIC_RESERVATION"],"x-required":true},"values":{"description":"Corresponds to the label values of a reservation resource.","type":"array","items":{"type":"string"}}},"required":["reservationAffinityType"],"additionalProperties":false};
@@ -374,9 +374,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(typeof data6 === "string"){
-if(!pattern0.test(data6)){
-const err8 = {instancePath:instancePath+"/persistentDiskSpec/diskSizeGb",schemaPath:"#/$defs/GoogleCloudAiplatformV1PersistentDiskSpec/properties/diskSizeGb/pattern",keyword:"pattern",params:{pattern: "^-?[0-9]+$"},message:"must match pattern \""+"^-?[0-9]+$"+"\"",schema:"^-?[0-9]+$",parentSchema:schema5.properties.diskSizeGb,data:data6};
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 9007199254740991 || isNaN(data6)){
+const err8 = {instancePath:instancePath+"/persistentDiskSpec/diskSizeGb",schemaPath:"#/$defs/GoogleCloudAiplatformV1PersistentDiskSpec/properties/diskSizeGb/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema5.properties.diskSizeGb,data:data6};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -385,8 +385,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!(formats2.validate(data6))){
-const err9 = {instancePath:instancePath+"/persistentDiskSpec/diskSizeGb",schemaPath:"#/$defs/GoogleCloudAiplatformV1PersistentDiskSpec/properties/diskSizeGb/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\"",schema:"int64",parentSchema:schema5.properties.diskSizeGb,data:data6};
+if(data6 < -9007199254740991 || isNaN(data6)){
+const err9 = {instancePath:instancePath+"/persistentDiskSpec/diskSizeGb",schemaPath:"#/$defs/GoogleCloudAiplatformV1PersistentDiskSpec/properties/diskSizeGb/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991",schema:-9007199254740991,parentSchema:schema5.properties.diskSizeGb,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -396,11 +396,9 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
-if(data5.diskType !== undefined){
-let data7 = data5.diskType;
-if(typeof data7 !== "string"){
-const err10 = {instancePath:instancePath+"/persistentDiskSpec/diskType",schemaPath:"#/$defs/GoogleCloudAiplatformV1PersistentDiskSpec/properties/diskType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema5.properties.diskType.type,parentSchema:schema5.properties.diskType,data:data7};
+if(typeof data6 === "string"){
+if(!pattern0.test(data6)){
+const err10 = {instancePath:instancePath+"/persistentDiskSpec/diskSizeGb",schemaPath:"#/$defs/GoogleCloudAiplatformV1PersistentDiskSpec/properties/diskSizeGb/pattern",keyword:"pattern",params:{pattern: "^-?[0-9]+$"},message:"must match pattern \""+"^-?[0-9]+$"+"\"",schema:"^-?[0-9]+$",parentSchema:schema5.properties.diskSizeGb,data:data6};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -409,10 +407,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/persistentDiskSpec",schemaPath:"#/$defs/GoogleCloudAiplatformV1PersistentDiskSpec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema5.type,parentSchema:schema5,data:data5};
+if(!(formats2.validate(data6))){
+const err11 = {instancePath:instancePath+"/persistentDiskSpec/diskSizeGb",schemaPath:"#/$defs/GoogleCloudAiplatformV1PersistentDiskSpec/properties/diskSizeGb/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\"",schema:"int64",parentSchema:schema5.properties.diskSizeGb,data:data6};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -422,12 +418,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.shieldedInstanceConfig !== undefined){
-let data8 = data.shieldedInstanceConfig;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-for(const key3 in data8){
-if(!(((key3 === "enableIntegrityMonitoring") || (key3 === "enableSecureBoot")) || (key3 === "enableVtpm"))){
-const err12 = {instancePath:instancePath+"/shieldedInstanceConfig",schemaPath:"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema6,data:data8};
+}
+if(data5.diskType !== undefined){
+let data7 = data5.diskType;
+if(typeof data7 !== "string"){
+const err12 = {instancePath:instancePath+"/persistentDiskSpec/diskType",schemaPath:"#/$defs/GoogleCloudAiplatformV1PersistentDiskSpec/properties/diskType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema5.properties.diskType.type,parentSchema:schema5.properties.diskType,data:data7};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -437,10 +432,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data8.enableIntegrityMonitoring !== undefined){
-let data9 = data8.enableIntegrityMonitoring;
-if(typeof data9 !== "boolean"){
-const err13 = {instancePath:instancePath+"/shieldedInstanceConfig/enableIntegrityMonitoring",schemaPath:"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig/properties/enableIntegrityMonitoring/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema6.properties.enableIntegrityMonitoring.type,parentSchema:schema6.properties.enableIntegrityMonitoring,data:data9};
+}
+else {
+const err13 = {instancePath:instancePath+"/persistentDiskSpec",schemaPath:"#/$defs/GoogleCloudAiplatformV1PersistentDiskSpec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema5.type,parentSchema:schema5,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -450,10 +444,12 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data8.enableSecureBoot !== undefined){
-let data10 = data8.enableSecureBoot;
-if(typeof data10 !== "boolean"){
-const err14 = {instancePath:instancePath+"/shieldedInstanceConfig/enableSecureBoot",schemaPath:"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig/properties/enableSecureBoot/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema6.properties.enableSecureBoot.type,parentSchema:schema6.properties.enableSecureBoot,data:data10};
+if(data.shieldedInstanceConfig !== undefined){
+let data8 = data.shieldedInstanceConfig;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+for(const key3 in data8){
+if(!(((key3 === "enableIntegrityMonitoring") || (key3 === "enableSecureBoot")) || (key3 === "enableVtpm"))){
+const err14 = {instancePath:instancePath+"/shieldedInstanceConfig",schemaPath:"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema6,data:data8};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -463,10 +459,10 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data8.enableVtpm !== undefined){
-let data11 = data8.enableVtpm;
-if(typeof data11 !== "boolean"){
-const err15 = {instancePath:instancePath+"/shieldedInstanceConfig/enableVtpm",schemaPath:"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig/properties/enableVtpm/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema6.properties.enableVtpm.type,parentSchema:schema6.properties.enableVtpm,data:data11};
+if(data8.enableIntegrityMonitoring !== undefined){
+let data9 = data8.enableIntegrityMonitoring;
+if(typeof data9 !== "boolean"){
+const err15 = {instancePath:instancePath+"/shieldedInstanceConfig/enableIntegrityMonitoring",schemaPath:"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig/properties/enableIntegrityMonitoring/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema6.properties.enableIntegrityMonitoring.type,parentSchema:schema6.properties.enableIntegrityMonitoring,data:data9};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -476,9 +472,10 @@ vErrors.push(err15);
 errors++;
 }
 }
-}
-else {
-const err16 = {instancePath:instancePath+"/shieldedInstanceConfig",schemaPath:"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema6.type,parentSchema:schema6,data:data8};
+if(data8.enableSecureBoot !== undefined){
+let data10 = data8.enableSecureBoot;
+if(typeof data10 !== "boolean"){
+const err16 = {instancePath:instancePath+"/shieldedInstanceConfig/enableSecureBoot",schemaPath:"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig/properties/enableSecureBoot/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema6.properties.enableSecureBoot.type,parentSchema:schema6.properties.enableSecureBoot,data:data10};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -488,14 +485,39 @@ vErrors.push(err16);
 errors++;
 }
 }
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema1.type,parentSchema:schema1,data};
+if(data8.enableVtpm !== undefined){
+let data11 = data8.enableVtpm;
+if(typeof data11 !== "boolean"){
+const err17 = {instancePath:instancePath+"/shieldedInstanceConfig/enableVtpm",schemaPath:"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig/properties/enableVtpm/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema6.properties.enableVtpm.type,parentSchema:schema6.properties.enableVtpm,data:data11};
 if(vErrors === null){
 vErrors = [err17];
 }
 else {
 vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/shieldedInstanceConfig",schemaPath:"#/$defs/GoogleCloudAiplatformV1NotebookExecutionJobCustomEnvironmentSpecShieldedInstanceConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema6.type,parentSchema:schema6,data:data8};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema1.type,parentSchema:schema1,data};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
 }
 errors++;
 }
@@ -690,7 +712,7 @@ const formats4 = formats.byte;
 const formats6 = formats["google-duration"];
 const pattern1 = new RegExp("^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$", "u");
 const pattern2 = new RegExp("^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$", "u");
-const pattern3 = new RegExp("^[^/]+$", "u");
+const pattern3 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9._:~-]*$", "u");
 const pattern5 = new RegExp("^[a-z0-9][a-z0-9-]{0,62}$", "u");
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1222,7 +1244,7 @@ vErrors.push(err40);
 errors++;
 }
 if(!pattern3.test(data27)){
-const err41 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.projectsId,data:data27};
+const err41 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"+"\"",schema:"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$",parentSchema:schema0.properties.projectsId,data:data27};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1257,7 +1279,7 @@ vErrors.push(err43);
 errors++;
 }
 if(!pattern3.test(data28)){
-const err44 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.locationsId,data:data28};
+const err44 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"+"\"",schema:"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$",parentSchema:schema0.properties.locationsId,data:data28};
 if(vErrors === null){
 vErrors = [err44];
 }

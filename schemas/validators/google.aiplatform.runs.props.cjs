@@ -6,12 +6,12 @@ const module = { exports: {} };
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"type":"object","properties":{"createTime":false,"description":{"description":"Description of this TensorboardRun.","type":"string"},"displayName":{"description":"User provided name of this TensorboardRun.","type":"string","x-required":true},"etag":{"description":"Used to perform a consistent read-modify-write updates.","type":"string"},"labels":{"description":"The labels with user-defined metadata to organize your TensorboardRuns.","type":"object","additionalProperties":{"type":"string","pattern":"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$","x-rule":"a label value holds lowercase letters, digits, _ and -, at most 64 characters"},"maxProperties":64,"propertyNames":{"pattern":"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$","x-rule":"a label key starts with a lowercase letter and holds lowercase letters, digits, _ and -, at most 64 characters"}},"name":false,"updateTime":false,"projectsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"locationsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"tensorboardsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"experimentsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"runsId":{"type":"string","minLength":1,"pattern":"^[a-z0-9][a-z0-9-]{0,127}$"}},"required":["displayName","projectsId","locationsId","tensorboardsId","experimentsId","runsId"],"additionalProperties":false,"$defs":{}};
+const schema0 = {"type":"object","properties":{"createTime":false,"description":{"description":"Description of this TensorboardRun.","type":"string"},"displayName":{"description":"User provided name of this TensorboardRun.","type":"string","x-required":true},"etag":{"description":"Used to perform a consistent read-modify-write updates.","type":"string"},"labels":{"description":"The labels with user-defined metadata to organize your TensorboardRuns.","type":"object","additionalProperties":{"type":"string","pattern":"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$","x-rule":"a label value holds lowercase letters, digits, _ and -, at most 64 characters"},"maxProperties":64,"propertyNames":{"pattern":"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$","x-rule":"a label key starts with a lowercase letter and holds lowercase letters, digits, _ and -, at most 64 characters"}},"name":false,"updateTime":false,"projectsId":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$","x-rule":"an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)"},"locationsId":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$","x-rule":"an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)"},"tensorboardsId":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$","x-rule":"an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)"},"experimentsId":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$","x-rule":"an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)"},"runsId":{"type":"string","minLength":1,"pattern":"^[a-z0-9][a-z0-9-]{0,127}$"}},"required":["displayName","projectsId","locationsId","tensorboardsId","experimentsId","runsId"],"additionalProperties":false,"$defs":{}};
 const func0 = Object.prototype.hasOwnProperty;
 const func1 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$", "u");
 const pattern1 = new RegExp("^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$", "u");
-const pattern2 = new RegExp("^[^/]+$", "u");
+const pattern2 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9._:~-]*$", "u");
 const pattern6 = new RegExp("^[a-z0-9][a-z0-9-]{0,127}$", "u");
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -256,7 +256,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!pattern2.test(data8)){
-const err20 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.projectsId,data:data8};
+const err20 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"+"\"",schema:"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$",parentSchema:schema0.properties.projectsId,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -291,7 +291,7 @@ vErrors.push(err22);
 errors++;
 }
 if(!pattern2.test(data9)){
-const err23 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.locationsId,data:data9};
+const err23 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"+"\"",schema:"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$",parentSchema:schema0.properties.locationsId,data:data9};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -326,7 +326,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!pattern2.test(data10)){
-const err26 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.tensorboardsId,data:data10};
+const err26 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"+"\"",schema:"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$",parentSchema:schema0.properties.tensorboardsId,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -361,7 +361,7 @@ vErrors.push(err28);
 errors++;
 }
 if(!pattern2.test(data11)){
-const err29 = {instancePath:instancePath+"/experimentsId",schemaPath:"#/properties/experimentsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.experimentsId,data:data11};
+const err29 = {instancePath:instancePath+"/experimentsId",schemaPath:"#/properties/experimentsId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"+"\"",schema:"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$",parentSchema:schema0.properties.experimentsId,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }

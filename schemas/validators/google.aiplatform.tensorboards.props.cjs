@@ -6,13 +6,13 @@ const module = { exports: {} };
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"type":"object","properties":{"blobStoragePathPrefix":false,"createTime":false,"description":{"description":"Description of this Tensorboard.","type":"string"},"displayName":{"description":"User provided name of this Tensorboard.","type":"string","x-required":true},"encryptionSpec":{"description":"Customer-managed encryption key spec for a Tensorboard.","$ref":"#/$defs/GoogleCloudAiplatformV1EncryptionSpec"},"etag":{"description":"Used to perform a consistent read-modify-write updates.","type":"string"},"isDefault":{"description":"Used to indicate if the TensorBoard instance is the default one.","type":"boolean"},"labels":{"description":"The labels with user-defined metadata to organize your Tensorboards.","type":"object","additionalProperties":{"type":"string","pattern":"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$","x-rule":"a label value holds lowercase letters, digits, _ and -, at most 64 characters"},"maxProperties":64,"propertyNames":{"pattern":"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$","x-rule":"a label key starts with a lowercase letter and holds lowercase letters, digits, _ and -, at most 64 characters"}},"name":false,"runCount":false,"satisfiesPzi":false,"satisfiesPzs":false,"updateTime":false,"projectsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"locationsId":{"type":"string","minLength":1,"pattern":"^[^/]+$"},"tensorboardsId":{"type":"string","minLength":1}},"required":["displayName","projectsId","locationsId"],"additionalProperties":false,"$defs":{"GoogleCloudAiplatformV1EncryptionSpec":{"description":"Represents a customer-managed encryption key specification that can be applied to a Vertex AI resource.","type":"object","properties":{"kmsKeyName":{"description":"Resource name of the Cloud KMS key used to protect the resource.","type":"string","x-required":true}},"required":["kmsKeyName"],"additionalProperties":false}}};
+const schema0 = {"type":"object","properties":{"blobStoragePathPrefix":false,"createTime":false,"description":{"description":"Description of this Tensorboard.","type":"string"},"displayName":{"description":"User provided name of this Tensorboard.","type":"string","x-required":true},"encryptionSpec":{"description":"Customer-managed encryption key spec for a Tensorboard.","$ref":"#/$defs/GoogleCloudAiplatformV1EncryptionSpec"},"etag":{"description":"Used to perform a consistent read-modify-write updates.","type":"string"},"isDefault":{"description":"Used to indicate if the TensorBoard instance is the default one.","type":"boolean"},"labels":{"description":"The labels with user-defined metadata to organize your Tensorboards.","type":"object","additionalProperties":{"type":"string","pattern":"^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$","x-rule":"a label value holds lowercase letters, digits, _ and -, at most 64 characters"},"maxProperties":64,"propertyNames":{"pattern":"^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$","x-rule":"a label key starts with a lowercase letter and holds lowercase letters, digits, _ and -, at most 64 characters"}},"name":false,"runCount":false,"satisfiesPzi":false,"satisfiesPzs":false,"updateTime":false,"projectsId":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$","x-rule":"an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)"},"locationsId":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$","x-rule":"an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)"},"tensorboardsId":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$","x-rule":"an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)"}},"required":["displayName","projectsId","locationsId"],"additionalProperties":false,"$defs":{"GoogleCloudAiplatformV1EncryptionSpec":{"description":"Represents a customer-managed encryption key specification that can be applied to a Vertex AI resource.","type":"object","properties":{"kmsKeyName":{"description":"Resource name of the Cloud KMS key used to protect the resource.","type":"string","x-required":true}},"required":["kmsKeyName"],"additionalProperties":false}}};
 const schema1 = {"description":"Represents a customer-managed encryption key specification that can be applied to a Vertex AI resource.","type":"object","properties":{"kmsKeyName":{"description":"Resource name of the Cloud KMS key used to protect the resource.","type":"string","x-required":true}},"required":["kmsKeyName"],"additionalProperties":false};
 const func0 = Object.prototype.hasOwnProperty;
 const func1 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{N}_-]{0,63}$", "u");
 const pattern1 = new RegExp("^[\\p{Ll}\\p{Lo}\\p{N}_-]{0,64}$", "u");
-const pattern2 = new RegExp("^[^/]+$", "u");
+const pattern2 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9._:~-]*$", "u");
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -329,7 +329,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!pattern2.test(data15)){
-const err26 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.projectsId,data:data15};
+const err26 = {instancePath:instancePath+"/projectsId",schemaPath:"#/properties/projectsId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"+"\"",schema:"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$",parentSchema:schema0.properties.projectsId,data:data15};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -364,7 +364,7 @@ vErrors.push(err28);
 errors++;
 }
 if(!pattern2.test(data16)){
-const err29 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema0.properties.locationsId,data:data16};
+const err29 = {instancePath:instancePath+"/locationsId",schemaPath:"#/properties/locationsId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"+"\"",schema:"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$",parentSchema:schema0.properties.locationsId,data:data16};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -398,9 +398,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-else {
-const err32 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.tensorboardsId.type,parentSchema:schema0.properties.tensorboardsId,data:data17};
+if(!pattern2.test(data17)){
+const err32 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$"+"\"",schema:"^[A-Za-z0-9_][A-Za-z0-9._:~-]*$",parentSchema:schema0.properties.tensorboardsId,data:data17};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -410,14 +409,25 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
 else {
-const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+const err33 = {instancePath:instancePath+"/tensorboardsId",schemaPath:"#/properties/tensorboardsId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.tensorboardsId.type,parentSchema:schema0.properties.tensorboardsId,data:data17};
 if(vErrors === null){
 vErrors = [err33];
 }
 else {
 vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
 }
 errors++;
 }

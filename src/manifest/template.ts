@@ -66,9 +66,14 @@ export function scanTemplates(s: string): TemplateMatch[] {
   return out;
 }
 
-/** How a string holds references: 'whole' when it is exactly one `{{ address.field }}`, 'partial' when one is inside it. */
+/**
+ * How a string holds templates once variables are substituted: 'whole' when it is exactly one
+ * `{{ … }}`, 'partial' when one is inside it. What is left is a reference (known after apply) or
+ * an unset or invalid template, reported already: neither is a value to check.
+ */
 export function referenceForm(s: string): 'whole' | 'partial' | undefined {
-  const refs = scanTemplates(s).filter((m) => m.expr.kind === 'ref');
+  if (!s.includes('{{')) return undefined;
+  const refs = scanTemplates(s);
   if (refs.length === 1 && refs[0].text === s) return 'whole';
   return refs.length ? 'partial' : undefined;
 }

@@ -26,8 +26,10 @@ const FORMAT_HINTS: Record<string, string> = {
   'google-duration': 'must be a duration in seconds like "3600s"',
   'google-fieldmask': 'must be a comma-separated list of field paths',
   byte: 'must be base64 text',
-  int64: 'must be a whole number (or a string of digits)',
-  uint64: 'must be a whole non-negative number (or a string of digits)',
+  int64: `must be a whole number (or a string of digits) from ${-(2n ** 63n)} to ${2n ** 63n - 1n}`,
+  uint64: `must be a whole non-negative number (or a string of digits) up to ${2n ** 64n - 1n}`,
+  double: 'must be a number, or a string holding a number, NaN or ±Infinity',
+  float: 'must be a number, or a string holding a number, NaN or ±Infinity',
   int32: 'must be a 32-bit whole number',
   uint32: 'must be a 32-bit whole non-negative number',
 };
@@ -83,6 +85,8 @@ function singleIssue(e: ErrorObject, segments: PathSegment[], data: unknown): Sc
     case 'const':
       return { ...base, message: `must be ${JSON.stringify(params.allowedValue)}` };
     case 'type': {
+      const format = parent?.format;
+      if (format === 'int64' || format === 'uint64' || format === 'double' || format === 'float') return { ...base, message: FORMAT_HINTS[format] };
       const types = ([] as string[]).concat(params.type as string | string[]);
       return { ...base, message: `must be ${types.join(' or ')}` };
     }
@@ -92,8 +96,12 @@ function singleIssue(e: ErrorObject, segments: PathSegment[], data: unknown): Sc
       const format = typeof parent?.format === 'string' ? parent.format : undefined;
       const hint = format ? FORMAT_HINTS[format] : undefined;
       const rule = typeof parent?.['x-rule'] === 'string' ? parent['x-rule'] : undefined;
-      return { ...base, message: rule ?? hint ?? `must match ${String(params.pattern)}` };
+      // Every pattern of ours carries its rule in words (test/schemas.test.ts); a raw regex is no message.
+      return { ...base, message: rule ?? hint ?? 'is not in the form this field takes' };
     }
+    case 'minimum':
+    case 'maximum':
+      return { ...base, message: limitMessage(parent, e) };
     case 'minLength':
       return { ...base, message: params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters` };
     case 'minProperties':
@@ -105,6 +113,16 @@ function singleIssue(e: ErrorObject, segments: PathSegment[], data: unknown): Sc
     default:
       return { ...base, message: e.message ?? `fails "${e.keyword}"` };
   }
+}
+
+/** A number outside its limits: for int64s and doubles, which form holds the value instead. */
+function limitMessage(parent: SchemaNode | undefined, e: ErrorObject): string {
+  const format = parent?.format;
+  if (format === 'int64' || format === 'uint64') {
+    return `${FORMAT_HINTS[format]}; beyond ±${Number.MAX_SAFE_INTEGER} write it as a string of digits (a number that large is not exact)`;
+  }
+  if (format === 'double' || format === 'float') return 'must be a finite number; write NaN, Infinity or -Infinity as a string';
+  return e.message ?? `must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${String((e.params as { limit: unknown }).limit)}`;
 }
 
 /**
@@ -163,6 +181,13 @@ function propsSchema(kind: KindDef): SchemaNode {
   return schema;
 }
 
+/** A resource id in a name (project, location, parent and server-chosen ids), in general terms. */
+const PARENT_ID: SchemaNode = {
+  minLength: 1,
+  pattern: '^[A-Za-z0-9_][A-Za-z0-9._:~-]*$',
+  'x-rule': 'an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)',
+};
+
 /**
  * The schema of a resource's props: the kind's body plus its parent ids, its own id and its
  * virtual props; output-only fields become `false` so setting one is an error of its own.
@@ -171,10 +196,10 @@ function propsSchema(kind: KindDef): SchemaNode {
 export function propsSchemaOf(kind: KindDef, body: SchemaNode, messageSchema: (id: string) => SchemaNode): SchemaNode {
   const defs: Record<string, SchemaNode> = { ...((body.$defs ?? {}) as Record<string, SchemaNode>) };
   const properties: Record<string, SchemaNode> = { ...((body.properties ?? {}) as Record<string, SchemaNode>) };
-  for (const p of kind.parentProps) {
-    properties[p] = { type: 'string', minLength: 1, pattern: '^[^/]+$' };
-  }
-  properties[kind.idProp] = { type: 'string', minLength: 1, ...(kind.idPattern && { pattern: kind.idPattern.source }) };
+  // Ids become URL path segments: a newline or a slash in one (say from --var) is refused here,
+  // where the value is used, like any other prop.
+  for (const p of kind.parentProps) properties[p] = { type: 'string', ...PARENT_ID };
+  properties[kind.idProp] = { type: 'string', ...(kind.idPattern ? { minLength: 1, pattern: kind.idPattern.source } : PARENT_ID) };
   for (const [name, spec] of Object.entries(kind.virtualPropSchemas ?? {})) {
     if ('schema' in spec) {
       properties[name] = spec.schema;
@@ -245,7 +270,7 @@ export interface PropsSubject {
 export type ReferenceClassifier = (value: string) => 'whole' | 'partial' | undefined;
 
 /**
- * Where references sit in the props: a string that is one whole reference is "known after
+ * Where templates sit in the props: a string that is one whole reference is "known after
  * apply" (no checks at all); a string with a reference inside keeps only its type check.
  */
 function referencePointers(value: unknown, pointer: string, classify: ReferenceClassifier, whole: Set<string>, partial: Set<string>): void {

@@ -1,0 +1,142 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
+import { finished, removeScratchDirs, scratchDir, spawnCli, type CliResult } from './apply.support.js';
+import { indent, stackYaml, writeFiles, yaml } from './manifest.support.js';
+
+/**
+ * Input that is wrong on purpose (issue "Hostile input"), through the real CLI: `apply
+ * --auto-approve` against the emulator, the command that would write the most. Each case ends in
+ * its exact one-line error and exit 1, with nothing written: no state file, no API call at all.
+ */
+
+let emulator: RunningEmulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, operationDelayMs: 5 });
+});
+beforeEach(() => emulator.resetStats());
+afterAll(async () => {
+  await emulator.close();
+  removeScratchDirs();
+});
+
+interface Attempt extends CliResult {
+  stateFiles: string[];
+  apiCalls: number;
+}
+
+/** `vertexctl apply PATH --auto-approve` with its own empty state dir, and what it left behind. */
+async function applyHostile(paths: string[], extra: string[] = [], env: Record<string, string> = {}): Promise<Attempt> {
+  const state = scratchDir('hostile-state');
+  const child = spawnCli(['apply', ...paths, '--auto-approve', '--state', state, '--endpoint', emulator.url, ...extra], env);
+  child.stdin!.end();
+  const result = await finished(child);
+  return { ...result, stateFiles: readdirSync(state), apiCalls: emulator.stats().requests.total };
+}
+
+/** Exit 1, exactly these lines on stderr, nothing on stdout, nothing written anywhere. */
+function expectRefused(attempt: Attempt, lines: string[]): void {
+  expect(attempt.stderr).toBe(lines.map((l) => `${l}\n`).join(''));
+  expect(attempt.code).toBe(1);
+  expect(attempt.stdout).toBe('');
+  expect(attempt.stateFiles).toEqual([]);
+  expect(attempt.apiCalls).toBe(0);
+}
+
+const tensorboard = (props: string): string =>
+  indent(
+    yaml`
+      - name: tb
+        type: google.aiplatform.tensorboards
+        props:
+          - name: locationsId
+            value: us-central1
+          - name: displayName
+            value: tb
+    `,
+    2,
+  ) + props;
+
+const prop = (name: string, value: string): string => `      - name: ${name}\n        value: ${value}\n`;
+
+const UNSET = (name: string): string =>
+  `unset variable "${name}": define a global, pass --var ${name}=…, or set the environment variable VERTEXCTL_VAR_${name}`;
+
+describe('templates and variables', () => {
+  it('{{ toString }} is an unset variable, not a prototype member', async () => {
+    const dir = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', 'p') + prop('description', "'{{ toString }}'"))) });
+    expectRefused(await applyHostile([dir]), [`${join(dir, 'a.yaml')}:14:16: resource "tb": props.description: ${UNSET('toString')}`]);
+  });
+
+  it('an unprefixed environment variable never reaches a template; the error names the prefix', async () => {
+    const dir = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', 'p') + prop('description', "'{{ CI_DEPLOY_TOKEN }}'"))) });
+    const attempt = await applyHostile([dir], [], { CI_DEPLOY_TOKEN: 'glpat-very-secret' });
+    expectRefused(attempt, [`${join(dir, 'a.yaml')}:14:16: resource "tb": props.description: ${UNSET('CI_DEPLOY_TOKEN')}`]);
+    expect(attempt.stderr).not.toContain('glpat');
+  });
+
+  it('a --var value is checked where it is used: a newline in a project id is refused', async () => {
+    const dir = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', "'{{ project }}'"))) });
+    expectRefused(await applyHostile([dir], ['--var', 'project=p\nInjected: yes']), [
+      `${join(dir, 'a.yaml')}:12:16: resource "tb": props.projectsId: an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)`,
+    ]);
+  });
+
+  it('the same value from VERTEXCTL_VAR_project is refused alike', async () => {
+    const dir = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', "'{{ project }}'"))) });
+    expectRefused(await applyHostile([dir], [], { VERTEXCTL_VAR_project: 'p/../../other' }), [
+      `${join(dir, 'a.yaml')}:12:16: resource "tb": props.projectsId: an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)`,
+    ]);
+  });
+});
+
+describe('numbers', () => {
+  const job = (name: string, replicaCount: string): string =>
+    indent(
+      yaml`
+        - name: ${name}
+          type: google.aiplatform.custom_jobs
+          props:
+            - name: projectsId
+              value: p
+            - name: locationsId
+              value: us-central1
+            - name: displayName
+              value: ${name}
+            - name: jobSpec
+              value:
+                workerPoolSpecs:
+                  - machineSpec: { machineType: n1-standard-4 }
+                    replicaCount: ${replicaCount}
+                    containerSpec: { imageUri: gcr.io/p/i }
+      `,
+      2,
+    );
+  const INT64 = 'must be a whole number (or a string of digits) from -9223372036854775808 to 9223372036854775807';
+  const TOO_BIG = `${INT64}; beyond ±9007199254740991 write it as a string of digits (a number that large is not exact)`;
+
+  it('int64 fields take whole numbers in range only, as numbers or strings', async () => {
+    const values = ['99999999999999999999', '1e30', '"99999999999999999999"', '1.5', '"12abc"', '"9223372036854775807"', '9007199254740991'];
+    const dir = writeFiles({ 'a.yaml': stackYaml(values.map((v, i) => job(`j${i}`, v)).join('')) });
+    const f = join(dir, 'a.yaml');
+    const at = (i: number): string => `${f}:${17 + 15 * i}:29: resource "j${i}": props.jobSpec.workerPoolSpecs[0].replicaCount`;
+    expectRefused(await applyHostile([dir]), [
+      `${at(0)}: ${TOO_BIG}`,
+      `${at(1)}: ${TOO_BIG}`,
+      `${at(2)}: ${INT64}`,
+      `${at(3)}: ${INT64}`,
+      `${at(4)}: ${INT64}`,
+    ]);
+  });
+});
+
+describe('addresses', () => {
+  it('__proto__ is refused as an address, by the documented rule', async () => {
+    const dir = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', 'p')).replace('name: tb', 'name: __proto__')) });
+    expectRefused(await applyHostile([dir]), [
+      `${join(dir, 'a.yaml')}:4:11: resource "__proto__": name: an address starts with a letter or _ and holds letters, digits, _ and -, at most 128 characters (and is not __proto__)`,
+    ]);
+  });
+});
