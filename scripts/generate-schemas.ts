@@ -21,7 +21,7 @@ import standaloneModule from 'ajv/dist/standalone/index.js';
 import { KINDS, kindTypes } from '../src/kinds/index.js';
 import type { ApiName } from '../src/kinds/types.js';
 import { createAjv, packageRoot, schemaKey, VALIDATORS_DIR, VALIDATORS_INDEX, type SchemaNode } from '../src/schema/registry.js';
-import { ADDRESS_PATTERN, ADDRESS_RULE } from '../src/manifest/addresses.js';
+import { ADDRESS_PATTERN, ADDRESS_RULE } from '../src/kinds/addresses.js';
 import { propsSchemaOf } from '../src/schema/validate.js';
 
 /** The subset of a discovery document's schema language that the APIs use. */

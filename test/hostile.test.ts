@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
@@ -23,25 +23,34 @@ afterAll(async () => {
 });
 
 interface Attempt extends CliResult {
-  stateFiles: string[];
+  stateDir: string;
+  stateFiles: Record<string, string>;
   apiCalls: number;
 }
 
-/** `vertexctl apply PATH --auto-approve` with its own empty state dir, and what it left behind. */
-async function applyHostile(paths: string[], extra: string[] = [], env: Record<string, string> = {}): Promise<Attempt> {
+/**
+ * `vertexctl apply PATH --auto-approve` with its own state dir (empty, or holding `stateFiles`),
+ * and what it left behind there: each file's content.
+ */
+async function applyHostile(
+  paths: string[],
+  { args = [], env = {}, stateFiles = {} }: { args?: string[]; env?: Record<string, string>; stateFiles?: Record<string, string> } = {},
+): Promise<Attempt> {
   const state = scratchDir('hostile-state');
-  const child = spawnCli(['apply', ...paths, '--auto-approve', '--state', state, '--endpoint', emulator.url, ...extra], env);
+  for (const [name, text] of Object.entries(stateFiles)) writeFileSync(join(state, name), text);
+  const child = spawnCli(['apply', ...paths, '--auto-approve', '--state', state, '--endpoint', emulator.url, ...args], env);
   child.stdin!.end();
   const result = await finished(child);
-  return { ...result, stateFiles: readdirSync(state), apiCalls: emulator.stats().requests.total };
+  const left = Object.fromEntries(readdirSync(state).map((name) => [name, readFileSync(join(state, name), 'utf8')]));
+  return { ...result, stateDir: state, stateFiles: left, apiCalls: emulator.stats().requests.total };
 }
 
 /** Exit 1, exactly these lines on stderr, nothing on stdout, nothing written anywhere. */
-function expectRefused(attempt: Attempt, lines: string[]): void {
+function expectRefused(attempt: Attempt, lines: string[], stateBefore: Record<string, string> = {}): void {
   expect(attempt.stderr).toBe(lines.map((l) => `${l}\n`).join(''));
   expect(attempt.code).toBe(1);
   expect(attempt.stdout).toBe('');
-  expect(attempt.stateFiles).toEqual([]);
+  expect(attempt.stateFiles).toEqual(stateBefore);
   expect(attempt.apiCalls).toBe(0);
 }
 
@@ -72,21 +81,21 @@ describe('templates and variables', () => {
 
   it('an unprefixed environment variable never reaches a template; the error names the prefix', async () => {
     const dir = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', 'p') + prop('description', "'{{ CI_DEPLOY_TOKEN }}'"))) });
-    const attempt = await applyHostile([dir], [], { CI_DEPLOY_TOKEN: 'glpat-very-secret' });
+    const attempt = await applyHostile([dir], { env: { CI_DEPLOY_TOKEN: 'glpat-very-secret' } });
     expectRefused(attempt, [`${join(dir, 'a.yaml')}:14:16: resource "tb": props.description: ${UNSET('CI_DEPLOY_TOKEN')}`]);
     expect(attempt.stderr).not.toContain('glpat');
   });
 
   it('a --var value is checked where it is used: a newline in a project id is refused', async () => {
     const dir = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', "'{{ project }}'"))) });
-    expectRefused(await applyHostile([dir], ['--var', 'project=p\nInjected: yes']), [
+    expectRefused(await applyHostile([dir], { args: ['--var', 'project=p\nInjected: yes'] }), [
       `${join(dir, 'a.yaml')}:12:16: resource "tb": props.projectsId: an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)`,
     ]);
   });
 
   it('the same value from VERTEXCTL_VAR_project is refused alike', async () => {
     const dir = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', "'{{ project }}'"))) });
-    expectRefused(await applyHostile([dir], [], { VERTEXCTL_VAR_project: 'p/../../other' }), [
+    expectRefused(await applyHostile([dir], { env: { VERTEXCTL_VAR_project: 'p/../../other' } }), [
       `${join(dir, 'a.yaml')}:12:16: resource "tb": props.projectsId: an id holds letters, digits, and . _ : ~ - only (no spaces, slashes or control characters)`,
     ]);
   });
@@ -138,5 +147,21 @@ describe('addresses', () => {
     expectRefused(await applyHostile([dir]), [
       `${join(dir, 'a.yaml')}:4:11: resource "__proto__": name: an address starts with a letter or _ and holds letters, digits, _ and -, at most 128 characters (and is not __proto__)`,
     ]);
+  });
+});
+
+describe('state documents', () => {
+  const dir = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', 'p'))) });
+  const good = { formatVersion: 1, lineage: 'l-1', serial: 4, stack: 'test-stack', resources: {} as Record<string, unknown> };
+  const entry = { type: 'google.aiplatform.tensorboards', name: 'projects/p/locations/us-central1/tensorboards/1', id: '1', props: {}, outputs: {} };
+
+  it.each([
+    ['an entry that is null', { tb: null }, 'resource "tb": must be an object'],
+    ['a numeric name', { tb: { ...entry, name: 7 } }, 'resource "tb": name: must be a string'],
+    ['props: null', { tb: { ...entry, props: null } }, 'resource "tb": props: must be an object'],
+  ])('%s is refused in one line naming the file and the address; the file is left as it is', async (_what, resources, why) => {
+    const stateFiles = { 'test-stack.json': `${JSON.stringify({ ...good, resources }, null, 2)}\n` };
+    const attempt = await applyHostile([dir], { stateFiles });
+    expectRefused(attempt, [`${join(attempt.stateDir, 'test-stack.json')}: not a valid vertexctl state file: ${why}; the file was left as it is`], stateFiles);
   });
 });

@@ -147,7 +147,7 @@ describe('state store', () => {
     await Promise.all(
       Array.from({ length: 50 }, async (_, i) => {
         await store.update((doc) => {
-          doc.resources[`a${i}`] = { type: 't', name: `n${i}`, id: String(i), props: {}, outputs: {} };
+          doc.resources[`a${i}`] = { type: 'google.aiplatform.runs', name: `n${i}`, id: String(i), props: {}, outputs: {} };
         });
         // Resolved: this change is in a written document.
         expect(written.some((d) => d.resources[`a${i}`])).toBe(true);

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { UserError } from '../core/errors.js';
+import { stateDocProblem, withOwnResources } from './doc-schema.js';
 import { STATE_FORMAT_VERSION, type StateDoc, type StateEntry } from './types.js';
 
 /** A fresh, empty state for a stack (and environment). */
 export function newStateDoc(stack: string, env?: string): StateDoc {
-  const doc: StateDoc = { formatVersion: STATE_FORMAT_VERSION, lineage: randomUUID(), serial: 0, stack, resources: {} };
+  const resources = Object.create(null) as StateDoc['resources'];
+  const doc: StateDoc = { formatVersion: STATE_FORMAT_VERSION, lineage: randomUUID(), serial: 0, stack, resources };
   if (env) doc.env = env;
   return doc;
 }
@@ -30,30 +33,35 @@ export function forgetEntry(doc: StateDoc, address: string): void {
 }
 
 export function removeEntry(doc: StateDoc, address: string): boolean {
-  if (!(address in doc.resources)) return false;
+  if (!Object.hasOwn(doc.resources, address)) return false;
   delete doc.resources[address];
   return true;
 }
 
 /** A deep copy, so a document handed to a backend cannot change while it is being written. */
 export function cloneDoc(doc: StateDoc): StateDoc {
-  return structuredClone(doc);
+  return withOwnResources(structuredClone(doc));
 }
 
-/** Checks a parsed state file; throws a one-line message naming the file on anything unexpected. */
+/** Checks a parsed state file against the state format; throws a one-line message naming the file (and address). */
 export function checkStateDoc(raw: unknown, where: string): StateDoc {
   const fail = (why: string): never => {
-    throw new Error(`${where}: not a vertexctl state file (${why})`);
+    throw new StateDocError(`${where}: not a valid vertexctl state file: ${why}; the file was left as it is`);
   };
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return fail('not a JSON object');
-  const d = raw as Partial<StateDoc>;
-  if (typeof d.formatVersion !== 'number') return fail('no formatVersion');
-  if (d.formatVersion > STATE_FORMAT_VERSION) {
-    throw new Error(`${where}: state format version ${d.formatVersion} is newer than this vertexctl understands (${STATE_FORMAT_VERSION}); upgrade vertexctl`);
+  const version = (raw as Partial<StateDoc>).formatVersion;
+  if (typeof version === 'number' && version > STATE_FORMAT_VERSION) {
+    throw new StateDocError(`${where}: state format version ${version} is newer than this vertexctl understands (${STATE_FORMAT_VERSION}); upgrade vertexctl`);
   }
-  if (typeof d.lineage !== 'string' || typeof d.serial !== 'number' || typeof d.stack !== 'string') {
-    return fail('lineage, serial or stack missing');
+  const problem = stateDocProblem(raw);
+  if (problem) return fail(problem);
+  return withOwnResources(raw as StateDoc);
+}
+
+/** A state document that cannot be used: reported in one line (a UserError), never as a crash. */
+export class StateDocError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StateDocError';
   }
-  if (!d.resources || typeof d.resources !== 'object') return fail('no resources');
-  return d as StateDoc;
 }

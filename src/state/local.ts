@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { link, mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkStateDoc, stateBaseName } from './doc.js';
+import { checkStateDoc, stateBaseName, StateDocError } from './doc.js';
 import { LockError, describeHolder, isStale } from './lock.js';
 import { checkWrite, type StoredHead } from './serial.js';
 import type { LockInfo, StateBackend, StateDoc, StateVersion, WriteOptions } from './types.js';
@@ -58,7 +58,7 @@ export class LocalStateBackend implements StateBackend {
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      throw new Error(`${this.file}: not valid JSON (${(err as Error).message})`);
+      throw new StateDocError(`${this.file}: not a valid vertexctl state file: not valid JSON (${(err as Error).message}); the file was left as it is`);
     }
     const doc = checkStateDoc(raw, this.file);
     if (stamp) this.known = { serial: doc.serial, lineage: doc.lineage, stamp };
