@@ -165,3 +165,30 @@ describe('state documents', () => {
     expectRefused(attempt, [`${join(attempt.stateDir, 'test-stack.json')}: not a valid vertexctl state file: ${why}; the file was left as it is`], stateFiles);
   });
 });
+
+describe('what a reviewer reads', () => {
+  it('control and bidi characters in values are shown escaped in the plan text', async () => {
+    const dir = writeFiles({
+      'a.yaml': stackYaml(tensorboard(prop('projectsId', 'p') + prop('description', '"ok \\u202Eevil\\u2066 x\\nInjected: yes\\u0007"'))),
+    });
+    const state = scratchDir('hostile-state');
+    const child = spawnCli(['plan', dir, '--state', state, '--endpoint', emulator.url]);
+    child.stdin!.end();
+    const plan = await finished(child);
+    expect(plan.stderr).toBe('');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain('      + description: "ok \\u202eevil\\u2066 x\\nInjected: yes\\u0007"\n');
+    expect(plan.stdout).not.toMatch(/[\u202e\u2066\u0007]/);
+    expect(plan.stdout.split('\n').filter((l) => l.includes('Injected'))).toHaveLength(1);
+    expect(readdirSync(state)).toEqual([]);
+    const { byMethod } = emulator.stats().requests;
+    expect(Object.keys(byMethod).filter((m) => m !== 'GET')).toEqual([]);
+  });
+
+  it('a problem that quotes user text stays one line, its invisible characters escaped', async () => {
+    const dir = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', 'p')).replace('type: google.aiplatform.tensorboards', 'type: "google.aiplatform.tensor\\u202Eboards\\nX"')) });
+    expectRefused(await applyHostile([dir]), [
+      `${join(dir, 'a.yaml')}:5:11: resource "tb": unknown resource type "google.aiplatform.tensor\\u202eboards\\nX" (did you mean "google.aiplatform.tensorboards"?)`,
+    ]);
+  });
+});

@@ -1,3 +1,5 @@
+import { escapeForDisplay } from './display.js';
+
 /** A place in an input file (manifest, state, plan file), 1-based. */
 export interface SourcePos {
   file: string;
@@ -30,5 +32,6 @@ export class UserError extends Error {
 export function formatProblem(p: Problem): string {
   const where = p.pos ? `${p.pos.file}:${p.pos.line}:${p.pos.col}: ` : '';
   const who = p.address ? `resource "${p.address}": ` : '';
-  return `${where}${who}${p.message}`;
+  // One line per problem, whatever user text it quotes; and no invisible characters in it.
+  return escapeForDisplay(`${where}${who}${p.message}`);
 }

@@ -1,4 +1,5 @@
 import { findKind } from '../kinds/index.js';
+import { escapeForDisplay } from '../core/display.js';
 import { childPath, type PathSegment } from '../core/paths.js';
 import { dataProps } from '../kinds/virtual-props.js';
 import { SENSITIVE_MASK } from '../manifest/sensitive.js';
@@ -39,7 +40,7 @@ export function renderPlanText(plan: Pick<Plan, 'steps'>, opts: TextOptions): st
   }
   if (adopted.length) {
     for (const step of adopted) {
-      lines.push(`  ${paint('dim', '=')} ${step.address} (${step.type}) exists and will be recorded in state: ${step.name ?? ''}`);
+      lines.push(`  ${paint('dim', '=')} ${step.address} (${step.type}) exists and will be recorded in state: ${escapeForDisplay(step.name ?? '')}`);
     }
     lines.push('');
   }
@@ -65,9 +66,9 @@ const HEADLINE: Record<Action, string> = {
 
 function renderStep(step: PlannedStep, paint: Paint): string[] {
   const sym = paint(COLOR[step.action], SYMBOL[step.action].padStart(3));
-  const reason = step.reason ? ` (${step.reason})` : '';
-  const out = [`${sym} ${paint('bold', step.address)} (${step.type}) ${HEADLINE[step.action]}${reason}`];
-  out.push(`      name: ${step.name ?? KNOWN_AFTER_APPLY}`);
+  const reason = step.reason ? ` (${escapeForDisplay(step.reason)})` : '';
+  const out = [`${sym} ${paint('bold', escapeForDisplay(step.address))} (${escapeForDisplay(step.type)}) ${HEADLINE[step.action]}${reason}`];
+  out.push(`      name: ${step.name === undefined ? KNOWN_AFTER_APPLY : escapeForDisplay(step.name)}`);
   if (step.updateMask?.length) out.push(`      updateMask: ${step.updateMask.join(',')}`);
   const kind = findKind(step.type);
   const data = new Map(kind ? dataProps(kind) : []);
@@ -84,7 +85,7 @@ function renderStep(step: PlannedStep, paint: Paint): string[] {
 
 function renderField(f: FieldChange, action: Action, paint: Paint): string[] {
   const forces = f.forcesReplace && action === 'replace' ? paint('magenta', '  # forces replacement') : '';
-  const line = (sym: string, path: string, text: string) => `      ${sym} ${path}: ${text}${forces}`;
+  const line = (sym: string, path: string, text: string) => `      ${sym} ${escapeForDisplay(path)}: ${text}${forces}`;
   // Sensitive values were masked when planned; they are shown bare, like "(known after apply)".
   const text = (v: unknown) => (f.sensitive ? SENSITIVE_MASK : show(v));
   const after = () => (f.unknown ? KNOWN_AFTER_APPLY : text(f.after));
@@ -129,6 +130,7 @@ function isStructured(v: unknown): boolean {
 
 function show(v: unknown): string {
   if (Array.isArray(v) && v.length > MAX_LISTED_ITEMS) return `[${v.length} items]`;
-  const text = JSON.stringify(v);
+  // JSON escapes C0 controls; the bidi and invisible characters it leaves are escaped too.
+  const text = escapeForDisplay(JSON.stringify(v) ?? String(v));
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
