@@ -1,4 +1,7 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
@@ -189,6 +192,41 @@ describe('what a reviewer reads', () => {
     const dir = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', 'p')).replace('type: google.aiplatform.tensorboards', 'type: "google.aiplatform.tensor\\u202Eboards\\nX"')) });
     expectRefused(await applyHostile([dir]), [
       `${join(dir, 'a.yaml')}:5:11: resource "tb": unknown resource type "google.aiplatform.tensor\\u202eboards\\nX" (did you mean "google.aiplatform.tensorboards"?)`,
+    ]);
+  });
+});
+
+describe('manifest files', () => {
+  const ONLY_REGULAR = 'not a regular file; only regular files (or symlinks to them) are read';
+
+  it('a symlink to /dev/zero, a FIFO and a socket are refused by name, without blocking or reading', async () => {
+    const dir = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', 'p'))) });
+    symlinkSync('/dev/zero', join(dir, 'b-zero.yaml'));
+    execFileSync('mkfifo', [join(dir, 'c-fifo.yaml')]);
+    const socket = createServer().listen(join(dir, 'd-socket.yaml'));
+    await once(socket, 'listening');
+    try {
+      expectRefused(await applyHostile([dir]), [
+        `${join(dir, 'b-zero.yaml')}:1:1: a character device, ${ONLY_REGULAR}`,
+        `${join(dir, 'c-fifo.yaml')}:1:1: a FIFO (named pipe), ${ONLY_REGULAR}`,
+        `${join(dir, 'd-socket.yaml')}:1:1: a socket or device without a reader, ${ONLY_REGULAR}`,
+      ]);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('nesting deeper than the documented limit is refused where it happens, before the parser can overflow', async () => {
+    const flow = `${stackYaml(tensorboard(prop('projectsId', 'p')))}deep: ${'['.repeat(900)}${']'.repeat(900)}\n`;
+    let block = `${stackYaml(tensorboard(prop('projectsId', 'p')))}deep:\n`;
+    for (let i = 1; i < 900; i++) block += `${' '.repeat(i)}k:\n`;
+    let chained = `${stackYaml(tensorboard(prop('projectsId', 'p')))}x0: &x0 [1]\n`;
+    for (let i = 1; i < 3000; i++) chained += `x${i}: &x${i} [*x${i - 1}]\n`;
+    const dir = writeFiles({ 'a-flow.yaml': flow, 'b-block.yaml': block, 'c-aliases.yaml': chained });
+    expectRefused(await applyHostile([dir]), [
+      `${join(dir, 'a-flow.yaml')}:13:106: nested deeper than 100 levels; refusing to load`,
+      `${join(dir, 'b-block.yaml')}:113:101: nested deeper than 100 levels; refusing to load`,
+      `${join(dir, 'c-aliases.yaml')}:1:1: YAML aliases make a value that is nested deeper than 100 levels; refusing to load`,
     ]);
   });
 });

@@ -1,8 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
 import type { Document, Node } from 'yaml';
 import { escapePointer } from '../core/paths.js';
+import { findTooDeep, nestingMessage, valueDeeperThan } from './depth.js';
 import type { Problem, SourcePos } from './types.js';
 
 // `yaml` is slow to load (~50 ms) and only wanted for positions: required on first use.
@@ -47,18 +49,57 @@ const mb = (bytes: number): string => `${Math.round(bytes / (1024 * 1024))} MB`;
 
 /** Reads and parses one file; every failure (missing, too big, binary, bad YAML) is a problem, not a throw. */
 export async function readManifestFile(file: string): Promise<ParseResult> {
-  let text: string | undefined;
+  let bytes: Buffer;
   try {
-    const info = await stat(file);
-    if (info.size > MAX_FILE_BYTES) return fail(file, `file too large (${mb(info.size)}, limit ${mb(MAX_FILE_BYTES)})`);
-    const bytes = await readFile(file);
-    if (bytes.includes(0)) return fail(file, 'binary file (contains NUL bytes), expected a YAML manifest');
-    text = decodeUtf8(bytes);
+    const read = await readRegularFile(file, MAX_FILE_BYTES);
+    if (typeof read === 'string') return fail(file, read);
+    bytes = read;
   } catch (err) {
     return fail(file, describeReadError(err));
   }
+  if (bytes.includes(0)) return fail(file, 'binary file (contains NUL bytes), expected a YAML manifest');
+  const text = decodeUtf8(bytes);
   if (text === undefined) return fail(file, 'binary file (not valid UTF-8), expected a YAML manifest');
   return parseManifestText(file, text);
+}
+
+const READ_CHUNK = 1024 * 1024;
+
+/**
+ * The bytes of a regular file (a symlink is followed), or why not. Opened without blocking, so
+ * a FIFO without a writer cannot hang the run, and checked on the open descriptor, so what is
+ * read is what was checked; the size is counted while reading, as a device (`/dev/zero`) or a
+ * file that grows says nothing true in its size.
+ */
+async function readRegularFile(file: string, limit: number): Promise<Buffer | string> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return `${fileTypeOf(info)}, not a regular file; only regular files (or symlinks to them) are read`;
+    if (info.size > limit) return `file too large (${mb(info.size)}, limit ${mb(limit)})`;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, limit + 1 - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > limit) return `file too large (more than the limit of ${mb(limit)})`;
+      chunks.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await handle.close();
+  }
+}
+
+function fileTypeOf(info: Stats): string {
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a file';
 }
 
 export function describeReadError(err: unknown): string {
@@ -66,6 +107,9 @@ export function describeReadError(err: unknown): string {
   if (code === 'ENOENT') return 'no such file or directory';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EISDIR') return 'is a directory';
+  // open() of a Unix socket.
+  if (code === 'ENXIO' || code === 'EOPNOTSUPP') return 'a socket or device without a reader, not a regular file; only regular files (or symlinks to them) are read';
+  if (code === 'ELOOP') return 'a symlink loop';
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -80,10 +124,14 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
 }
 
 export function parseManifestText(file: string, text: string): ParseResult {
+  const deep = findTooDeep(text);
+  if (deep) return fail(file, nestingMessage, { file, ...deep });
   let value: unknown;
   try {
     value = load(text, { schema: CORE_SCHEMA, filename: file });
   } catch (err) {
+    // The scan above bounds nesting; a parser overflowing anyway is still the same refusal.
+    if (err instanceof RangeError) return fail(file, nestingMessage);
     if (!(err instanceof YAMLException)) throw err;
     // `yaml` words syntax errors better and reports all of them; js-yaml's own message is the fallback.
     const explained = locate(file, text);
@@ -92,7 +140,8 @@ export function parseManifestText(file: string, text: string): ParseResult {
     return fail(file, `invalid YAML: ${err.reason}`, mark && { file, line: mark.line + 1, col: mark.column + 1 });
   }
   if (value === undefined || value === null) return fail(file, 'empty manifest');
-  // Only an alias (`*name`) can repeat nodes; most files have no `*` at all.
+  // Only an alias (`*name`) can repeat nodes, or nest a value deeper than its text; most files have no `*` at all.
+  if (text.includes('*') && valueDeeperThan(value)) return fail(file, `YAML aliases make a value that is ${nestingMessage}`);
   if (text.includes('*') && aliasExpansion(value) > MAX_ALIAS_NODES) {
     const explained = locate(file, text);
     if (!explained.ok) return explained;
@@ -169,7 +218,7 @@ function locate(file: string, text: string): LocateResult {
     new Locator(doc, at, located).visit(doc.contents, '');
   } catch (err) {
     if (err instanceof AliasBomb) return { ok: false, problems: [{ pos: err.pos, message: aliasBombMessage }] };
-    if (err instanceof RangeError) return { ok: false, problems: [{ pos: at(0), message: 'YAML nested too deeply' }] };
+    if (err instanceof RangeError) return { ok: false, problems: [{ pos: at(0), message: nestingMessage }] };
     throw err;
   }
   return { ok: true, located };
