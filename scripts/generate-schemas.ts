@@ -23,6 +23,7 @@ import type { ApiName } from '../src/kinds/types.js';
 import { createAjv, packageRoot, schemaKey, VALIDATORS_DIR, VALIDATORS_INDEX, type SchemaNode } from '../src/schema/registry.js';
 import { ADDRESS_PATTERN, ADDRESS_RULE } from '../src/kinds/addresses.js';
 import { propsSchemaOf } from '../src/schema/validate.js';
+import { stateDocSchema } from '../src/state/doc-schema.js';
 
 /** The subset of a discovery document's schema language that the APIs use. */
 export interface DiscoverySchema {
@@ -493,7 +494,7 @@ export function renderJson(value: unknown): string {
 // Precompiled validators (src/schema/registry.ts loads them).
 
 /**
- * Validator modules for the manifest and each kind's props, keyed by file name relative to
+ * Validator modules for the manifest, each kind's props and the state document, keyed by file name relative to
  * schemas/validators/, plus the index that names the schema each was made from.
  */
 export function buildValidatorFiles(files: ReadonlyMap<string, JsonObject>): Map<string, string> {
@@ -505,6 +506,7 @@ export function buildValidatorFiles(files: ReadonlyMap<string, JsonObject>): Map
     const schema = propsSchemaOf(kind, written(`${kind.type}.schema.json`), (id) => written(join('api', `${id}.schema.json`)));
     schemas.set(`${kind.type}.props.cjs`, { schema, what: `the props of ${kind.type} (propsSchemaOf in src/schema/validate.ts)` });
   }
+  schemas.set('state.cjs', { schema: stateDocSchema() as SchemaNode, what: 'the state document (stateDocSchema in src/state/doc-schema.ts)' });
   const out = new Map<string, string>();
   const index: Record<string, string> = {};
   for (const [name, { schema, what }] of schemas) {

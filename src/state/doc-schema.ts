@@ -1,5 +1,8 @@
 import { createRequire } from 'node:module';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ErrorObject } from 'ajv';
+import { PROJECT_ROOT } from '../core/project-root.js';
 import { ADDRESS_PATTERN, ADDRESS_RULE } from '../kinds/addresses.js';
 import { kindTypes } from '../kinds/index.js';
 import { STATE_FORMAT_VERSION, type StateDoc } from './types.js';
@@ -63,14 +66,21 @@ export function stateDocSchema(): object {
   };
 }
 
-// ajv is CommonJS and slow to load: required on the first read of a state document.
+// Compiling the schema would load ajv (slow) on every run that reads state: the schema
+// generator (npm run schemas) precompiles it to schemas/validators/state.cjs, as it does the
+// manifest's; test/schemas.test.ts checks the committed file is what the generator makes.
 const require = createRequire(import.meta.url);
-let validator: ValidateFunction | undefined;
+const PRECOMPILED = join(PROJECT_ROOT, 'schemas', 'validators', 'state.cjs');
+type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+let validator: Validate | undefined;
 
 function validate(raw: unknown): ErrorObject[] {
   if (!validator) {
-    const { Ajv } = require('ajv') as typeof import('ajv');
-    validator = new Ajv({ allErrors: false, strict: true }).compile(stateDocSchema());
+    if (existsSync(PRECOMPILED)) validator = (require(PRECOMPILED) as (formats: object) => Validate)({});
+    else {
+      const { Ajv } = require('ajv') as typeof import('ajv');
+      validator = new Ajv({ allErrors: true, strict: true }).compile(stateDocSchema());
+    }
   }
   return validator(raw) ? [] : (validator.errors ?? []);
 }
