@@ -170,7 +170,7 @@ describe('state documents', () => {
 });
 
 describe('what a reviewer reads', () => {
-  it('control and bidi characters in values are shown escaped in the plan text', async () => {
+  it('control and bidi characters in values are shown escaped in the plan text and Markdown', async () => {
     const dir = writeFiles({
       'a.yaml': stackYaml(tensorboard(prop('projectsId', 'p') + prop('description', '"ok \\u202Eevil\\u2066 x\\nInjected: yes\\u0007"'))),
     });
@@ -183,6 +183,12 @@ describe('what a reviewer reads', () => {
     expect(plan.stdout).toContain('      + description: "ok \\u202eevil\\u2066 x\\nInjected: yes\\u0007"\n');
     expect(plan.stdout).not.toMatch(/[\u202e\u2066\u0007]/);
     expect(plan.stdout.split('\n').filter((l) => l.includes('Injected'))).toHaveLength(1);
+    const mdChild = spawnCli(['plan', dir, '--format', 'markdown', '--state', state, '--endpoint', emulator.url]);
+    mdChild.stdin!.end();
+    const markdown = await finished(mdChild);
+    expect(markdown.code).toBe(0);
+    expect(markdown.stdout).toContain('+ description: "ok \\u202eevil\\u2066 x\\nInjected: yes\\u0007"\n');
+    expect(markdown.stdout).not.toMatch(/[\u202e\u2066\u0007]/);
     expect(readdirSync(state)).toEqual([]);
     const { byMethod } = emulator.stats().requests;
     expect(Object.keys(byMethod).filter((m) => m !== 'GET')).toEqual([]);

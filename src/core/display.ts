@@ -13,7 +13,12 @@ const escape = (c: string): string => {
   return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 };
 
-/** One line of display: every control character, line breaks and tabs included, escaped. */
-export function escapeForDisplay(text: string): string {
-  return text.replace(INVISIBLE_OR_BREAK, escape);
+const INVISIBLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+/**
+ * Text for display: every control character escaped, line breaks included (one line), or all
+ * but `\n` with keepLineBreaks (a block of lines, e.g. a fenced diff).
+ */
+export function escapeForDisplay(text: string, { keepLineBreaks = false } = {}): string {
+  return text.replace(keepLineBreaks ? INVISIBLE : INVISIBLE_OR_BREAK, escape);
 }

@@ -2,7 +2,11 @@
  * GitHub-flavoured Markdown for PR comments and `$GITHUB_STEP_SUMMARY`: escaping for table
  * cells and HTML, code spans and fences that the content cannot close, collapsible details, and
  * documents that stay below GitHub's comment limit by leaving out their last parts, with a note.
+ * Control, bidi and invisible characters are shown escaped (core/display): what a reviewer
+ * reads in the comment is what will be applied.
  */
+
+import { escapeForDisplay } from './display.js';
 
 /** GitHub refuses comments longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -10,7 +14,7 @@ export const GITHUB_COMMENT_LIMIT = 65_536;
 export const DEFAULT_MARKDOWN_LIMIT = 64_000;
 
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return escapeForDisplay(text, { keepLineBreaks: true }).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** Text for a table cell: no line breaks, pipes escaped (also inside code spans), no raw HTML. */
@@ -24,7 +28,8 @@ export function codeCell(text: string): string {
 }
 
 /** An inline code span the text cannot end early. */
-export function code(text: string): string {
+export function code(raw: string): string {
+  const text = escapeForDisplay(raw);
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const ticks = '`'.repeat(longest + 1);
   const pad = text.startsWith('`') || text.endsWith('`') || text === '' ? ' ' : '';
@@ -32,7 +37,8 @@ export function code(text: string): string {
 }
 
 /** A fenced code block the text cannot end early. */
-export function fence(text: string, lang = ''): string {
+export function fence(raw: string, lang = ''): string {
+  const text = escapeForDisplay(raw, { keepLineBreaks: true });
   const longest = Math.max(2, ...[...text.matchAll(/^\s*(`{3,})/gm)].map((m) => m[1].length));
   const ticks = '`'.repeat(longest + 1);
   return `${ticks}${lang}\n${text}\n${ticks}`;
