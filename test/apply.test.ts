@@ -156,7 +156,7 @@ describe('apply with every kind', () => {
     emulator.resetStats();
     const run = await ws.destroy();
     expect(run.summary.failed).toEqual([]);
-    expect(summaryLines(run.summary, 'Destroy')).toEqual(['Destroy complete: 4 deleted.']);
+    expect(summaryLines(run.summary, 'Destroy')).toEqual(['Destroy complete: 3 deleted; 1 more deleted with its parent.']);
     expect(run.store.doc.resources).toEqual({});
     expect((await inventory(client, PROJECT, LOCATION)).size).toBe(0);
     // tensorboard (with its experiment), custom job, notebook execution job

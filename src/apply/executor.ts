@@ -90,7 +90,9 @@ export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'stack'>, opts:
       return;
     }
     node.status = 'done';
-    summary[outcome.result] += 1 + (outcome.also?.length ?? 0);
+    summary[outcome.result] += 1;
+    // Children deleted by the API with their parent: counted as such, as the plan lists them.
+    summary.cascaded += outcome.also?.length ?? 0;
     emit({ event: 'step-done', address: step.address, type: step.type, action: step.action, result: outcome.result, name: outcome.name, ...(outcome.also && { also: outcome.also }), elapsedMs });
   };
 
@@ -156,7 +158,7 @@ export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'stack'>, opts:
 }
 
 export function emptySummary(): ApplySummary {
-  return { created: 0, updated: 0, replaced: 0, deleted: 0, forgotten: 0, adopted: 0, failed: [], skipped: [], notStarted: [] };
+  return { created: 0, updated: 0, replaced: 0, deleted: 0, cascaded: 0, forgotten: 0, adopted: 0, failed: [], skipped: [], notStarted: [] };
 }
 
 export function isSuccess(s: ApplySummary): boolean {

@@ -56,7 +56,11 @@ function plainLines(e: ApplyEvent, verb: string): string[] {
 export function summaryLines(s: ApplySummary, verb = 'Apply'): string[] {
   const counts =
     verb === 'Destroy' ? `${s.deleted} deleted` : `${s.created} created, ${s.updated} updated, ${s.replaced} replaced, ${s.deleted} deleted`;
-  const extra = [s.adopted ? `${s.adopted} adopted` : '', s.forgotten ? `${s.forgotten} removed from state only` : ''].filter(Boolean);
+  const extra = [
+    s.cascaded ? `${s.cascaded} more deleted with ${s.cascaded === 1 ? 'its parent' : 'their parents'}` : '',
+    s.adopted ? `${s.adopted} adopted` : '',
+    s.forgotten ? `${s.forgotten} removed from state only` : '',
+  ].filter(Boolean);
   const tail = extra.length ? `; ${extra.join(', ')}` : '';
   const ok = s.failed.length === 0 && s.skipped.length === 0 && s.notStarted.length === 0;
   if (ok) return [`${verb} complete: ${counts}${tail}.`];

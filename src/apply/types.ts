@@ -32,6 +32,8 @@ export interface ApplySummary {
   updated: number;
   replaced: number;
   deleted: number;
+  /** Addresses the API deleted along with a deleted parent (no call of their own; the plan lists them in its reason). */
+  cascaded: number;
   /** Addresses removed from state without an API call (deletionPolicy abandon, already gone). */
   forgotten: number;
   /** Recorded in state without a write: live resources found by ownership labels or id, or new protected / deletionPolicy / dependsOn. */
