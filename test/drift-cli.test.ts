@@ -49,7 +49,7 @@ describe('vertexctl drift on the example stack', () => {
   const stackDir = join(dir, 'manifests');
   cpSync(join(ROOT, 'manifests'), stackDir, { recursive: true });
   const state = join(dir, 'state');
-  const args = [stackDir, '--state', state, '--var', 'GOOGLE_PROJECT=drift-e2e'];
+  const args = [stackDir, '--state', state, '--var', 'project=drift-e2e'];
   const location = 'projects/drift-e2e/locations/us-central1';
   let unmanagedName = '';
   const htmlReport = join(dir, 'drift.html');
