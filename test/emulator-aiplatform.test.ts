@@ -253,7 +253,7 @@ describe('@google-cloud/aiplatform over REST: jobs', () => {
     };
     const [op] = await notebooks.createNotebookExecutionJob({ parent: loc, notebookExecutionJobId: 'gax-nb-1', notebookExecutionJob: job });
     const [created] = await op.promise();
-    expect(created.name).toBe(`${loc}/notebookExecutionJobs/gax-nb-1`);
+    expect(created.name).toBe(`projects/${emu.projectNumber('gax-demo')}/locations/us-central1/notebookExecutionJobs/gax-nb-1`);
     const [other] = await notebooks.createNotebookExecutionJob({ parent: loc, notebookExecutionJobId: 'gax-nb-2', notebookExecutionJob: { ...job, displayName: 'gax nb 2' } });
     await other.promise();
 

@@ -36,14 +36,14 @@ describe('quotas', () => {
       domain: 'googleapis.com',
       metadata: {
         service: 'aiplatform.googleapis.com',
-        consumer: 'projects/quota-a',
+        consumer: `projects/${emu.projectNumber('quota-a')}`,
         quota_metric: 'aiplatform.googleapis.com/resource_management_requests',
         quota_limit: 'ResourceManagementRequestsPerMinutePerProjectPerRegion',
         quota_limit_value: '5',
         quota_location: 'us-central1',
       },
     });
-    expect(byType.QuotaFailure.violations[0]).toMatchObject({ subject: 'projects/quota-a', quotaDimensions: { region: 'us-central1' } });
+    expect(byType.QuotaFailure.violations[0]).toMatchObject({ subject: `projects/${emu.projectNumber('quota-a')}`, quotaDimensions: { region: 'us-central1' } });
     expect(byType.RetryInfo.retryDelay).toMatch(/^\d+(\.\d+)?s$/);
     // Another region and another project have their own quota.
     expect((await get('v1/projects/quota-a/locations/europe-west4/tensorboards')).status).toBe(200);

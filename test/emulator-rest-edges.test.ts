@@ -135,3 +135,38 @@ describe('limits, filters, views and tokens from the discovery documents', () =>
     expect((await list('orderBy=gcs_output_uri')).status).toBe(400);
   });
 });
+
+describe('project numbers in names', () => {
+  it('answers aiplatform names with the project number; id and number reach the same resource; notebooks keep the id', async () => {
+    const number = emu.projectNumber('edges');
+    expect(number).toMatch(/^[1-9]\d{11}$/);
+    expect(emu.projectNumber('edges')).toBe(number);
+    const op = (await call('POST', `v1/${loc}/tensorboards`, { displayName: 'numbered' })).json;
+    const name = op.response.name as string;
+    expect(name).toMatch(new RegExp(`^projects/${number}/locations/us-central1/tensorboards/\\d+$`));
+    const id = name.split('/').pop();
+    expect((await call('GET', `v1/${loc}/tensorboards/${id}`)).json.name).toBe(name);
+    expect((await call('GET', `v1/${name}`)).json.name).toBe(name);
+    // Operations too, by either spelling.
+    expect((await call('GET', `v1/${op.name.replace(`projects/${number}/`, 'projects/edges/')}`)).json.name).toBe(op.name);
+    // Child names given in bodies may use the id.
+    await call('POST', `v1/${loc}/tensorboards/${id}/experiments?tensorboardExperimentId=e`, {});
+    const runs = await call('POST', `v1/${loc}/tensorboards/${id}/experiments/e/runs:batchCreate`, {
+      requests: [{ parent: `${loc}/tensorboards/${id}/experiments/e`, tensorboardRunId: 'r', tensorboardRun: { displayName: 'r' } }],
+    });
+    expect(runs.json.tensorboardRuns[0].name).toBe(`${name}/experiments/e/runs/r`);
+    const nb = (await call('POST', `v1/${loc}/executions?executionId=x`, { executionTemplate: { scaleTier: 'CUSTOM', masterType: 'n1-standard-4', inputNotebookFile: 'gs://b/i.ipynb', outputNotebookFolder: 'gs://b/o' } })).json;
+    expect(nb.name).toMatch(/^projects\/edges\/locations\/us-central1\/operations\//);
+    expect((await call('GET', `v1/${loc}/executions/x`)).json.name).toBe(`${loc}/executions/x`);
+  });
+
+  it('--project-ids-in-names answers with the id the request used, as before', async () => {
+    const old = await startEmulator({ port: 0, operationDelayMs: 0, projectIdsInNames: true });
+    try {
+      const res = await fetch(new URL(`v1/${loc}/tensorboards`, old.url), { method: 'POST', body: '{"displayName":"old"}', headers: { 'content-type': 'application/json' } });
+      expect(((await res.json()) as { response: { name: string } }).response.name).toMatch(/^projects\/edges\/locations\//);
+    } finally {
+      await old.close();
+    }
+  });
+});

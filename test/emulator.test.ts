@@ -66,13 +66,15 @@ describe('tensorboards', () => {
   it('create (LRO with numeric id), get, list, patch (LRO), stale etag, delete', async () => {
     const tbs = ai.projects.locations.tensorboards;
     const op = (await tbs.create({ parent: loc, requestBody: { displayName: 'tb one', labels: { team: 'vision' }, runCount: 99 } })).data;
-    expect(op.name).toMatch(/^projects\/demo\/locations\/us-central1\/tensorboards\/\d+\/operations\/\d+$/);
+    // Google answers with the project's number, whichever spelling the request used.
+    const numbered = `projects/${emu.projectNumber('demo')}/locations/us-central1`;
+    expect(op.name).toMatch(new RegExp(`^${numbered}/tensorboards/\\d+/operations/\\d+$`));
     expect(op.done).toBeUndefined();
     expect((op.metadata as Record<string, unknown>)['@type']).toBe('type.googleapis.com/google.cloud.aiplatform.v1.CreateTensorboardOperationMetadata');
     const done = await waitOp(op);
     const created = done.response as aiplatform_v1.Schema$GoogleCloudAiplatformV1Tensorboard & { '@type': string };
     expect(created['@type']).toBe('type.googleapis.com/google.cloud.aiplatform.v1.Tensorboard');
-    expect(created.name).toMatch(/^projects\/demo\/locations\/us-central1\/tensorboards\/\d{15,}$/);
+    expect(created.name).toMatch(new RegExp(`^${numbered}/tensorboards/\\d{15,}$`));
     // Output-only input is ignored.
     expect(created.runCount).toBeUndefined();
 
@@ -265,7 +267,7 @@ describe('custom jobs', () => {
 
   it('create (server id and defaults), get, list with filters, runs to SUCCEEDED, delete', async () => {
     const job = (await jobs().create({ parent: loc, requestBody: { displayName: 'train', labels: { run: 'a' }, jobSpec: spec, state: 'JOB_STATE_SUCCEEDED' } })).data;
-    expect(job.name).toMatch(/^projects\/demo\/locations\/us-central1\/customJobs\/\d+$/);
+    expect(job.name).toMatch(new RegExp(`^projects/${emu.projectNumber('demo')}/locations/us-central1/customJobs/\\d+$`));
     expect(job.state).toBe('JOB_STATE_QUEUED');
     expect(job.jobSpec?.workerPoolSpecs?.[0].diskSpec).toEqual({ bootDiskType: 'pd-ssd', bootDiskSizeGb: 100 });
     const done = await pollJob(async () => (await jobs().get({ name: job.name! })).data, (j) => j.state, ['JOB_STATE_SUCCEEDED', 'JOB_STATE_FAILED']);
@@ -280,10 +282,12 @@ describe('custom jobs', () => {
   it('a running job cannot be deleted; cancel goes CANCELLING → CANCELLED', async () => {
     emu.configure({ jobPhaseMs: 60_000 });
     const job = (await jobs().create({ parent: loc, requestBody: { displayName: 'long', jobSpec: spec } })).data;
-    emu.configure({ jobPhaseMs: 20 });
+    // CANCELLING lasts one job phase from the cancel: long enough to be seen on a busy machine.
+    emu.configure({ jobPhaseMs: 400 });
     expect(await apiError(jobs().delete({ name: job.name! }))).toMatchObject({ code: 400, status: 'FAILED_PRECONDITION' });
     await jobs().cancel({ name: job.name!, requestBody: {} });
     expect((await jobs().get({ name: job.name! })).data.state).toBe('JOB_STATE_CANCELLING');
+    emu.configure({ jobPhaseMs: 20 });
     const cancelled = await pollJob(async () => (await jobs().get({ name: job.name! })).data, (j) => j.state, ['JOB_STATE_CANCELLED']);
     expect(cancelled.error).toMatchObject({ code: 1 });
     expect(await apiError(jobs().cancel({ name: job.name!, requestBody: {} }))).toMatchObject({ status: 'FAILED_PRECONDITION' });
@@ -308,7 +312,7 @@ describe('notebook execution jobs', () => {
     })).data;
     const done = await waitOp(op);
     const name = (done.response as { name: string }).name;
-    expect(name).toBe(`${loc}/notebookExecutionJobs/nightly`);
+    expect(name).toBe(`projects/${emu.projectNumber('demo')}/locations/us-central1/notebookExecutionJobs/nightly`);
     const basic = (await nejs.get({ name })).data;
     expect(basic.executionTimeout).toBe('86400s');
     expect(basic.directNotebookSource).toBeUndefined();

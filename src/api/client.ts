@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import got, { ParseError, RequestError, type Got, type Response } from 'got';
+import { inAskedProjectSpelling } from '../kinds/names.js';
 import type { ApiName } from '../kinds/types.js';
 import { adcHeaders, type HeaderSource } from './auth.js';
 import { baseUrlFor, requestLocation, withTrailingSlash } from './endpoints.js';
@@ -108,8 +109,9 @@ export class ApiClient {
       const asked = Math.max(retryAfterMs(response.headers['retry-after']) ?? 0, retryInfoMs(response.body) ?? 0);
       const delay = retry ? retryDelay(retriesUsed, this.retryBaseMs, asked) : 0;
       this.log(`${req.method} ${url} ${status} ${ms}ms attempt ${attempt}${retry ? `, retry in ${delay}ms` : ''}`);
-      if (status >= 200 && status < 300) return (response.body === '' ? {} : response.body) as T;
-      if (!retry) throw apiErrorFromResponse(status, response.body, attempt);
+      // names in the project spelling the caller used (Google answers with project numbers)
+      if (status >= 200 && status < 300) return inAskedProjectSpelling(path, response.body === '' ? {} : response.body) as T;
+      if (!retry) throw apiErrorFromResponse(status, inAskedProjectSpelling(path, response.body), attempt);
       await sleep(delay);
     }
   }

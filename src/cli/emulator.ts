@@ -49,6 +49,7 @@ interface EmulatorFlags {
   jobPhase?: number;
   faults?: FaultProfile;
   quotas?: QuotaSettings | true;
+  projectIdsInNames?: boolean;
   quiet?: boolean;
 }
 
@@ -64,6 +65,7 @@ export function register(program: Command): void {
     .option('--job-phase <ms>', 'time a job spends in each state (default 200)', wholeNumber('--job-phase'))
     .option('--faults <json|file>', 'fault profile, e.g. \'{"seed":1,"rate429":0.05,"rate503":0.02}\'', faultProfile)
     .option('--quotas [json|file]', 'enforce per-minute quotas per project and region (Google\'s limits, or e.g. \'{"resourceManagementPerMinute":100}\')', quotaSettings)
+    .option('--project-ids-in-names', 'answer aiplatform names with the project id the request used (Google answers with project numbers)')
     .option('--quiet', 'do not log requests on stderr')
     .action(async (flags: EmulatorFlags) => {
       const emulator = await startEmulator({
@@ -75,6 +77,7 @@ export function register(program: Command): void {
         jobPhaseMs: flags.jobPhase,
         faults: flags.faults,
         quotas: flags.quotas === true ? {} : flags.quotas,
+        projectIdsInNames: flags.projectIdsInNames,
         quiet: flags.quiet ?? false,
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new UserError(`port ${flags.port} is already in use (try --port 0)`);

@@ -8,6 +8,7 @@ import { FaultInjector } from './faults.js';
 import { advanceJob, iso } from './jobs.js';
 import { DEFAULT_SETTINGS, type EmulatorOptions, type RuntimeSettings } from './options.js';
 import type { Persistence } from './persistence.js';
+import { ProjectDirectory } from './projects.js';
 import { QuotaTracker } from './quotas.js';
 import { Store, type Effect, type FailRule, type Json, type StoredOperation, type StoredResource } from './store.js';
 
@@ -19,11 +20,13 @@ export class EmulatorCore {
   readonly store = new Store();
   readonly faults: FaultInjector;
   readonly quotas = new QuotaTracker();
+  readonly projects: ProjectDirectory;
   settings: RuntimeSettings;
   persistence?: Persistence;
   closed = false;
 
-  constructor(opts: EmulatorOptions) {
+  constructor(opts: EmulatorOptions, projects = new ProjectDirectory(false)) {
+    this.projects = projects;
     this.settings = { ...DEFAULT_SETTINGS };
     this.faults = new FaultInjector();
     this.configure(opts);

@@ -1,8 +1,9 @@
 import { EmulatorCore } from './engine.js';
 import type { EmulatorOptions } from './options.js';
 import { Persistence } from './persistence.js';
+import { ProjectDirectory } from './projects.js';
 import { mountCloudStorage } from './storage/http.js';
-import { checkConfig, checkFailRule, EmulatorServer, emptyStats } from './server.js';
+import { checkConfig, checkFailRule, checkProjectNumbers, EmulatorServer, emptyStats } from './server.js';
 
 export type { EmulatorOptions, FaultProfile } from './options.js';
 
@@ -15,6 +16,8 @@ export interface RunningEmulator {
   /** http://127.0.0.1:PORT/ (trailing slash) */
   url: string;
   port: number;
+  /** The number the emulator gives a project id in aiplatform names. */
+  projectNumber(projectId: string): string;
   /** Stops serving and writes the state to dataDir. */
   close(): Promise<void>;
   configure(opts: Partial<EmulatorOptions>): void;
@@ -25,12 +28,14 @@ export interface RunningEmulator {
 }
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const { port, dataDir, ...runtime } = opts;
-  const core = new EmulatorCore(checkConfig(runtime));
+  const { port, dataDir, projectIdsInNames, projectNumbers, ...runtime } = opts;
+  const projects = new ProjectDirectory(projectIdsInNames === true, checkProjectNumbers(projectNumbers));
+  const core = new EmulatorCore(checkConfig(runtime), projects);
   if (dataDir) {
     core.persistence = new Persistence(dataDir, () => core.store.snapshot());
     const saved = await core.persistence.load();
-    if (saved !== undefined) core.store.restore(saved);
+    // Data saved before names carried project numbers is renamed on the way in.
+    if (saved !== undefined) core.store.restore(saved, (name) => projects.canonical(name));
   }
   const server = new EmulatorServer(core);
   const storage = await mountCloudStorage(server, dataDir);
@@ -39,6 +44,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   return {
     url: `http://127.0.0.1:${boundPort}/`,
     port: boundPort,
+    projectNumber: (id) => projects.numberOf(id),
     close() {
       closing ??= (async () => {
         core.closed = true;

@@ -97,7 +97,7 @@ class MetricData {
   private checkedRequest(message: string, raw: unknown, pathFields: Json = {}): Json {
     const body = { ...requireObjectBody(raw) };
     for (const [k, v] of Object.entries(pathFields)) {
-      if (body[k] !== undefined && body[k] !== v) throw invalidArgument(`${k} "${String(body[k])}" does not match the URL (${String(v)}).`);
+      if (body[k] !== undefined && !this.core.projects.same(String(body[k]), String(v))) throw invalidArgument(`${k} "${String(body[k])}" does not match the URL (${String(v)}).`);
       body[k] = v;
     }
     const schema = messageSchema(message);
@@ -125,7 +125,7 @@ class MetricData {
     this.resources.find(experiments, ctx.path);
     const body = this.checkedRequest('GoogleCloudAiplatformV1WriteTensorboardExperimentDataRequest', ctx.body);
     const writes = (body.writeRunDataRequests as Json[]).flatMap((req, i) => {
-      const run = String(req.tensorboardRun);
+      const run = this.core.projects.canonical(String(req.tensorboardRun));
       if (!run.startsWith(`${ctx.path}/runs/`)) {
         throw invalidArgument(`write_run_data_requests[${i}].tensorboard_run "${run}" is not a run of ${ctx.path}.`);
       }

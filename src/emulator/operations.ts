@@ -34,7 +34,8 @@ class OperationHandlers {
     const id = ctx.segments[ctx.segments.length - 1];
     const prefix = ctx.segments.slice(0, -2).join('/');
     const op = this.core.store.operations.get(id);
-    if (!op || (prefix !== locationPrefix(op.target) && prefix !== op.target)) throw notFound(`Operation ${ctx.path} is not found.`);
+    const projects = this.core.projects;
+    if (!op || (!projects.same(prefix, locationPrefix(op.target)) && !projects.same(prefix, op.target))) throw notFound(`Operation ${ctx.path} is not found.`);
     return op;
   }
 
@@ -54,7 +55,7 @@ class OperationHandlers {
     let next: string | undefined;
     for (const op of this.core.store.operations.values()) {
       if (op.seq <= after) continue;
-      const inScope = atLocation ? locationPrefix(op.target) === prefix : op.target === prefix;
+      const inScope = this.core.projects.same(atLocation ? locationPrefix(op.target) : op.target, prefix);
       if (!inScope || !matches(this.core.operationJson(op))) continue;
       if (found.length === size) {
         next = encodePageToken({ after: found[found.length - 1].seq }, print);

@@ -29,6 +29,13 @@ export interface EmulatorOptions {
   faults?: FaultProfile;
   /** Per-minute request quotas per project and region, answered with Google's 429 (off unless given). */
   quotas?: QuotaSettings;
+  /**
+   * Answer aiplatform names with the project id the request used instead of the project's number
+   * (Google answers with numbers; default false).
+   */
+  projectIdsInNames?: boolean;
+  /** Project numbers to use for these project ids (default: a stable number derived from the id). */
+  projectNumbers?: Record<string, string>;
   /** no request log on stderr (default true; the CLI turns the log on) */
   quiet?: boolean;
 }

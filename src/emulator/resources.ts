@@ -302,7 +302,8 @@ export class ResourceHandlers {
     const urlParent = ctx.segments.length % 2 ? ctx.segments.slice(0, -1).join('/') : ctx.path;
     const names = new Set<string>();
     const prepared = items.map((item, i) => {
-      const parent = String(item.parent);
+      const parent = this.core.projects.canonical(String(item.parent));
+      item.parent = parent;
       // The items' parent must be the URL's (runs) or one of its children (time series of its runs).
       const ok = batch.parentLevel === 0 ? parent === urlParent : parentOf(parent) === urlParent;
       if (!ok) throw invalidArgument(`requests[${i}].parent "${parent}" is not under ${urlParent}.`);

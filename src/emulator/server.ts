@@ -155,6 +155,10 @@ export class EmulatorServer {
           break;
       }
       if (!parsed || !route) throw urlNotFound(method, pathname);
+      // Vertex AI keeps and names resources by project number; a request may use the id.
+      if (route.api === 'aiplatform' && parsed.segments[0] === 'projects' && parsed.segments.length > 1 && !this.core.projects.idsInNames) {
+        parsed.segments[1] = this.core.projects.numberOf(parsed.segments[1]);
+      }
       // Vertex AI's quotas are per project and region: `projects/{p}/locations/{l}/…`.
       if (route.api === 'aiplatform' && parsed.segments[0] === 'projects') {
         this.core.quotas.charge(parsed.segments[1], parsed.segments[3] ?? 'global', route.jobSubmission === true, Date.now());
@@ -247,6 +251,14 @@ export function checkConfig(body: unknown): Partial<EmulatorOptions> {
     } else fail(`unknown or fixed setting "${key}" (port and dataDir cannot change while running)`);
   }
   return out;
+}
+
+/** `projectNumbers`: project id → number (digits). */
+export function checkProjectNumbers(value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (!isRecord(value)) fail('projectNumbers must be an object of project id → number');
+  for (const [id, n] of Object.entries(value)) if (typeof n !== 'string' || !/^[1-9]\d{0,18}$/.test(n)) fail(`projectNumbers.${id} must be a number written as a string`);
+  return value as Record<string, string>;
 }
 
 /** `quotas`: `true` for Google's default limits, or an object of limits (whole numbers). */

@@ -159,17 +159,26 @@ export class Store {
     };
   }
 
-  restore(raw: unknown): void {
+  /** Loads a snapshot; `rename` gives each aiplatform name its current spelling (project numbers). */
+  restore(raw: unknown, rename: (name: string) => string = (n) => n): void {
     const snap = raw as Snapshot;
     if (!snap || snap.version !== 1) throw new Error('emulator state file has an unknown format');
     this.seq = snap.seq;
     this.nextId = BigInt(snap.nextId);
     for (const res of snap.resources) {
-      getKind(res.type);
+      if (getKind(res.type).api === 'aiplatform') res.name = res.body.name = rename(res.name);
       this.insert(res);
     }
-    for (const op of snap.operations) this.addOperation(op);
-    for (const [name, list] of snap.points) this.points.set(name, new Map(list.map((p) => [p.step, p])));
+    for (const op of snap.operations) {
+      if (op.api === 'aiplatform') {
+        op.name = rename(op.name);
+        op.target = rename(op.target);
+        if (op.effect) op.effect.name = rename(op.effect.name);
+        if (typeof op.response?.name === 'string') op.response.name = rename(op.response.name);
+      }
+      this.addOperation(op);
+    }
+    for (const [name, list] of snap.points) this.points.set(rename(name), new Map(list.map((p) => [p.step, p])));
     this.failRules = snap.failRules ?? [];
   }
 }

@@ -44,3 +44,88 @@ export function locationOf(name: string): string | undefined {
 export function identityProps(kind: KindDef): string[] {
   return [...kind.parentProps, kind.idProp];
 }
+
+// ---- project ids and numbers ----
+//
+// Google names Vertex AI resources with the project's number (`projects/123456789012/…`) even
+// when asked with the project id. Manifests, state, plans and labels use what the user wrote, so
+// answers are read in the asker's spelling: a name under the number of the project the request
+// named is rewritten to that project's spelling, and the pair is remembered, making id and number
+// one project for every later comparison (sameProject, sameResourceName).
+
+const numberOfProject = new Map<string, string>();
+
+const isProjectNumber = (p: string) => /^\d+$/.test(p);
+
+/** Records that a project id and a project number are the same project. */
+export function rememberProjectNumber(projectId: string, projectNumber: string): void {
+  if (isProjectNumber(projectId) || !isProjectNumber(projectNumber)) return;
+  numberOfProject.set(projectId, projectNumber);
+}
+
+/**
+ * Whether two project segments (id or number) name the same project, as far as we know: equal,
+ * or an id and the number learned for it; an id and a number with nothing learned about either
+ * are taken to be the same (Google answers only with the number of the project asked about).
+ */
+export function sameProject(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [id, number] = isProjectNumber(a) ? [b, a] : [a, b];
+  if (isProjectNumber(id) || !isProjectNumber(number)) return false;
+  const known = numberOfProject.get(id);
+  if (known !== undefined) return known === number;
+  return ![...numberOfProject.values()].includes(number);
+}
+
+/** The project segment of `projects/{p}/…`, or undefined. */
+export function projectOf(name: string): string | undefined {
+  const m = /^projects\/([^/]+)/.exec(name.replace(/^\/*(?:v1\/)?/, ''));
+  return m?.[1];
+}
+
+/** Whether two resource names are the same resource, the project spelled as id or as number. */
+export function sameResourceName(a: string, b: string): boolean {
+  if (a === b) return true;
+  const pa = projectOf(a);
+  const pb = projectOf(b);
+  if (pa === undefined || pb === undefined || !sameProject(pa, pb)) return false;
+  return a.slice(9 + pa.length) === b.slice(9 + pb.length);
+}
+
+/**
+ * An API answer with each `name` (at any depth) that starts `projects/{number}/` spelled with the
+ * project the request path named, when that is an id; learns id ≡ number on the way. Error
+ * messages (`message`) that name resources of that project are spelled alike.
+ */
+export function inAskedProjectSpelling<T>(requestPath: string, answer: T): T {
+  const asked = projectOf(requestPath);
+  if (asked === undefined || isProjectNumber(asked)) return answer;
+  const rewrite = (value: unknown, depth: number): void => {
+    if (depth > 32 || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      for (const v of value) rewrite(v, depth + 1);
+      return;
+    }
+    const obj = value as Record<string, unknown>;
+    for (const [key, v] of Object.entries(obj)) {
+      if (key === 'name' && typeof v === 'string') {
+        const p = projectOf(v);
+        if (p !== undefined && p !== asked && isProjectNumber(p) && (numberOfProject.get(asked) ?? p) === p) {
+          rememberProjectNumber(asked, p);
+          obj[key] = `projects/${asked}${v.slice(9 + p.length)}`;
+        }
+      } else if (key === 'message' && typeof v === 'string') {
+        obj[key] = v.replace(/projects\/(\d+)\//g, (whole, p: string) => ((numberOfProject.get(asked) ?? p) === p ? `projects/${asked}/` : whole));
+      } else rewrite(v, depth + 1);
+    }
+  };
+  rewrite(answer, 0);
+  return answer;
+}
+
+/** One spelling per resource, for sets and maps of names: the project as its number where known. */
+export function projectKeyOf(name: string): string {
+  const p = projectOf(name);
+  const n = p === undefined ? undefined : numberOfProject.get(p);
+  return n === undefined ? name : `projects/${n}${name.slice(9 + p!.length)}`;
+}

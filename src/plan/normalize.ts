@@ -1,4 +1,5 @@
 import type { FieldInfo } from '../schema/registry.js';
+import { sameResourceName as sameFullName } from '../kinds/names.js';
 import { canonicalDuration, canonicalTimestamp } from '../schema/formats.js';
 
 /**
@@ -71,14 +72,14 @@ const FULL_NAME = /^projects\/([^/]+)\/(.+)$/;
 
 /**
  * Whether two values of a resource-name field name the same resource: equal; or the same but for
- * the project segment where one side has the project number (Google answers with numbers); or
+ * the project segment spelled as id on one side and number on the other (src/kinds/names.ts); or
  * one side is the bare id that ends the other's full name.
  */
 export function sameResourceName(a: string, b: string): boolean {
   if (a === b) return true;
   const ma = FULL_NAME.exec(a);
   const mb = FULL_NAME.exec(b);
-  if (ma && mb) return ma[2] === mb[2] && (/^\d+$/.test(ma[1]) || /^\d+$/.test(mb[1]));
+  if (ma && mb) return sameFullName(a, b);
   const [full, short] = ma ? [a, b] : mb ? [b, a] : [undefined, undefined];
   return full !== undefined && short !== undefined && !short.includes('/') && full.slice(full.lastIndexOf('/') + 1) === short;
 }

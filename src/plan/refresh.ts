@@ -1,7 +1,7 @@
 import { ApiError, type ApiClient } from '../api/client.js';
 import { UserError } from '../core/errors.js';
 import type { KindDef } from '../kinds/types.js';
-import { idOf, parentName, parseResourceName } from '../kinds/names.js';
+import { idOf, parentName, parseResourceName, projectKeyOf } from '../kinds/names.js';
 import { ADDRESS_LABEL, STACK_LABEL, labelValue, labelsOf } from '../kinds/labels.js';
 import { getKind } from '../kinds/index.js';
 import { VIRTUAL_PROPS } from '../kinds/virtual-props.js';
@@ -125,7 +125,8 @@ export async function refresh(
     }
   }
 
-  const orphans = findOrphans(listings, new Set([...claimed, ...forgotten]), opts.stack, new Set([...manifestAddresses, ...Object.keys(stateEntries)]));
+  // Names compared with the project spelled one way (id or number are one project).
+  const orphans = findOrphans(listings, new Set([...claimed, ...[...forgotten].map(projectKeyOf)]), opts.stack, new Set([...manifestAddresses, ...Object.keys(stateEntries)]));
 
   if (opts.virtualReads) {
     const reads: Promise<void>[] = [];
@@ -245,8 +246,8 @@ function matchByName(c: Candidate, stateListing: Listing | undefined, desiredLis
   ];
   for (const [listing, id] of tries) {
     const item = listing && id !== undefined ? listing.items.get(id) : undefined;
-    if (item && !claimed.has(String(item.name))) {
-      claimed.add(String(item.name));
+    if (item && !claimed.has(projectKeyOf(String(item.name)))) {
+      claimed.add(projectKeyOf(String(item.name)));
       return item;
     }
   }
@@ -259,8 +260,8 @@ function matchByLabels(c: Candidate, stack: string, listings: (Listing | undefin
   for (const listing of listings) {
     for (const item of listing?.items.values() ?? []) {
       const labels = labelsOf(c.kind, item);
-      if (labels?.[STACK_LABEL] === want.stack && labels[ADDRESS_LABEL] === want.address && !claimed.has(String(item.name)) && !forgotten.has(String(item.name))) {
-        claimed.add(String(item.name));
+      if (labels?.[STACK_LABEL] === want.stack && labels[ADDRESS_LABEL] === want.address && !claimed.has(projectKeyOf(String(item.name))) && ![...forgotten].some((f) => projectKeyOf(f) === projectKeyOf(String(item.name)))) {
+        claimed.add(projectKeyOf(String(item.name)));
         return item;
       }
     }
@@ -280,7 +281,7 @@ function findOrphans(
   for (const { kind, items } of listings.values()) {
     for (const item of items.values()) {
       const labels = labelsOf(kind, item);
-      if (claimed.has(String(item.name)) || labels?.[STACK_LABEL] !== labelValue(stack)) continue;
+      if (claimed.has(projectKeyOf(String(item.name))) || labels?.[STACK_LABEL] !== labelValue(stack)) continue;
       // Named after the address its label gives, with its id appended when that address is taken.
       const labelled = labels[ADDRESS_LABEL] ?? kind.collection;
       let address = byLabel.get(labelled) ?? labelled;
