@@ -155,3 +155,66 @@ describe('admin endpoint', () => {
     emu.configure({ jobPhaseMs: 10 });
   });
 });
+
+describe('job outcome profiles', () => {
+  const spec = { workerPoolSpecs: [{ machineSpec: { machineType: 'n1-standard-4' } }] };
+  const finalState = async (name: string, until: string[]) => {
+    let job: any;
+    for (let i = 0; i < 1000; i++) {
+      job = (await call('GET', `v1/${name}`)).body;
+      if (until.includes(job.state)) return job;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return job;
+  };
+
+  it('rules by display name make jobs fail, be preempted or hang (until cancelled); a seeded share fails', async () => {
+    emu.configure({
+      jobPhaseMs: 10,
+      jobOutcomes: {
+        seed: 3,
+        failed: 0.3,
+        rules: [
+          { displayNamePattern: '^oom-', outcome: 'failed', message: 'out of memory' },
+          { displayNamePattern: '^spot-', outcome: 'preempted' },
+          { displayNamePattern: '^stuck-', outcome: 'hung' },
+          { displayNamePattern: '^fine-', outcome: 'succeeded' },
+        ],
+      },
+    });
+    try {
+      const create = async (displayName: string) => (await call('POST', `v1/${loc}/customJobs`, { displayName, jobSpec: spec })).body.name as string;
+      const oom = await finalState(await create('oom-1'), ['JOB_STATE_FAILED', 'JOB_STATE_SUCCEEDED']);
+      expect(oom.state).toBe('JOB_STATE_FAILED');
+      expect(oom.error).toEqual({ code: 13, message: 'out of memory' });
+      const spot = await finalState(await create('spot-1'), ['JOB_STATE_FAILED', 'JOB_STATE_SUCCEEDED']);
+      expect(spot.state).toBe('JOB_STATE_FAILED');
+      expect(spot.error.code).toBe(14);
+      expect((await finalState(await create('fine-1'), ['JOB_STATE_FAILED', 'JOB_STATE_SUCCEEDED'])).state).toBe('JOB_STATE_SUCCEEDED');
+      const stuck = await create('stuck-1');
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await call('GET', `v1/${stuck}`)).body.state).toBe('JOB_STATE_PENDING');
+      await call('POST', `v1/${stuck}:cancel`, {});
+      expect((await finalState(stuck, ['JOB_STATE_CANCELLED'])).state).toBe('JOB_STATE_CANCELLED');
+
+      const names = [];
+      for (let i = 0; i < 100; i++) names.push(await create(`bulk-${i}`));
+      await new Promise((r) => setTimeout(r, 100));
+      const states = [];
+      for (const n of names) states.push((await finalState(n, ['JOB_STATE_FAILED', 'JOB_STATE_SUCCEEDED'])).state);
+      const failedShare = states.filter((s) => s === 'JOB_STATE_FAILED').length / states.length;
+      expect(failedShare).toBeGreaterThan(0.18);
+      expect(failedShare).toBeLessThan(0.42);
+    } finally {
+      emu.configure({ jobOutcomes: null as never, jobPhaseMs: 10 });
+    }
+  });
+
+  it('refuses a bad profile over the admin endpoint', async () => {
+    const bad = await call('POST', '__emulator/config', { jobOutcomes: { failed: 0.8, hung: 0.5 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('more than 1');
+    const rule = await call('POST', '__emulator/config', { jobOutcomes: { rules: [{ displayNamePattern: 'x', outcome: 'exploded' }] } });
+    expect(rule.body.error.message).toContain('outcome must be one of');
+  });
+});

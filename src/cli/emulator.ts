@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { startEmulator, type FaultProfile } from '../emulator/index.js';
-import { checkFaultProfile, checkQuotas } from '../emulator/server.js';
-import type { QuotaSettings } from '../emulator/options.js';
+import { checkConfig, checkFaultProfile, checkQuotas } from '../emulator/server.js';
+import type { JobOutcomeProfile, QuotaSettings } from '../emulator/options.js';
 import { UserError } from '../core/errors.js';
 
 /**
@@ -39,6 +39,7 @@ function jsonFlag<T>(flag: string, check: (value: unknown) => T) {
 
 const faultProfile = jsonFlag<FaultProfile>('--faults', checkFaultProfile);
 const quotaSettings = jsonFlag<QuotaSettings>('--quotas', checkQuotas);
+const jobOutcomes = jsonFlag<JobOutcomeProfile>('--job-outcomes', (v) => checkConfig({ jobOutcomes: v }).jobOutcomes ?? {});
 
 interface EmulatorFlags {
   port: number;
@@ -50,6 +51,7 @@ interface EmulatorFlags {
   faults?: FaultProfile;
   quotas?: QuotaSettings | true;
   projectIdsInNames?: boolean;
+  jobOutcomes?: JobOutcomeProfile;
   quiet?: boolean;
 }
 
@@ -65,6 +67,7 @@ export function register(program: Command): void {
     .option('--job-phase <ms>', 'time a job spends in each state (default 200)', wholeNumber('--job-phase'))
     .option('--faults <json|file>', 'fault profile, e.g. \'{"seed":1,"rate429":0.05,"rate503":0.02}\'', faultProfile)
     .option('--quotas [json|file]', 'enforce per-minute quotas per project and region (Google\'s limits, or e.g. \'{"resourceManagementPerMinute":100}\')', quotaSettings)
+    .option('--job-outcomes <json|file>', 'seeded shares of jobs that fail, are preempted or hang, e.g. \'{"seed":1,"failed":0.1,"hung":0.05}\'', jobOutcomes)
     .option('--project-ids-in-names', 'answer aiplatform names with the project id the request used (Google answers with project numbers)')
     .option('--quiet', 'do not log requests on stderr')
     .action(async (flags: EmulatorFlags) => {
@@ -78,6 +81,7 @@ export function register(program: Command): void {
         faults: flags.faults,
         quotas: flags.quotas === true ? {} : flags.quotas,
         projectIdsInNames: flags.projectIdsInNames,
+        jobOutcomes: flags.jobOutcomes,
         quiet: flags.quiet ?? false,
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new UserError(`port ${flags.port} is already in use (try --port 0)`);

@@ -9,6 +9,7 @@ import { advanceJob, iso } from './jobs.js';
 import { DEFAULT_SETTINGS, type EmulatorOptions, type RuntimeSettings } from './options.js';
 import type { Persistence } from './persistence.js';
 import { ProjectDirectory } from './projects.js';
+import { OutcomePicker } from './outcomes.js';
 import { QuotaTracker } from './quotas.js';
 import { Store, type Effect, type FailRule, type Json, type StoredOperation, type StoredResource } from './store.js';
 
@@ -20,6 +21,7 @@ export class EmulatorCore {
   readonly store = new Store();
   readonly faults: FaultInjector;
   readonly quotas = new QuotaTracker();
+  readonly outcomes = new OutcomePicker();
   readonly projects: ProjectDirectory;
   settings: RuntimeSettings;
   persistence?: Persistence;
@@ -43,6 +45,7 @@ export class EmulatorCore {
     if (opts.quiet !== undefined) this.settings.quiet = opts.quiet;
     if ('faults' in opts) this.faults.configure(opts.faults ?? undefined);
     if ('quotas' in opts) this.quotas.configure(opts.quotas ?? undefined);
+    if ('jobOutcomes' in opts) this.outcomes.configure(opts.jobOutcomes ?? undefined);
   }
 
   changed(): void {
@@ -84,6 +87,11 @@ export class EmulatorCore {
     const res: StoredResource = { type: kind.type, name, seq: this.store.nextSeq(), body };
     if (b.job && kind.job) {
       res.job = { startMs: now, phaseMs: this.settings.jobPhaseMs };
+      const picked = this.outcomes.pick(String(body.displayName ?? ''));
+      if (picked && picked.outcome !== 'succeeded') {
+        res.job.outcome = picked.outcome;
+        if (picked.message !== undefined) res.job.outcomeMessage = picked.message;
+      }
       body[kind.job.stateField] = b.job.phases[0];
     }
     this.store.insert(res);

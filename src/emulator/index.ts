@@ -5,7 +5,7 @@ import { ProjectDirectory } from './projects.js';
 import { mountCloudStorage } from './storage/http.js';
 import { checkConfig, checkFailRule, checkProjectNumbers, EmulatorServer, emptyStats } from './server.js';
 
-export type { EmulatorOptions, FaultProfile } from './options.js';
+export type { EmulatorOptions, FaultProfile, JobOutcomeProfile, QuotaSettings } from './options.js';
 
 /**
  * A local emulator of the Vertex AI (aiplatform v1) and Notebooks (v1) REST APIs for the kinds

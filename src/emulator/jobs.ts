@@ -1,5 +1,6 @@
 import type { KindDef } from '../kinds/types.js';
 import type { JobStates } from './behaviour.js';
+import { OUTCOME_MESSAGES } from './outcomes.js';
 import type { FailRule, StoredResource } from './store.js';
 
 /**
@@ -36,7 +37,9 @@ export function advanceJob(res: StoredResource, kind: KindDef, states: JobStates
     state = end ? states.cancelled : states.cancelling;
     since = end ? cancelledAt : clock.cancelMs;
   } else {
-    const index = Math.floor((now - clock.startMs) / clock.phaseMs);
+    let index = Math.floor((now - clock.startMs) / clock.phaseMs);
+    // A hung job stays in its second state (PENDING / PREPARING) until cancelled.
+    if (clock.outcome === 'hung') index = Math.min(index, 1);
     end = index >= states.phases.length;
     since = clock.startMs + Math.min(Math.max(index, 0), states.phases.length) * clock.phaseMs;
     state = end ? states.succeeded : states.phases[Math.max(index, 0)];
@@ -52,9 +55,11 @@ export function advanceJob(res: StoredResource, kind: KindDef, states: JobStates
     clock.final = true;
     if (states.endTimeField) body[states.endTimeField] = iso(since);
     const rule = state === states.succeeded ? matchingRule(res, rules) : undefined;
-    if (rule) body[kind.job.stateField] = states.failed;
+    const profiled = state === states.succeeded && (clock.outcome === 'failed' || clock.outcome === 'preempted') ? OUTCOME_MESSAGES[clock.outcome] : undefined;
+    if (rule || profiled) body[kind.job.stateField] = states.failed;
     const errorField = kind.job.errorField;
     if (errorField && rule) body[errorField] = { code: 13, message: rule.message ?? DEFAULT_FAILURE };
+    else if (errorField && profiled) body[errorField] = { code: profiled.code, message: clock.outcomeMessage ?? profiled.message };
     if (errorField && state === states.cancelled) body[errorField] = { code: 1, message: 'CANCELED' };
   }
   return true;

@@ -1,4 +1,7 @@
+import type { JobOutcomeProfile } from './outcomes.js';
 import type { QuotaSettings } from './quotas.js';
+
+export type { JobOutcomeProfile } from './outcomes.js';
 
 export type { QuotaSettings } from './quotas.js';
 
@@ -29,6 +32,8 @@ export interface EmulatorOptions {
   faults?: FaultProfile;
   /** Per-minute request quotas per project and region, answered with Google's 429 (off unless given). */
   quotas?: QuotaSettings;
+  /** Seeded shares of jobs that fail, are preempted or hang, or rules by display name (off unless given). */
+  jobOutcomes?: JobOutcomeProfile;
   /**
    * Answer aiplatform names with the project id the request used instead of the project's number
    * (Google answers with numbers; default false).

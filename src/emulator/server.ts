@@ -8,6 +8,7 @@ import { operationRoutes } from './operations.js';
 import type { EmulatorOptions, FaultProfile, QuotaSettings } from './options.js';
 import { resourceRoutes } from './resources.js';
 import { enumParamName, enumsToNames, enumsToNumbers } from './enums.js';
+import { checkJobOutcomes } from './outcomes.js';
 import { checkQuery, parsePath, Router, urlNotFound, type Route } from './router.js';
 import type { FailRule } from './store.js';
 import { readSystemParams, selectFields, systemParamName, type SystemParams } from './system-params.js';
@@ -246,6 +247,8 @@ export function checkConfig(body: unknown): Partial<EmulatorOptions> {
       out.quiet = value;
     } else if (key === 'faults') {
       out.faults = value === null || value === undefined ? undefined : checkFaultProfile(value);
+    } else if (key === 'jobOutcomes') {
+      out.jobOutcomes = value === null ? undefined : checkJobOutcomes(value, fail);
     } else if (key === 'quotas') {
       out.quotas = value === null || value === false ? undefined : checkQuotas(value);
     } else fail(`unknown or fixed setting "${key}" (port and dataDir cannot change while running)`);

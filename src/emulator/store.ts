@@ -15,6 +15,10 @@ export interface JobClock {
   cancelMs?: number;
   /** How long CANCELLING lasts: the job phase time when the cancel came. */
   cancelPhaseMs?: number;
+  /** How the job ends, when a job outcome profile chose other than success. */
+  outcome?: 'failed' | 'preempted' | 'hung';
+  /** The error message of a failed outcome from a rule. */
+  outcomeMessage?: string;
   /** The job has reached its terminal state; the body holds it for good. */
   final?: boolean;
 }
