@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { KINDS, getKind } from '../kinds/index.js';
+import { parseResourceName } from '../kinds/names.js';
 import type { KindDef } from '../kinds/types.js';
 import { kindSchema, type SchemaNode } from '../schema/registry.js';
 import { behaviourOf, type KindBehaviour } from './behaviour.js';
@@ -67,6 +68,9 @@ export class EmulatorCore {
   /** Makes matching jobs end FAILED: those running now and those created later. */
   failJobs(rule: FailRule): void {
     if (rule.displayNamePattern !== undefined) new RegExp(rule.displayNamePattern);
+    // A job named with the project id is the one stored under the project number.
+    const name = rule.name;
+    if (name !== undefined && KINDS.some((k) => k.api === 'aiplatform' && parseResourceName(k, name))) rule = { ...rule, name: this.projects.canonical(name) };
     const now = Date.now();
     // Jobs whose time is already up end as they would have, before the rule exists.
     for (const res of this.store.resources.values()) if (res.job && !res.job.final) this.view(res, now);
