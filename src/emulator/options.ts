@@ -1,7 +1,18 @@
-import type { JobOutcomeProfile } from './outcomes.js';
 import type { QuotaSettings } from './quotas.js';
+/** How a job ends (src/emulator/outcomes.ts). */
+export type JobOutcome = 'succeeded' | 'failed' | 'preempted' | 'hung';
 
-export type { JobOutcomeProfile } from './outcomes.js';
+export interface JobOutcomeProfile {
+  seed?: number;
+  /** Shares of new jobs, each 0…1, together at most 1; the rest succeed. */
+  failed?: number;
+  preempted?: number;
+  hung?: number;
+  /** First matching rule decides, before the shares. */
+  rules?: { displayNamePattern: string; outcome: JobOutcome; message?: string }[];
+}
+
+
 
 export type { QuotaSettings } from './quotas.js';
 

@@ -1,4 +1,7 @@
 import { mulberry32 } from './faults.js';
+import type { JobOutcome, JobOutcomeProfile } from './options.js';
+
+export type { JobOutcome, JobOutcomeProfile } from './options.js';
 
 /**
  * Job outcome profiles: real jobs do not all succeed. A seeded share of new jobs (custom jobs,
@@ -6,18 +9,6 @@ import { mulberry32 } from './faults.js';
  * UNAVAILABLE error, as when Spot capacity is reclaimed), or hangs in its pending state until
  * cancelled; rules by display-name pattern come first. Decided when the job is created.
  */
-
-export type JobOutcome = 'succeeded' | 'failed' | 'preempted' | 'hung';
-
-export interface JobOutcomeProfile {
-  seed?: number;
-  /** Shares of new jobs, each 0…1, together at most 1; the rest succeed. */
-  failed?: number;
-  preempted?: number;
-  hung?: number;
-  /** First matching rule decides, before the shares. */
-  rules?: { displayNamePattern: string; outcome: JobOutcome; message?: string }[];
-}
 
 export const OUTCOME_MESSAGES: Record<'failed' | 'preempted', { code: number; message: string }> = {
   failed: { code: 13, message: 'The replica workerpool0-0 exited with a non-zero status of 1.' },
