@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { destroyPlan } from '../src/apply/destroy.js';
+import { destroyPlan } from '../src/plan/destroy.js';
 import { executePlan, isSuccess } from '../src/apply/executor.js';
 import { summaryLines } from '../src/apply/progress.js';
 import type { ApplyEvent, ApplySummary } from '../src/apply/types.js';

@@ -56,8 +56,8 @@ describe('vertexctl plan', () => {
     expect(fresh.stderr).toBe('');
     expect(fresh.code).toBe(2);
     const json = JSON.parse(fresh.stdout) as PlanJson;
-    expect(json.formatVersion).toBe(1);
-    expect(json.summary).toEqual({ create: 7, update: 0, replace: 0, delete: 0, 'no-op': 0 });
+    expect(json.formatVersion).toBe(2);
+    expect(json.summary).toEqual({ create: 7, update: 0, replace: 0, delete: 0, record: 0, adopt: 0, 'no-op': 0 });
     expect(Object.keys(emulator.stats().requests.byMethod)).toEqual(['GET']);
 
     await saveState(stateDir, stateFor(stack, await createDirect(client, stack)));

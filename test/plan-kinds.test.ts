@@ -99,7 +99,7 @@ describe.each([
 
   it('without state, is compared with the live job on the fields the manifest sets (server defaults are no change)', async () => {
     const adopted = await planFor(specs, { stateDoc: null });
-    expect(adopted.get(address)).toMatchObject({ action: 'no-op', inState: false });
+    expect(adopted.get(address)).toMatchObject({ action: 'adopt', inState: false });
     const changed = await planFor(withProps(specs, address, change), { stateDoc: null });
     expect(changed.get(address)).toMatchObject({ action: 'replace', fields: [{ path }] });
   });
@@ -170,7 +170,7 @@ describe('resources changed or removed outside vertexctl', () => {
     wrong.resources['training'].name = 'projects/p1/locations/us-central1/tensorboards/404';
     wrong.resources['training'].id = '404';
     const steps = await planFor(specs, { stateDoc: wrong });
-    expect(steps.get('training')).toMatchObject({ action: 'no-op', inState: false, name: created.get('training')!.name });
+    expect(steps.get('training')).toMatchObject({ action: 'adopt', reasonCode: 'found_by_labels', inState: false, name: created.get('training')!.name });
   });
 
   it('shows drift of a user-set field as an update back to the manifest', async () => {

@@ -63,7 +63,7 @@ describe('plan against the emulator', () => {
     const stack = await stackOf(dir, 'fresh', inProject(allKinds()));
     emulator.resetStats();
     const plan = await makePlan(stack, { client, stateDoc: null, refresh: true });
-    expect(plan.summary).toEqual({ create: 7, update: 0, replace: 0, delete: 0, 'no-op': 0 });
+    expect(plan.summary).toEqual({ create: 7, update: 0, replace: 0, delete: 0, record: 0, adopt: 0, 'no-op': 0 });
     expect(writes()).toBe(0);
     const byAddress = new Map(plan.steps.map((s) => [s.address, s]));
     // Server-chosen ids are not known yet; client-chosen ones are.
@@ -82,7 +82,7 @@ describe('plan against the emulator', () => {
     await settle();
     emulator.resetStats();
     const plan = await makePlan(stack, { client, stateDoc: stateFor(stack, created), refresh: true });
-    expect(plan.summary).toEqual({ create: 0, update: 0, replace: 0, delete: 0, 'no-op': 7 });
+    expect(plan.summary).toEqual({ create: 0, update: 0, replace: 0, delete: 0, record: 0, adopt: 0, 'no-op': 7 });
     expect(plan.steps.every((s) => s.inState)).toBe(true);
     expect(writes()).toBe(0);
     // One list per parent collection; metric points equal to state's need no read.
@@ -90,13 +90,15 @@ describe('plan against the emulator', () => {
     expect(renderPlanText(plan, { color: false })).toContain('No changes. Live resources match the manifests.');
   });
 
-  it('is all no-op without state: server-chosen ids are found by ownership labels, jobs compared on the fields set', async () => {
+  it('is all adopt without state: server-chosen ids are found by ownership labels, jobs compared on the fields set', async () => {
     const stack = await stackOf(dir, 'adopt', inProject(allKinds()));
     const created = await createDirect(client, stack);
     await settle();
     const plan = await makePlan(stack, { client, stateDoc: null, refresh: true });
-    expect(actions(plan)).toEqual(Object.fromEntries(stack.resources.map((r) => [r.address, 'no-op'])));
+    expect(actions(plan)).toEqual(Object.fromEntries(stack.resources.map((r) => [r.address, 'adopt'])));
     expect(plan.steps.every((s) => !s.inState)).toBe(true);
+    const byId = stack.resources.filter((r) => r.kind.idChosenBy === 'client').map((r) => r.address);
+    for (const s of plan.steps) expect(s.reasonCode, s.address).toBe(byId.includes(s.address) ? 'found_by_id' : 'found_by_labels');
     expect(plan.steps.find((s) => s.address === 'training')!.name).toBe(created.get('training')!.name);
     expect(renderPlanText(plan, { color: false })).toMatch(/= training \(google\.aiplatform\.tensorboards\) exists and will be recorded in state/);
   });
@@ -133,10 +135,13 @@ describe('plan against the emulator', () => {
     expect(byAddress.get('baseline')).toMatchObject({
       action: 'replace',
       reason: 'source is immutable',
+      reasonCode: 'immutable_field',
+      // The same name is reused: the old experiment must go first.
+      order: 'delete-first',
       fields: [{ path: 'source', before: 'notebook', after: 'pipeline', forcesReplace: true }],
     });
-    expect(byAddress.get('run-a')).toMatchObject({ action: 'replace', reason: 'parent "baseline" is replaced' });
-    expect(byAddress.get('loss')).toMatchObject({ action: 'replace', reason: 'parent "run-a" is replaced' });
+    expect(byAddress.get('run-a')).toMatchObject({ action: 'replace', order: 'delete-first', reason: 'parent "baseline" is replaced', reasonCode: 'parent_replaced' });
+    expect(byAddress.get('loss')).toMatchObject({ action: 'replace', order: 'delete-first', reason: 'parent "run-a" is replaced', reasonCode: 'parent_replaced' });
     expect(byAddress.get('training')!.action).toBe('no-op');
     expect(renderPlanText(plan, { color: false })).toContain('-/+ baseline (google.aiplatform.experiments) must be replaced (source is immutable)');
   });
@@ -287,7 +292,8 @@ describe('calls are few', () => {
     const state = stateFor(small, created);
     emulator.resetStats();
     const plan = await makePlan(stack, { client, stateDoc: state, refresh: true });
-    expect(plan.summary).toMatchObject({ 'no-op': 1002, create: 0, update: 0 });
+    // The runs were created outside vertexctl: they are found by id and taken into state.
+    expect(plan.summary).toMatchObject({ 'no-op': 2, adopt: 1000, create: 0, update: 0 });
     const { byMethod, total } = emulator.stats().requests;
     expect(Object.keys(byMethod)).toEqual(['GET']);
     // tensorboards, experiments, runs: one list call each (1,000 runs fit one page).
@@ -360,8 +366,8 @@ describe('plan JSON', () => {
     const stack = await stackOf(dir, 'json', inProject(allKinds()));
     const json = toPlanJson(await makePlan(stack, { client, stateDoc: null, refresh: true }));
     expect(Object.keys(json)).toEqual(['formatVersion', 'changes', 'summary']);
-    expect(Object.keys(json.summary)).toEqual(['create', 'update', 'replace', 'delete', 'no-op']);
-    const allowed = new Set(['address', 'type', 'action', 'name', 'updateMask', 'reason', 'fields']);
+    expect(Object.keys(json.summary)).toEqual(['create', 'update', 'replace', 'delete', 'record', 'adopt', 'no-op']);
+    const allowed = new Set(['address', 'type', 'action', 'name', 'order', 'updateMask', 'reason', 'reasonCode', 'fields']);
     for (const c of json.changes) for (const k of Object.keys(c)) expect(allowed.has(k), k).toBe(true);
     expect(json.changes.map((c) => c.action)).toEqual(Array(7).fill('create'));
     expect(json.changes.find((c) => c.address === 'run-a')).toMatchObject({ type: 'google.aiplatform.runs', action: 'create' });

@@ -1,11 +1,11 @@
 import { getKind } from '../kinds/index.js';
 import { ownerKey } from '../kinds/labels.js';
 import type { KindDef } from '../kinds/types.js';
-import { resolveReferences } from '../manifest/references.js';
+import { referenceValue, resolveProps, targetOfEntry } from '../plan/resolve.js';
 import type { Plan, PlannedStep } from '../plan/types.js';
 import { batchParent } from './batch.js';
 import { StepTimeout, type Deadline } from './operations.js';
-import { createBatch, needsAdoption, retireReplaced, runStep, type StepEnv, type StepOutcome, type StepTask } from './steps.js';
+import { createBatch, runStep, type StepEnv, type StepOutcome, type StepTask } from './steps.js';
 import type { ApplyEvent, ApplyOptions, ApplySummary } from './types.js';
 
 type Status = 'waiting' | 'running' | 'done' | 'failed' | 'skipped';
@@ -23,7 +23,8 @@ interface Node {
 type Unit = { tasks: StepTask[]; batchOn?: string };
 
 /**
- * Walks the plan's DAG: a step starts once every step it comes `after` has finished, with at most
+ * Walks the plan's DAG, its steps and `after` edges and nothing else (no-ops need no work): a
+ * step starts once every step it comes `after` has finished, with at most
  * `parallelism` units in flight; creates of one parent that become ready together go in one
  * batch call where the kind has one. A failed step skips its dependents only; independent
  * branches go on. Each finished step is written to state before its dependents start, and
@@ -36,22 +37,12 @@ export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'stack'>, opts:
   const emit = (e: DistributiveOmit<ApplyEvent, 'time'>) => opts.onEvent({ ...e, time: new Date().toISOString() } as ApplyEvent);
   const nodes = new Map<string, Node>();
   for (const step of plan.steps) {
-    // A no-op on a resource state already records needs no work; its dependents need not wait.
-    if (step.action === 'no-op' && !needsAdoption(env.store.doc, step)) continue;
+    if (step.action === 'no-op') continue;
     nodes.set(step.address, { step, kind: getKind(step.type), deps: [], dependents: [], status: 'waiting' });
   }
-  // A resource the plan deletes as unclaimed (ownership labels, no state entry) may be what a
-  // create or replace of its kind adopts, as the work of a run that died: decide after those.
-  const claimers = [...nodes.values()].filter((n) => n.step.action === 'create' || n.step.action === 'replace');
+  // The plan's edges, and no others.
   for (const node of nodes.values()) {
-    if (node.step.action !== 'delete' || node.step.inState) continue;
-    node.step = { ...node.step, after: [...node.step.after, ...claimers.filter((c) => c.step.type === node.step.type).map((c) => c.step.address)] };
-  }
-  for (const node of nodes.values()) {
-    // Besides the plan's edges: a resource waits for the adoption of what it references, since
-    // its references resolve from the adopted resource's state entry.
-    const edges = [...node.step.after, ...(node.step.desired?.dependsOn ?? [])];
-    node.deps = [...new Set(edges)].filter((a) => nodes.has(a) && a !== node.step.address);
+    node.deps = [...new Set(node.step.after)].filter((a) => nodes.has(a) && a !== node.step.address);
     for (const d of node.deps) nodes.get(d)!.dependents.push(node.step.address);
   }
   emit({ event: 'apply-start', steps: nodes.size, parallelism: opts.parallelism });
@@ -96,26 +87,6 @@ export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'stack'>, opts:
     emit({ event: 'step-done', address: step.address, type: step.type, action: step.action, result: outcome.result, name: outcome.name, ...(outcome.also && { also: outcome.also }), elapsedMs });
   };
 
-  // An earlier run that died in the middle of replacing a job left the old job to retire.
-  await Promise.all(
-    Object.entries(env.store.doc.resources)
-      // (When it is still the recorded resource, the new one never got recorded: the plan has the replace.)
-      .filter(([, e]) => e.pending?.replaces && e.pending.replaces !== e.name)
-      .map(async ([address, e]) => {
-        const kind = getKind(e.type);
-        const step: PlannedStep = { address, type: e.type, action: 'delete', name: e.pending!.replaces, after: [], inState: true };
-        const t: StepTask = { step, kind, props: {}, deadline: deadlineFrom(Date.now()), progress: (message) => emit({ event: 'step-progress', address, message }) };
-        t.progress(`retiring ${e.pending!.replaces}, replaced by an earlier run that did not finish`);
-        await retireReplaced(env, t).catch((err: unknown) => {
-          const node = nodes.get(address);
-          if (node) {
-            node.started = Date.now();
-            finish(node, asError(err));
-          } else summary.failed.push({ address, error: describeError(asError(err)) });
-        });
-      }),
-  );
-
   const inFlight = new Set<Promise<void>>();
   const start = (unit: Unit) => {
     const now = Date.now();
@@ -158,7 +129,7 @@ export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'stack'>, opts:
 }
 
 export function emptySummary(): ApplySummary {
-  return { created: 0, updated: 0, replaced: 0, deleted: 0, cascaded: 0, forgotten: 0, adopted: 0, failed: [], skipped: [], notStarted: [] };
+  return { created: 0, updated: 0, replaced: 0, deleted: 0, cascaded: 0, forgotten: 0, adopted: 0, recorded: 0, failed: [], skipped: [], notStarted: [] };
 }
 
 export function isSuccess(s: ApplySummary): boolean {
@@ -185,14 +156,14 @@ function readyUnits(
     if (units.length >= room && !(node.step.action === 'create' && node.kind.batchCreate)) continue;
     let props: Record<string, unknown> = {};
     if (node.step.desired) {
-      const resolved = resolveReferences(node.step.desired.props, (address, field) => lookupOutput(env, address, field));
-      if (resolved.unknown.length) {
+      const resolved = resolveProps(node.step.desired.props, (address, field) => lookupOutput(env, address, field));
+      if (resolved.unresolved.length) {
         node.started = Date.now();
-        const refs = resolved.unknown.map((r) => `{{ ${r.address}.${r.field} }}`).join(', ');
+        const refs = resolved.unresolved.map((r) => `{{ ${r.address}.${r.field} }}`).join(', ');
         finish(node, new Error(`no value for ${refs}`));
         continue;
       }
-      props = resolved.value as Record<string, unknown>;
+      props = resolved.props;
     }
     const t = task(node, props);
     const spec = node.kind.batchCreate;
@@ -219,7 +190,7 @@ function readyUnits(
 function lookupOutput(env: StepEnv, address: string, field: string): unknown {
   const entry = env.store.doc.resources[address];
   if (!entry || entry.pending) return undefined;
-  return entry.outputs[field] ?? entry.props[field];
+  return referenceValue(targetOfEntry(getKind(entry.type), entry), field);
 }
 
 function asError(e: unknown): Error {

@@ -2,7 +2,5 @@
 export type { ApplyEvent, ApplyOptions, ApplySummary, StepResult } from './types.js';
 export { executePlan, isSuccess, emptySummary } from './executor.js';
 export type { StepEnv } from './steps.js';
-export { destroyPlan } from './destroy.js';
 export { progressRenderer, summaryLines, type ProgressMode, type ProgressRenderer } from './progress.js';
-export { outputsOf, appliedEntry } from './record.js';
 export { stackGraph, toDot, toMermaid } from './graph.js';

@@ -16,7 +16,15 @@ interface Output {
   rows?: number;
 }
 
-const ING: Record<Action, string> = { create: 'creating', update: 'updating', replace: 'replacing', delete: 'deleting', 'no-op': 'recording' };
+const ING: Record<Action, string> = {
+  create: 'creating',
+  update: 'updating',
+  replace: 'replacing',
+  delete: 'deleting',
+  record: 'recording',
+  adopt: 'adopting',
+  'no-op': 'checking',
+};
 
 export function progressRenderer(mode: ProgressMode, out: Output, verb = 'Apply'): ProgressRenderer {
   if (mode === 'json') return { event: (e) => void out.write(`${JSON.stringify(e)}\n`), close: () => undefined };
@@ -59,6 +67,7 @@ export function summaryLines(s: ApplySummary, verb = 'Apply'): string[] {
   const extra = [
     s.cascaded ? `${s.cascaded} more deleted with ${s.cascaded === 1 ? 'its parent' : 'their parents'}` : '',
     s.adopted ? `${s.adopted} adopted` : '',
+    s.recorded ? `${s.recorded} recorded` : '',
     s.forgotten ? `${s.forgotten} removed from state only` : '',
   ].filter(Boolean);
   const tail = extra.length ? `; ${extra.join(', ')}` : '';

@@ -6,7 +6,7 @@ import type { KindDef } from '../kinds/types.js';
 import { dataProps } from '../kinds/virtual-props.js';
 import { untouchedLabels } from '../plan/diff.js';
 import type { PlannedStep } from '../plan/types.js';
-import { forgetEntry } from '../state/doc.js';
+import { forgetEntry, settleReplaced } from '../state/doc.js';
 import type { StateStore } from '../state/store.js';
 import type { PendingOperation, StateEntry } from '../state/types.js';
 import { batchCreate, type BatchItem } from './batch.js';
@@ -24,7 +24,7 @@ import {
   type Deadline,
   type Live,
 } from './operations.js';
-import { appliedEntry, optionsChanged, withOptions } from './record.js';
+import { appliedEntry, withOptions } from '../state/entry.js';
 import type { StepResult } from './types.js';
 
 /** What every step of one run shares. */
@@ -67,18 +67,13 @@ export function runStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
       return replaceStep(env, task);
     case 'delete':
       return deleteStep(env, task);
-    case 'no-op':
+    case 'record':
+      return recordStep(env, task);
+    case 'adopt':
       return adoptStep(env, task);
+    case 'no-op':
+      throw new Error('a no-op step has nothing to run');
   }
-}
-
-/**
- * Whether a no-op step has anything to do: record a live resource that state does not hold yet,
- * or the manifest's new protected / deletionPolicy / dependsOn, which later deletes go by.
- */
-export function needsAdoption(doc: StateStore['doc'], step: PlannedStep): boolean {
-  const entry = doc.resources[step.address];
-  return !step.inState || !entry || !!entry.pending || optionsChanged(entry, step.desired);
 }
 
 const now = () => new Date().toISOString();
@@ -320,19 +315,22 @@ async function replaceStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
   const { step, kind } = task;
   const entry = env.store.doc.resources[step.address];
   const oldName = step.name ?? entry?.name;
-  if (kind.job && kind.idChosenBy === 'server' && oldName) {
-    // A job with a server-chosen id: submit the new one first, then retire the old one.
+  if (step.order === 'create-first' && oldName) {
+    // The new resource has a new name: create it while the old one still exists (a failed
+    // create leaves the old one in place), record it, then retire the old one.
     const live = await createOne(env, task, { replaces: oldName });
-    // The new job is recorded at once; the old one stays named in `pending.replaces` until it is gone.
+    // The old one stays named in `pending.replaces` until it is gone.
     await env.store.update((doc) => {
       doc.resources[step.address] = { ...appliedEntry(kind, task.props, live, step.desired), pending: { action: 'replace', replaces: oldName, startedAt: now() } };
     });
+    await writeVirtualProps(env, [{ task, live }]);
     task.progress(`retiring ${oldName}`);
     await removeResource(env, task, oldName);
+    await env.store.update((doc) => settleReplaced(doc, oldName));
     const final = await finishJob(env, task, live);
     return { result: 'replaced', name: String(final.name) };
   }
-  // The same id cannot be reused before the old resource is gone: delete, then create.
+  // The same name is reused: the old resource must be gone first.
   if (oldName) {
     task.progress(`deleting ${oldName}`);
     await removeResource(env, task, oldName);
@@ -356,21 +354,6 @@ async function removeResource(env: StepEnv, task: StepTask, name: string): Promi
     }
   }
   return deleteResource(env.client, kind, name, task.deadline);
-}
-
-/** Finishes the replace of an earlier run that died after submitting the new job: the old one is retired. */
-export async function retireReplaced(env: StepEnv, task: StepTask): Promise<void> {
-  const pending = env.store.doc.resources[task.step.address]?.pending;
-  if (!pending?.replaces) return;
-  await removeResource(env, task, pending.replaces);
-  await env.store.update((doc) => {
-    const e = doc.resources[task.step.address];
-    const p = e?.pending;
-    if (!e || !p || p.replaces !== pending.replaces) return;
-    // Once the new resource's name is known nothing is pending any more.
-    if (e.name) delete e.pending;
-    else delete p.replaces;
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,6 +382,7 @@ async function deleteStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
   // The API deletes a resource's children with it: their addresses leave state too.
   const also: string[] = [];
   await env.store.update((doc) => {
+    for (const name of names) settleReplaced(doc, name);
     delete doc.resources[step.address];
     for (const [address, e] of Object.entries(doc.resources)) {
       if ([...names].some((n) => e.name.startsWith(`${n}/`))) {
@@ -411,20 +395,23 @@ async function deleteStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// no-op that state does not record yet
+// record and adopt: state only
 
+/** Only the options later deletes go by changed (protected, deletionPolicy, dependsOn, ignoreChanges). */
+async function recordStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
+  const { step } = task;
+  const entry = env.store.doc.resources[step.address];
+  if (!entry) throw new Error('no longer in state; run plan again');
+  await env.store.update((doc) => {
+    doc.resources[step.address] = withOptions(doc.resources[step.address], step.desired);
+  });
+  return { result: 'recorded', name: entry.name || undefined };
+}
+
+/** A live resource state does not record (found by its id or our labels) is taken into state as it is. */
 async function adoptStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
   const { step, kind } = task;
-  const entry = env.store.doc.resources[step.address];
-  if (step.inState && entry && !entry.pending) {
-    // Recorded already: only the options that later deletes go by changed.
-    await env.store.update((doc) => {
-      doc.resources[step.address] = withOptions(doc.resources[step.address], step.desired);
-    });
-    task.progress('recorded protected, deletionPolicy and dependsOn in state');
-    return { result: 'adopted', name: entry.name };
-  }
-  const name = step.name ?? entry?.name;
+  const name = step.name ?? env.store.doc.resources[step.address]?.name;
   const live = env.live.get(step.address) ?? (name ? await getResource(env.client, kind, name) : null);
   if (!live) throw new Error(`${name ?? step.address} no longer exists; run plan again`);
   await record(env, task, live);

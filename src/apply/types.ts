@@ -1,7 +1,7 @@
 import type { Action } from '../plan/types.js';
 
 /** What an apply (or destroy) step did, as counted in the closing summary. */
-export type StepResult = 'created' | 'updated' | 'replaced' | 'deleted' | 'forgotten' | 'adopted';
+export type StepResult = 'created' | 'updated' | 'replaced' | 'deleted' | 'forgotten' | 'adopted' | 'recorded';
 
 /**
  * Progress of an apply, one value per event. `--json` writes each as one line; the terminal
@@ -36,8 +36,10 @@ export interface ApplySummary {
   cascaded: number;
   /** Addresses removed from state without an API call (deletionPolicy abandon, already gone). */
   forgotten: number;
-  /** Recorded in state without a write: live resources found by ownership labels or id, or new protected / deletionPolicy / dependsOn. */
+  /** Live resources taken into state without a write (found by ownership labels or id). */
   adopted: number;
+  /** State-only changes: protected, deletionPolicy, dependsOn, ignoreChanges. */
+  recorded: number;
   failed: { address: string; error: string }[];
   skipped: { address: string; reason: string }[];
   /** Steps never started because the run was interrupted. */

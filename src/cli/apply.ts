@@ -13,6 +13,7 @@ import {
   carryOut,
   commandLine,
   confirm,
+  changesLive,
   hasWork,
   isSuccess,
   printPlan,
@@ -31,9 +32,10 @@ export function register(program: Command): void {
       program
         .command('apply')
         .description('make the live resources match the manifests (or carry out a saved plan)')
-        .argument('<paths...>', 'manifest files or directories (one stack), or one plan file from `plan --out`'),
+        .argument('<paths...>', 'manifest files or directories (one stack), or one plan file from `plan --out`')
+        .option('--replace <address>', 'replace this resource even if nothing forces it, e.g. to re-submit a job (repeatable)', collect, []),
     ),
-  ).action(async (paths: string[], opts: ChangeOptions, cmd: Command) => {
+  ).action(async (paths: string[], opts: ApplyOptions, cmd: Command) => {
     const global = globalOptions(cmd);
     const planFile = paths.length === 1 && (await isPlanFile(paths[0])) ? paths[0] : undefined;
     const ok = planFile ? await applyPlanFile(planFile, opts, global) : await applyManifests(paths, opts, global);
@@ -41,7 +43,15 @@ export function register(program: Command): void {
   });
 }
 
-async function applyManifests(paths: string[], opts: ChangeOptions, global: GlobalOptions): Promise<boolean> {
+interface ApplyOptions extends ChangeOptions {
+  replace: string[];
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function applyManifests(paths: string[], opts: ApplyOptions, global: GlobalOptions): Promise<boolean> {
   const stack = await loadStack(paths, { env: global.env, vars: global.var });
   const backend = stateBackend(global, stack.name, stack.env);
   const ctx = await openContext(global);
@@ -54,6 +64,7 @@ async function applyManifests(paths: string[], opts: ChangeOptions, global: Glob
         stateDoc: store.doc,
         refresh: true,
         targets: opts.target,
+        replace: opts.replace,
         source: { paths, vars: global.var },
         onRefresh: (found) => (live = liveBodies(found)),
       });
@@ -64,12 +75,13 @@ async function applyManifests(paths: string[], opts: ChangeOptions, global: Glob
   }
 }
 
-async function applyPlanFile(file: string, opts: ChangeOptions, global: GlobalOptions): Promise<boolean> {
+async function applyPlanFile(file: string, opts: ApplyOptions, global: GlobalOptions): Promise<boolean> {
   const plan = await readPlanFile(file);
   if (global.env !== undefined && global.env !== plan.env) {
     throw new UserError(`${file}: the plan was made for ${plan.env ? `--env ${plan.env}` : 'no --env'}, not --env ${global.env}`);
   }
   if (opts.target?.length) throw new UserError(`${file}: --target applies when planning; a saved plan is applied as it is`);
+  if (opts.replace.length) throw new UserError(`${file}: --replace applies when planning; a saved plan is applied as it is`);
   const backend = stateBackend(global, plan.stack, plan.env);
   const ctx = await openContext(global);
   try {
@@ -104,13 +116,12 @@ async function confirmAndRun(
   global: GlobalOptions,
 ): Promise<boolean> {
   printPlan(plan, opts.json);
-  if (!hasWork(plan, run.store.doc)) {
+  if (!hasWork(plan)) {
     if (opts.json) process.stdout.write(`${JSON.stringify({ event: 'apply-done', ok: true, summary: emptySummary(), time: new Date().toISOString() })}\n`);
     return true;
   }
-  const changes = plan.steps.some((s) => s.action !== 'no-op');
   // Recording resources that already exist changes nothing live: no need to ask.
-  if (changes && !(await confirm('Apply these changes?', opts.autoApprove, 'apply'))) {
+  if (changesLive(plan) && !(await confirm('Apply these changes?', opts.autoApprove, 'apply'))) {
     process.stderr.write('Apply cancelled; nothing was changed.\n');
     return false;
   }

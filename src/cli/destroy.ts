@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { destroyPlan } from '../apply/destroy.js';
+import { destroyPlan } from '../plan/destroy.js';
 import { StateStore } from '../state/index.js';
 import { openContext } from './context.js';
 import { addGlobalOptions, globalOptions } from './options.js';

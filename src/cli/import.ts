@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { getResource } from '../apply/operations.js';
-import { appliedEntry } from '../apply/record.js';
+import { appliedEntry } from '../state/entry.js';
 import { parseResourceName } from '../kinds/names.js';
 import { loadStack } from '../manifest/index.js';
 import { StateStore } from '../state/index.js';
@@ -57,14 +57,7 @@ export function register(program: Command): void {
           else if (!kind.virtualProps.includes(key) && live[key] !== undefined) props[key] = live[key];
         }
         await store.update((doc) => {
-          doc.resources[address] = appliedEntry(kind, props, live, {
-            props,
-            dependsOn: desired.dependsOn,
-            protected: desired.protected,
-            ignoreChanges: desired.ignoreChanges,
-            deletionPolicy: desired.deletionPolicy,
-            sensitive: desired.sensitive,
-          });
+          doc.resources[address] = appliedEntry(kind, props, live, desired);
         });
         process.stdout.write(`Imported ${name} as "${address}". Run plan to see how it differs from the manifests.\n`);
       });

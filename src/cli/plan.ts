@@ -1,8 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadStack } from '../manifest/index.js';
-import { destroyPlan } from '../apply/destroy.js';
 import { UserError } from '../core/errors.js';
-import { makePlan, renderPlanMarkdown, renderPlanText, toPlanJson, useColor, writePlanFile, type Plan } from '../plan/index.js';
+import { destroyPlan, makePlan, renderPlanMarkdown, renderPlanText, toPlanJson, useColor, writePlanFile, type Plan } from '../plan/index.js';
 import { openContext } from './context.js';
 import { addGlobalOptions, globalOptions } from './options.js';
 import { stateBackend } from './run-apply.js';
@@ -17,6 +16,7 @@ interface PlanCommandOptions {
   out?: string;
   detailedExitcode?: boolean;
   target: string[];
+  replace: string[];
   refresh: boolean;
 }
 
@@ -46,6 +46,7 @@ export function register(program: Command): void {
     .option('--out <file>', 'save the plan, for `vertexctl apply FILE`')
     .option('--detailed-exitcode', 'exit 0 without changes, 2 with changes, 1 on errors')
     .option('--target <address>', 'plan only this address and what it depends on (repeatable)', collect, [])
+    .option('--replace <address>', 'replace this resource even if nothing forces it, e.g. to re-submit a job (repeatable)', collect, [])
     .option('--refresh <bool>', 'read the live resources (false: plan from state alone)', parseBool, true);
   addGlobalOptions(cmd).action(async (paths: string[], opts: PlanCommandOptions, command: Command) => {
     const global = globalOptions(command);
@@ -73,6 +74,7 @@ export function register(program: Command): void {
           stateDoc,
           refresh: opts.refresh,
           targets: opts.target,
+          replace: opts.replace,
           source: { paths, vars: global.var },
         });
       } finally {

@@ -1,7 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Option, type Command } from 'commander';
 import { executePlan, isSuccess } from '../apply/executor.js';
-import { needsAdoption } from '../apply/steps.js';
 import type { Live } from '../apply/operations.js';
 import { progressRenderer } from '../apply/progress.js';
 import type { ApplySummary } from '../apply/types.js';
@@ -123,8 +122,13 @@ export function printPlan(plan: Plan, json: boolean | undefined): void {
 }
 
 /** Whether a plan has anything to carry out: a change, or something to record in state. */
-export function hasWork(plan: Plan, doc: StateStore['doc']): boolean {
-  return plan.steps.some((s) => s.action !== 'no-op' || needsAdoption(doc, s));
+export function hasWork(plan: Plan): boolean {
+  return plan.steps.some((s) => s.action !== 'no-op');
+}
+
+/** Whether a plan changes anything live (recording in state alone needs no confirmation). */
+export function changesLive(plan: Plan): boolean {
+  return plan.steps.some((s) => s.action !== 'no-op' && s.action !== 'record' && s.action !== 'adopt');
 }
 
 /** Asks on the terminal; refuses without one unless --auto-approve. */

@@ -34,7 +34,7 @@ export function register(program: Command): void {
         const first = await plan();
         printPlan(first, false);
         say('\n== Apply ==\n');
-        if (!hasWork(first, store.doc)) say('Nothing to apply: everything is in place.');
+        if (!hasWork(first)) say('Nothing to apply: everything is in place.');
         else {
           const summary = await carryOut(first, { client: ctx.client, store, signal }, { lockTimeout: 0, stepTimeout: 10 * 60_000, parallelism: global.parallelism }, 'Apply');
           if (!isSuccess(summary)) return false;

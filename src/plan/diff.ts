@@ -175,6 +175,7 @@ export interface Classified {
   action: 'no-op' | 'update' | 'replace';
   updateMask: string[];
   reason?: string;
+  reasonCode?: 'immutable_field' | 'field_not_updatable' | 'kind_has_no_update';
   fields: FieldChange[];
 }
 
@@ -190,6 +191,7 @@ export function classifyChanges(kind: KindDef, changes: FieldChange[]): Classifi
       action: 'replace',
       updateMask: [],
       reason: `${kind.type} cannot be updated in place; changed: ${paths.join(', ')}`,
+      reasonCode: 'kind_has_no_update',
       fields: changes.map((c) => ({ ...c, forcesReplace: true })),
     };
   }
@@ -214,7 +216,7 @@ export function classifyChanges(kind: KindDef, changes: FieldChange[]): Classifi
     const reasons = [];
     if (immutable.length) reasons.push(`${listOf(immutable)} ${immutable.length > 1 ? 'are' : 'is'} immutable`);
     if (fixed.length) reasons.push(`${listOf(fixed)} cannot be updated in place`);
-    return { action: 'replace', updateMask: [], reason: reasons.join('; '), fields };
+    return { action: 'replace', updateMask: [], reason: reasons.join('; '), reasonCode: immutable.length ? 'immutable_field' : 'field_not_updatable', fields };
   }
   return { action: 'update', updateMask: unique(mask), fields };
 }

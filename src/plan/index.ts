@@ -5,3 +5,4 @@ export { fingerprint, refreshForPlan, checkPlanFresh } from './fingerprint.js';
 export { renderPlanText, toPlanJson, useColor } from './render.js';
 export { renderPlanMarkdown, type PlanMarkdownOptions } from './render-markdown.js';
 export { writePlanFile, readPlanFile, isPlanFile } from './plan-file.js';
+export { destroyPlan } from './destroy.js';

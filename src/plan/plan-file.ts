@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from '../files/write-atomic.js';
-import type { Plan } from './types.js';
+import { PLAN_FORMAT_VERSION, type Plan } from './types.js';
 
 /** Plan files (`plan --out FILE`, `apply FILE`): the Plan value as JSON. */
 
@@ -48,8 +48,8 @@ function checkPlan(raw: unknown, path: string): Plan {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return fail('not a JSON object');
   const p = raw as Partial<Plan>;
   if (p.kind !== 'vertexctl-plan') return fail('no "kind": "vertexctl-plan"');
-  if (p.formatVersion !== 1) {
-    throw new UserError(`${path}: plan format version ${String(p.formatVersion)} is not one this vertexctl reads (1)`);
+  if (p.formatVersion !== PLAN_FORMAT_VERSION) {
+    throw new UserError(`${path}: plan format version ${String(p.formatVersion)} is not one this vertexctl reads (${PLAN_FORMAT_VERSION})`);
   }
   if (typeof p.stack !== 'string' || !Array.isArray(p.steps) || !p.state || typeof p.state.serial !== 'number' || !p.fingerprints) {
     return fail('stack, steps, state or fingerprints missing');

@@ -8,16 +8,18 @@ import type { KindDef } from '../kinds/types.js';
 import { dataProps } from '../kinds/virtual-props.js';
 import { dependencyOrder } from '../manifest/dag.js';
 import { formatPath, type PathSegment } from '../core/paths.js';
+import { didYouMean } from '../core/suggest.js';
 import { hasReferences } from '../manifest/references.js';
 import type { DesiredResource, Problem, Stack } from '../manifest/types.js';
+import { optionChanges } from '../state/entry.js';
 import type { StateDoc, StateEntry } from '../state/types.js';
 import { classifyChanges, diffBody, mask } from './diff.js';
 import { fingerprint } from './fingerprint.js';
 import { sameResourceName } from './normalize.js';
 import { refresh, type LiveResource, type RefreshResult } from './refresh.js';
 import { prepareVirtualProps, type PreparedVirtual } from './virtual.js';
-import { clientId, fieldOf, knownName, knownParent, knownValue, resolveProps, type Lookup } from './resolve.js';
-import type { Action, Change, FieldChange, Plan, PlannedStep, PlanSummary } from './types.js';
+import { clientId, knownName, knownParent, referenceValue, resolveProps, targetOfEntry, type Lookup, type ReferenceTarget } from './resolve.js';
+import { PLAN_FORMAT_VERSION, type Action, type Change, type FieldChange, type Plan, type PlannedStep, type PlanSummary, type ReasonCode, type ReplaceOrder } from './types.js';
 
 export interface PlanOptions {
   /** Needed unless refresh is false. */
@@ -27,6 +29,8 @@ export interface PlanOptions {
   refresh: boolean;
   /** Only these addresses and what they depend on (deletes: and what depends on them). */
   targets?: string[];
+  /** Addresses to replace even though nothing forces it (`--replace ADDR`: e.g. re-submit a failed job). */
+  replace?: string[];
   source?: Plan['source'];
   /** Receives what refresh read (the applier guards its patches with these live resources). */
   onRefresh?: (found: RefreshResult) => void;
@@ -78,11 +82,12 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
   const planned = new Map<string, Planned>();
   const ctx: PlanContext = {
     stack,
-    lookup: (address, field) => valueAfterApply(planned.get(address), entries[address], field),
+    lookup: (address, field) => referenceValue(targetAfterApply(planned.get(address), entries[address]), field),
     steps,
     byLiveName: new Map(),
     fromStateOnly: !opts.refresh,
     reportOnly: !!opts.reportOnly,
+    replace: requestedReplaces(stack, opts.replace),
     problems,
     prepared,
   };
@@ -96,16 +101,27 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
     if (byAddress.has(address)) continue;
     steps.set(address, deleteStep(address, entry, found.live.get(address), problems));
   }
+  // What an earlier run replaced but could not retire yet (it died in between), by old name.
+  const unfinished = new Map<string, string>();
+  for (const [address, e] of Object.entries(stateSel)) if (e.pending?.replaces && e.pending.replaces !== e.name) unfinished.set(e.pending.replaces, address);
   for (const orphan of found.orphans) {
+    const replacedBy = unfinished.get(orphan.name);
+    unfinished.delete(orphan.name);
     steps.set(orphan.address, {
       address: orphan.address,
       type: orphan.kind.type,
       action: 'delete',
       name: orphan.name,
-      reason: `carries this stack's ownership labels but no manifest or state entry claims it`,
+      ...(replacedBy ? unfinishedReplace(replacedBy) : ORPHAN),
       after: [],
       inState: false,
     });
+  }
+  // Not found among the orphans (a targeted plan, or a kind without labels): retired by name.
+  for (const [name, address] of unfinished) {
+    if (!opts.refresh) continue;
+    const retire = `${address}#${idOf(name)}`;
+    steps.set(retire, { address: retire, type: stateSel[address].type, action: 'delete', name, ...unfinishedReplace(address), after: [], inState: false });
   }
   if (problems.length) throw new UserError(problems);
 
@@ -130,7 +146,7 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
 export function assemblePlan(p: Pick<Plan, 'stack' | 'env' | 'state' | 'fingerprints' | 'steps' | 'source'>): Plan {
   return {
     kind: 'vertexctl-plan',
-    formatVersion: 1,
+    formatVersion: PLAN_FORMAT_VERSION,
     stack: p.stack,
     ...(p.env !== undefined && { env: p.env }),
     createdAt: new Date().toISOString(),
@@ -153,7 +169,7 @@ export function publicChange(s: PlannedStep): Change {
 }
 
 export function summarize(steps: readonly { action: Action }[]): PlanSummary {
-  const summary: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0, 'no-op': 0 };
+  const summary: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0, record: 0, adopt: 0, 'no-op': 0 };
   for (const s of steps) summary[s.action]++;
   return summary;
 }
@@ -209,20 +225,14 @@ function fromState(ordered: DesiredResource[], entries: Record<string, StateEntr
   return { live, orphans: [], listed: [] };
 }
 
-/** `{{ address.field }}` as it will be once apply is done; undefined when only apply can tell. */
-function valueAfterApply(p: Planned | undefined, entry: StateEntry | undefined, field: string): unknown {
-  if (!p) {
-    // Not planned (outside --target): as state recorded it.
-    if (!entry) return undefined;
-    if (field === 'name') return entry.name || undefined;
-    return entry.outputs[field] ?? fieldOf(entry.props, field);
-  }
+/** What will be known about an address once apply is done. */
+function targetAfterApply(p: Planned | undefined, entry: StateEntry | undefined): ReferenceTarget | undefined {
+  // Not planned (outside --target): as state recorded it.
+  if (!p) return entry && targetOfEntry(getKind(entry.type), entry);
   const isNew = p.action === 'create' || p.action === 'replace';
-  if (field === 'name') return p.nameAfter;
-  if (field === p.kind.idProp) return p.kind.idChosenBy === 'client' ? clientId(p.kind, p.props) : p.nameAfter ? idOf(p.nameAfter) : undefined;
-  const own = knownValue(fieldOf(p.props, field));
-  if (own !== undefined || isNew) return own;
-  return (p.live ? fieldOf(p.live.body, field) : undefined) ?? (entry ? knownValue(entry.outputs[field]) : undefined);
+  // A resource that stays keeps the fields it has; a new one has only what the manifest gives until it exists.
+  const body = isNew ? undefined : (p.live?.body ?? (entry && !entry.pending ? entry.outputs : undefined));
+  return { kind: p.kind, name: p.nameAfter, props: p.props, body };
 }
 
 /** What planning one address needs from the rest of the plan. */
@@ -234,6 +244,8 @@ interface PlanContext {
   byLiveName: Map<string, string>;
   fromStateOnly: boolean;
   reportOnly: boolean;
+  /** `--replace` addresses. */
+  replace: Set<string>;
   problems: Problem[];
   prepared: PreparedVirtual;
 }
@@ -245,7 +257,7 @@ async function planResource(
   live: LiveResource | null | undefined,
 ): Promise<{ planned: Planned; step: PlannedStep }> {
   const kind = r.kind;
-  const props = resolveProps(r.props, ctx.lookup);
+  const { props } = resolveProps(r.props, ctx.lookup);
   const inState = !!recordOf(entry, live);
   const desiredRecord = {
     props,
@@ -260,12 +272,12 @@ async function planResource(
   if (!live) {
     const virtual = await planVirtual(ctx, r, props, undefined, undefined, true);
     const nameAfter = knownName(kind, props, clientId(kind, props));
-    const reason = entry?.name && live === null && !ctx.fromStateOnly ? `${entry.name} no longer exists; it will be created again` : undefined;
+    const gone = entry?.name && live === null && !ctx.fromStateOnly;
     const step: PlannedStep = {
       ...base,
       action: 'create',
       ...(nameAfter && { name: nameAfter }),
-      ...(reason && { reason }),
+      ...(gone && { reason: `${entry.name} no longer exists; it will be created again`, reasonCode: 'missing_live' as const }),
       fields: [...creationFields(kind, props, r.sensitive), ...virtual.fields],
       inState: false,
     };
@@ -280,11 +292,11 @@ async function planResource(
     });
   }
 
-  let reason = moveReason(ctx, kind, props, live);
+  let why = moveReason(ctx, kind, props, live);
   let action: Action = 'replace';
   let fields: FieldChange[] = [];
   let updateMask: string[] = [];
-  if (!reason) {
+  if (!why) {
     const prior = inState ? bodyFromProps(kind, entry!.props) : undefined;
     const classified = classifyChanges(
       kind,
@@ -298,11 +310,12 @@ async function planResource(
         sensitive: r.sensitive,
       }),
     );
-    ({ action, updateMask, reason, fields } = classified);
+    ({ action, updateMask, fields } = classified);
+    if (classified.reason) why = { reason: classified.reason, reasonCode: classified.reasonCode! };
     const virtual = await planVirtual(ctx, r, props, inState ? entry : undefined, live, action === 'replace');
     if (virtual.recreate && action !== 'replace') {
       action = 'replace';
-      reason = virtual.recreate;
+      why = { reason: virtual.recreate, reasonCode: 'data_not_appendable' };
       updateMask = [];
       await planVirtual(ctx, r, props, undefined, live, true);
       fields.push(...virtual.fields.map((f) => ({ ...f, forcesReplace: true })));
@@ -311,36 +324,98 @@ async function planResource(
       if (action === 'no-op') action = 'update';
     }
   } else fields.push(...(await planVirtual(ctx, r, props, undefined, live, true)).fields);
-  if (action === 'replace' && r.protected && !ctx.reportOnly) {
-    ctx.problems.push({ pos: r.pos, address: r.address, message: `is protected; it would be replaced because ${reason}` });
+  if (ctx.replace.has(r.address) && action !== 'replace') {
+    action = 'replace';
+    updateMask = [];
+    why = { reason: 'replacement requested with --replace', reasonCode: 'replace_requested' };
   }
+  if (action === 'replace' && r.protected && !ctx.reportOnly) {
+    ctx.problems.push({ pos: r.pos, address: r.address, message: `is protected; it would be replaced because ${why!.reason}` });
+  }
+  if (action === 'no-op' && !inState) {
+    action = 'adopt';
+    why = adoptReason(entry, live);
+  } else if (action === 'update' && !inState) {
+    why = adoptReason(entry, live);
+  } else if (action === 'no-op' && entry) {
+    const options = optionChanges(entry, desiredRecord);
+    if (options.length) {
+      action = 'record';
+      fields = options;
+      why = { reason: `only ${options.map((o) => o.path).join(', ')} change${options.length > 1 ? '' : 's'}: recorded in state`, reasonCode: 'options_changed' };
+    }
+  }
+  // After a replace, a client-chosen id gives the same name again; the server chooses a new one.
+  const nameAfter = action !== 'replace' ? live.name : kind.idChosenBy === 'client' ? knownName(kind, props, clientId(kind, props)) : undefined;
   const step: PlannedStep = {
     ...base,
     action,
     name: live.name,
+    ...(action === 'replace' && { order: replaceOrder(live.name, nameAfter) }),
     ...(updateMask.length && { updateMask }),
-    ...(reason && { reason }),
+    ...why,
     ...(fields.length && { fields }),
   };
-  // After a replace, a client-chosen id gives the same name again; the server chooses a new one.
-  const nameAfter = action !== 'replace' ? live.name : kind.idChosenBy === 'client' ? knownName(kind, props, clientId(kind, props)) : undefined;
   return { planned: { kind, props, action, live, nameAfter }, step };
+}
+
+interface Why {
+  reason: string;
+  reasonCode: ReasonCode;
+}
+
+/**
+ * A new name lets the new resource be created while the old one still exists, so a failed
+ * create leaves the old one in place; only a name that must be reused deletes first.
+ */
+function replaceOrder(oldName: string, newName: string | undefined): ReplaceOrder {
+  return newName !== undefined && sameResourceName(oldName, newName) ? 'delete-first' : 'create-first';
+}
+
+/** Why a live resource that state does not record (yet) is taken into state. */
+function adoptReason(entry: StateEntry | undefined, live: LiveResource): Why {
+  if (entry?.pending) return { reason: 'created by an earlier apply that did not finish; recorded in state', reasonCode: 'unfinished_create' };
+  if (live.matchedBy === 'labels') return { reason: "found by this stack's ownership labels; recorded in state", reasonCode: 'found_by_labels' };
+  return { reason: 'exists already (found by its id); recorded in state', reasonCode: 'found_by_id' };
+}
+
+const ORPHAN: Why = { reason: "carries this stack's ownership labels but no manifest or state entry claims it", reasonCode: 'owned_orphan' };
+
+/** The delete of a removed deletionPolicy-abandon resource (and of destroy): state only. */
+export const ABANDONED: Why = { reason: 'deletionPolicy abandon: removed from state only, the resource is kept', reasonCode: 'deletion_policy_abandon' };
+
+function unfinishedReplace(address: string): Why {
+  return { reason: `replaced by "${address}" in an earlier apply that did not finish`, reasonCode: 'unfinished_replace' };
+}
+
+/** The `--replace` addresses, each of which must be in the manifests. */
+function requestedReplaces(stack: Stack, replace: string[] | undefined): Set<string> {
+  const known = new Set(stack.resources.map((r) => r.address));
+  const unknown = (replace ?? []).filter((a) => !known.has(a));
+  if (unknown.length) {
+    throw new UserError(unknown.map((a) => ({ message: `--replace "${a}": no such address in the manifests${didYouMean(a, known)}` })));
+  }
+  return new Set(replace);
 }
 
 /**
  * Why the live resource cannot stay where it is: the parent it lives under is replaced (and
  * takes it along), or the manifest puts it under another parent or gives it another id.
  */
-function moveReason(ctx: PlanContext, kind: KindDef, props: Record<string, unknown>, live: LiveResource): string | undefined {
+function moveReason(ctx: PlanContext, kind: KindDef, props: Record<string, unknown>, live: LiveResource): Why | undefined {
   const ids = parseResourceName(kind, live.name);
   const liveParent = ids ? parentName(kind, ids) : undefined;
   const parentAddr = liveParent !== undefined ? ctx.byLiveName.get(liveParent) : undefined;
-  if (parentAddr && ctx.steps.get(parentAddr)?.action === 'replace') return `parent "${parentAddr}" is replaced`;
+  if (parentAddr && ctx.steps.get(parentAddr)?.action === 'replace') return { reason: `parent "${parentAddr}" is replaced`, reasonCode: 'parent_replaced' };
   const wantParent = knownParent(kind, props);
-  if (wantParent === undefined) return 'it moves to a parent that does not exist yet';
-  if (liveParent === undefined || !sameResourceName(wantParent, liveParent)) return `it moves from ${liveParent ?? live.name} to ${wantParent}`;
+  if (wantParent === undefined) return { reason: 'it moves to a parent that does not exist yet', reasonCode: 'parent_not_created' };
+  if (liveParent === undefined || !sameResourceName(wantParent, liveParent)) {
+    return { reason: `it moves from ${liveParent ?? live.name} to ${wantParent}`, reasonCode: 'parent_changed' };
+  }
   const wantId = clientId(kind, props);
-  if (kind.idChosenBy === 'client' && wantId !== idOf(live.name)) return `${kind.idProp} changes from "${idOf(live.name)}" to "${wantId ?? '?'}"`;
+  if (kind.idChosenBy === 'client' && wantId !== idOf(live.name)) {
+    return { reason: `${kind.idProp} changes from "${idOf(live.name)}" to "${wantId ?? '?'}"`, reasonCode: 'id_changed' };
+  }
   return undefined;
 }
 
@@ -403,16 +478,20 @@ function deleteStep(address: string, entry: StateEntry, live: LiveResource | nul
     after: [],
     inState: true,
   };
-  if (live === null) step.reason = 'already gone; only removed from state';
-  else if (entry.deletionPolicy === 'abandon') step.reason = 'deletionPolicy abandon: removed from state only, the resource is kept';
-  else if (entry.protected) problems.push({ address, message: 'is protected; it would be deleted because it was removed from the manifests' });
+  if (live === null) Object.assign(step, { reason: 'already gone; only removed from state', reasonCode: 'already_gone' });
+  else if (entry.deletionPolicy === 'abandon') Object.assign(step, ABANDONED);
+  else {
+    Object.assign(step, { reason: 'removed from the manifests', reasonCode: 'removed_from_manifests' });
+    if (entry.protected) problems.push({ address, message: 'is protected; it would be deleted because it was removed from the manifests' });
+  }
   return step;
 }
 
 /**
- * `after` edges and step order. Creates, updates and replaces come after what they depend on;
- * a delete (or the delete half of a replace) comes after the deletes of what depends on it, so
- * children go first. Steps are listed dependencies first, deletes children first.
+ * `after` edges and step order: the only edges apply follows. Creates, updates, replaces,
+ * adoptions and records come after what they depend on; a delete (or the delete half of a
+ * replace) comes after the deletes of what depends on it, so children go first. Steps are
+ * listed dependencies first, deletes children first.
  */
 function orderSteps(steps: Map<string, PlannedStep>, desired: Map<string, DesiredResource>, entries: Record<string, StateEntry>): void {
   const byName = new Map<string, string>();
@@ -430,13 +509,19 @@ function orderSteps(steps: Map<string, PlannedStep>, desired: Map<string, Desire
     deps.delete(s.address);
     return [...deps];
   };
+  // What a resource depends on is created, changed or recorded first (its references resolve from state).
   for (const s of steps.values()) {
-    if (s.action === 'create' || s.action === 'update' || s.action === 'replace') {
-      s.after = dependsOn(s).filter((d) => {
-        const a = steps.get(d)?.action;
-        return a !== undefined && a !== 'no-op' && a !== 'delete';
-      });
-    }
+    if (s.action === 'delete' || s.action === 'no-op') continue;
+    s.after = dependsOn(s).filter((d) => {
+      const a = steps.get(d)?.action;
+      return a !== undefined && a !== 'no-op' && a !== 'delete';
+    });
+  }
+  // A resource deleted as unclaimed (our labels, no state entry) may be what a create or replace
+  // of its kind adopts, as the work of a run that died: it is decided after those.
+  for (const s of steps.values()) {
+    if (s.action !== 'delete' || s.inState) continue;
+    for (const c of steps.values()) if ((c.action === 'create' || c.action === 'replace') && c.type === s.type) s.after.push(c.address);
   }
   for (const s of steps.values()) {
     if (s.action !== 'delete') continue;

@@ -6,7 +6,7 @@ import { ADDRESS_LABEL, STACK_LABEL, labelValue, labelsOf } from '../kinds/label
 import { getKind } from '../kinds/index.js';
 import { VIRTUAL_PROPS } from '../kinds/virtual-props.js';
 import type { StateDoc, StateEntry } from '../state/types.js';
-import { clientId, fieldOf, knownName, knownParent, knownString, resolveProps, type Lookup } from './resolve.js';
+import { clientId, knownName, knownParent, referenceValue, resolveProps, targetOfEntry, type Lookup, type ReferenceTarget } from './resolve.js';
 
 /**
  * Refresh: what exists now. Each parent collection is listed once (pages of 1000); a resource is
@@ -176,11 +176,12 @@ function candidates(
   const resolved = new Map<string, Record<string, unknown>>();
   const types = new Map(resources.map((r) => [r.address, r.type]));
   for (const [a, e] of Object.entries(stateEntries)) if (!types.has(a)) types.set(a, e.type);
-  const lookup: Lookup = (address, field) => currentValue(address, field, types, live.get(address), stateEntries[address], resolved.get(address));
+  const lookup: Lookup = (address, field) =>
+    referenceValue(currentTarget(types.get(address), live.get(address), stateEntries[address], resolved.get(address)), field);
   const out: Candidate[] = [];
   for (const r of resources) {
     const kind = getKind(r.type);
-    const props = resolveProps(r.props, lookup);
+    const { props } = resolveProps(r.props, lookup);
     resolved.set(r.address, props);
     const entry = stateEntries[r.address];
     const stateName = entry?.name ? entry.name : undefined;
@@ -201,37 +202,18 @@ function candidates(
   return out;
 }
 
-/** The value of `{{ address.field }}` as things are now (not after apply). */
-function currentValue(
-  address: string,
-  field: string,
-  types: Map<string, string>,
+/** What is known now (not after apply) about a referenced address: the live resource, else state, else the manifest. */
+function currentTarget(
+  type: string | undefined,
   found: LiveResource | null | undefined,
   entry: StateEntry | undefined,
   props: Record<string, unknown> | undefined,
-): unknown {
-  const type = types.get(address);
+): ReferenceTarget | undefined {
   if (!type) return undefined;
   const kind = getKind(type);
-  if (found) {
-    if (field === 'name') return found.name;
-    if (field === kind.idProp) return idOf(found.name);
-    return fieldOf(found.body, field) ?? knownValueOf(props, field);
-  }
-  if (entry) {
-    if (field === 'name') return entry.name || undefined;
-    if (field === kind.idProp) return entry.id || (entry.name ? idOf(entry.name) : undefined);
-    return entry.outputs[field] ?? fieldOf(entry.props, field);
-  }
-  if (!props) return undefined;
-  if (field === 'name') return knownName(kind, props, clientId(kind, props));
-  if (field === kind.idProp) return clientId(kind, props);
-  return knownValueOf(props, field);
-}
-
-function knownValueOf(props: Record<string, unknown> | undefined, field: string): unknown {
-  const v = props ? fieldOf(props, field) : undefined;
-  return typeof v === 'string' ? knownString(v) : v;
+  if (found) return { kind, name: found.name, props, body: found.body };
+  if (entry) return targetOfEntry(kind, entry);
+  return props && { kind, name: knownName(kind, props, clientId(kind, props)), props };
 }
 
 function parentOfName(kind: KindDef, name: string): string | undefined {

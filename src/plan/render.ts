@@ -4,7 +4,7 @@ import { childPath, type PathSegment } from '../core/paths.js';
 import { dataProps } from '../kinds/virtual-props.js';
 import { SENSITIVE_MASK } from '../manifest/sensitive.js';
 import { publicChange, summarize } from './planner.js';
-import type { Action, Change, FieldChange, Plan, PlanJson, PlannedStep } from './types.js';
+import { PLAN_FORMAT_VERSION, type Action, type Change, type FieldChange, type Plan, type PlanJson, type PlannedStep } from './types.js';
 
 /** Renderings of a plan: terraform-like text for people, the DESIGN.md JSON for machines. */
 
@@ -13,7 +13,7 @@ const KNOWN_AFTER_APPLY = '(known after apply)';
 /** The plan JSON contract (DESIGN.md): the public part of each step (sensitive values are masked when planned). */
 export function toPlanJson(plan: Pick<Plan, 'steps'>): PlanJson {
   const changes: Change[] = plan.steps.map(publicChange);
-  return { formatVersion: 1, changes, summary: summarize(changes) };
+  return { formatVersion: PLAN_FORMAT_VERSION, changes, summary: summarize(changes) };
 }
 
 export interface TextOptions {
@@ -25,30 +25,33 @@ export function useColor(stream: { isTTY?: boolean }): boolean {
   return !!stream.isTTY && !process.env.NO_COLOR;
 }
 
-const SYMBOL: Record<Action, string> = { create: '+', update: '~', replace: '-/+', delete: '-', 'no-op': '=' };
+const SYMBOL: Record<Action, string> = { create: '+', update: '~', replace: '-/+', delete: '-', record: '#', adopt: '<=', 'no-op': '=' };
 const ANSI = { green: 32, yellow: 33, red: 31, magenta: 35, dim: 2, bold: 1 } as const;
-const COLOR: Record<Action, keyof typeof ANSI> = { create: 'green', update: 'yellow', replace: 'magenta', delete: 'red', 'no-op': 'dim' };
+const COLOR: Record<Action, keyof typeof ANSI> = {
+  create: 'green',
+  update: 'yellow',
+  replace: 'magenta',
+  delete: 'red',
+  record: 'yellow',
+  adopt: 'green',
+  'no-op': 'dim',
+};
 
 export function renderPlanText(plan: Pick<Plan, 'steps'>, opts: TextOptions): string {
   const paint = (c: keyof typeof ANSI, s: string) => (opts.color ? `\u001b[${ANSI[c]}m${s}\u001b[0m` : s);
   const lines: string[] = [];
   const changed = plan.steps.filter((s) => s.action !== 'no-op');
-  const adopted = plan.steps.filter((s) => s.action === 'no-op' && !s.inState);
   if (changed.length) {
     lines.push('vertexctl will perform the following actions:', '');
     for (const step of changed) lines.push(...renderStep(step, paint), '');
   }
-  if (adopted.length) {
-    for (const step of adopted) {
-      lines.push(`  ${paint('dim', '=')} ${step.address} (${step.type}) exists and will be recorded in state: ${escapeForDisplay(step.name ?? '')}`);
-    }
-    lines.push('');
-  }
   const sum = summarize(plan.steps);
   if (!changed.length) lines.push(paint('bold', 'No changes. Live resources match the manifests.'));
   else {
+    // State-only actions are counted when there are some (the first four counts are always shown).
+    const stateOnly = [sum.adopt ? `${sum.adopt} to adopt` : '', sum.record ? `${sum.record} to record` : ''].filter(Boolean);
     lines.push(
-      `${paint('bold', 'Plan:')} ${sum.create} to create, ${sum.update} to update, ${sum.replace} to replace, ${sum.delete} to destroy.`,
+      `${paint('bold', 'Plan:')} ${sum.create} to create, ${sum.update} to update, ${sum.replace} to replace, ${sum.delete} to destroy${stateOnly.map((x) => `, ${x}`).join('')}.`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -61,13 +64,16 @@ const HEADLINE: Record<Action, string> = {
   update: 'will be updated in-place',
   replace: 'must be replaced',
   delete: 'will be destroyed',
+  record: 'changes in state only',
+  adopt: 'exists and will be recorded in state',
   'no-op': 'is unchanged',
 };
 
 function renderStep(step: PlannedStep, paint: Paint): string[] {
   const sym = paint(COLOR[step.action], SYMBOL[step.action].padStart(3));
   const reason = step.reason ? ` (${escapeForDisplay(step.reason)})` : '';
-  const out = [`${sym} ${paint('bold', escapeForDisplay(step.address))} (${escapeForDisplay(step.type)}) ${HEADLINE[step.action]}${reason}`];
+  const order = step.order ? `, ${step.order}` : '';
+  const out = [`${sym} ${paint('bold', escapeForDisplay(step.address))} (${escapeForDisplay(step.type)}) ${HEADLINE[step.action]}${reason}${order}`];
   out.push(`      name: ${step.name === undefined ? KNOWN_AFTER_APPLY : escapeForDisplay(step.name)}`);
   if (step.updateMask?.length) out.push(`      updateMask: ${step.updateMask.join(',')}`);
   const kind = findKind(step.type);

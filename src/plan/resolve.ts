@@ -1,14 +1,58 @@
-import type { KindDef } from '../kinds/types.js';
-import { parentName, resourceName } from '../kinds/names.js';
-import { hasReferences, resolveReferences } from '../manifest/references.js';
 import { parsePath, valueAt } from '../core/paths.js';
+import { idOf, parentName, resourceName } from '../kinds/names.js';
+import type { KindDef } from '../kinds/types.js';
+import { hasReferences, resolveReferences } from '../manifest/references.js';
+import type { StateEntry } from '../state/types.js';
+
+/**
+ * The one resolver of `{{ address.field }}` (nested fields too: `{{ trainer.jobSpec.tensorboard }}`),
+ * used by refresh (as things are now), the planner (as they will be after apply) and the
+ * applier (from state, as each step finishes). They differ only in what they know about the
+ * target; how a field is answered from that is decided here, once.
+ */
 
 /** Answers `{{ address.field }}`, or undefined while the value is not known. */
 export type Lookup = (address: string, field: string) => unknown | undefined;
 
-/** Props with every reference the lookup can answer substituted; unanswered ones keep their text. */
-export function resolveProps(props: Record<string, unknown>, lookup: Lookup): Record<string, unknown> {
-  return resolveReferences(props, lookup).value as Record<string, unknown>;
+/** A reference the lookup could not answer. */
+export interface UnresolvedReference {
+  address: string;
+  field: string;
+}
+
+/** What is known about a referenced resource at one moment. */
+export interface ReferenceTarget {
+  kind: KindDef;
+  /** Full resource name, when known. */
+  name?: string;
+  /** Props as written (resolved as far as known): the values the resource has after apply. */
+  props?: Record<string, unknown>;
+  /**
+   * What the API says about the resource (its live body, or the outputs state recorded from it):
+   * absent while it does not exist, or will be replaced. Answers fields the props do not set.
+   */
+  body?: Record<string, unknown>;
+}
+
+/** The value of one field of a target: `name`, its id prop, a prop (nested paths too), else the live body. */
+export function referenceValue(target: ReferenceTarget | undefined, field: string): unknown {
+  if (!target) return undefined;
+  const { kind } = target;
+  if (field === 'name') return target.name;
+  if (field === kind.idProp) return target.name ? idOf(target.name) : clientId(kind, target.props ?? {});
+  return knownValue(fieldOf(target.props, field)) ?? knownValue(fieldOf(target.body, field));
+}
+
+/** A recorded resource as a reference target: its last-applied props and the outputs read from the API. */
+export function targetOfEntry(kind: KindDef, entry: StateEntry | undefined): ReferenceTarget | undefined {
+  if (!entry) return undefined;
+  return { kind, name: entry.name || undefined, props: entry.props, body: entry.outputs };
+}
+
+/** Props with every reference the lookup can answer substituted, and the references it could not. */
+export function resolveProps(props: Record<string, unknown>, lookup: Lookup): { props: Record<string, unknown>; unresolved: UnresolvedReference[] } {
+  const { value, unknown } = resolveReferences(props, lookup);
+  return { props: value as Record<string, unknown>, unresolved: unknown };
 }
 
 /** A string value that holds no unresolved reference. */
@@ -21,10 +65,10 @@ export function knownValue(value: unknown): unknown {
   return value === undefined || hasReferences(value) ? undefined : value;
 }
 
-/** A (possibly dotted) field of a value: `jobSpec.baseOutputDirectory.outputUriPrefix`. */
+/** A (possibly nested) field of a value: `jobSpec.baseOutputDirectory.outputUriPrefix`, `args[0]`. */
 export function fieldOf(value: unknown, field: string): unknown {
   const segs = parsePath(field);
-  return segs ? valueAt(value, segs) : undefined;
+  return segs && value !== undefined ? valueAt(value, segs) : undefined;
 }
 
 /** The parent name of a resource, when every parent prop is known. */

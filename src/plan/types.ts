@@ -1,5 +1,39 @@
 /** A Plan is a plain value: printable, savable, reloadable, and applied exactly as written. */
-export type Action = 'create' | 'update' | 'replace' | 'delete' | 'no-op';
+export const ACTIONS = ['create', 'update', 'replace', 'delete', 'record', 'adopt', 'no-op'] as const;
+/**
+ * What apply does at an address. `record`: only state changes (protected, deletionPolicy,
+ * dependsOn, ignoreChanges); `adopt`: a live resource found by its id or our ownership labels is
+ * taken into state as it is.
+ */
+export type Action = (typeof ACTIONS)[number];
+
+/** How a replace runs: a new name lets the new resource exist before the old one goes. */
+export type ReplaceOrder = 'create-first' | 'delete-first';
+
+/** Stable codes beside the prose `reason` (docs/plan-json.md lists them). */
+export const REASON_CODES = [
+  'immutable_field',
+  'data_not_appendable',
+  'field_not_updatable',
+  'kind_has_no_update',
+  'replace_requested',
+  'parent_replaced',
+  'parent_changed',
+  'id_changed',
+  'parent_not_created',
+  'missing_live',
+  'removed_from_manifests',
+  'already_gone',
+  'deletion_policy_abandon',
+  'deletes_children',
+  'owned_orphan',
+  'unfinished_replace',
+  'options_changed',
+  'found_by_id',
+  'found_by_labels',
+  'unfinished_create',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
 
 export interface FieldChange {
   /** Dotted field path, e.g. `displayName`, `labels.team`, `jobSpec.workerPoolSpecs`. */
@@ -20,8 +54,11 @@ export interface Change {
   action: Action;
   /** Full resource name, or undefined while the id is server-chosen and not yet known. */
   name?: string;
+  /** For replace: which half goes first. */
+  order?: ReplaceOrder;
   updateMask?: string[];
   reason?: string;
+  reasonCode?: ReasonCode;
   fields?: FieldChange[];
 }
 
@@ -30,12 +67,16 @@ export interface PlanSummary {
   update: number;
   replace: number;
   delete: number;
+  record: number;
+  adopt: number;
   'no-op': number;
 }
 
 /** The contract of `plan --json` (DESIGN.md). */
+export const PLAN_FORMAT_VERSION = 2;
+
 export interface PlanJson {
-  formatVersion: 1;
+  formatVersion: typeof PLAN_FORMAT_VERSION;
   changes: Change[];
   summary: PlanSummary;
 }
@@ -54,7 +95,10 @@ export interface DesiredRecord {
 export interface PlannedStep extends Change {
   /** Absent for deletes. Strings may still hold `{{ address.field }}` references, resolved at apply time. */
   desired?: DesiredRecord;
-  /** Addresses whose steps must finish first (creates/updates) or that must be deleted first (deletes). */
+  /**
+   * Addresses whose steps must finish first: what it depends on (creates, updates, adoptions),
+   * or what lives under it (deletes). These are all the edges apply follows.
+   */
   after: string[];
   /** Whether the live resource is owned by a record in state (false: adopted by ownership labels or import). */
   inState: boolean;

@@ -32,6 +32,16 @@ export function forgetEntry(doc: StateDoc, address: string): void {
   if (name && !doc.forgotten?.includes(name)) doc.forgotten = [...(doc.forgotten ?? []), name];
 }
 
+/** The resource named was retired: no entry waits to replace it any more. */
+export function settleReplaced(doc: StateDoc, name: string): void {
+  for (const e of Object.values(doc.resources)) {
+    if (e.pending?.replaces !== name) continue;
+    // Once the new resource's name is known nothing is pending any more.
+    if (e.name) delete e.pending;
+    else delete e.pending.replaces;
+  }
+}
+
 export function removeEntry(doc: StateDoc, address: string): boolean {
   if (!Object.hasOwn(doc.resources, address)) return false;
   delete doc.resources[address];

@@ -12,6 +12,7 @@ export { LocalStateBackend } from './local.js';
 export { PostgresStateBackend } from './postgres.js';
 export { GcsStateBackend } from './gcs.js';
 export { StateStore } from './store.js';
+export { appliedEntry, optionChanges, outputsOf, withOptions, type ResourceOptions } from './entry.js';
 
 export interface OpenStateOptions {
   /** Called with a one-line notice, e.g. when a stale lock is broken. */

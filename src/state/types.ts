@@ -35,6 +35,8 @@ export interface StateEntry {
   dependsOn?: string[];
   deletionPolicy?: 'delete' | 'abandon';
   protected?: boolean;
+  /** Field paths the manifest said to leave alone. */
+  ignoreChanges?: string[];
 }
 
 export interface StateDoc {

@@ -1,7 +1,7 @@
 import { UserError } from '../core/errors.js';
 import type { Problem } from '../manifest/types.js';
-import { assemblePlan } from '../plan/planner.js';
-import type { Plan, PlannedStep } from '../plan/types.js';
+import { ABANDONED, assemblePlan } from './planner.js';
+import type { Plan, PlannedStep } from './types.js';
 import type { StateDoc, StateEntry } from '../state/types.js';
 
 /**
@@ -33,9 +33,9 @@ export function destroyPlan(doc: StateDoc, opts: { targets?: string[] } = {}): P
     if (ancestor && entries[ancestor].deletionPolicy !== 'abandon') continue;
     const step: PlannedStep = { address, type: e.type, action: 'delete', after: [], inState: true };
     if (e.name) step.name = e.name;
-    if (e.deletionPolicy === 'abandon') step.reason = 'deletionPolicy abandon: removed from state only, the resource is kept';
+    if (e.deletionPolicy === 'abandon') Object.assign(step, ABANDONED);
     const under = [...selected].filter((a) => a !== address && e.name && entries[a].name.startsWith(`${e.name}/`));
-    if (under.length) step.reason = `also deletes ${under.join(', ')}`;
+    if (under.length) Object.assign(step, { reason: `also deletes ${under.join(', ')}`, reasonCode: 'deletes_children' });
     steps.push(step);
   }
   // A resource goes after everything that depends on it.

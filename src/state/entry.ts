@@ -1,0 +1,81 @@
+import { idOf, parseResourceName } from '../kinds/names.js';
+import type { KindDef } from '../kinds/types.js';
+import { recordedProps } from '../kinds/virtual-props.js';
+import type { StateEntry } from './types.js';
+
+/** The state entry of an address as apply leaves it: what other resources may reference, and the options deletes go by. */
+
+/** The per-resource options of the manifest that state keeps (the plan's DesiredRecord has them). */
+export interface ResourceOptions {
+  protected: boolean;
+  deletionPolicy: 'delete' | 'abandon';
+  dependsOn: string[];
+  ignoreChanges: string[];
+}
+
+/** A live resource as the API returns it. */
+type LiveBody = Record<string, unknown>;
+
+/**
+ * What other resources may reference: the live resource's fields, overridden by the props as
+ * the user wrote them (resolved), plus the identity props parsed from the full name (including
+ * a server-chosen id) and `name` itself. Virtual props (metric points) are not outputs.
+ */
+export function outputsOf(kind: KindDef, props: Record<string, unknown>, live: LiveBody): Record<string, unknown> {
+  const name = String(live.name);
+  const written: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(props)) if (!kind.virtualProps.includes(k)) written[k] = v;
+  return { ...live, ...written, ...parseResourceName(kind, name), name };
+}
+
+/** The finished state entry of an address after a create, update, replace or adoption. */
+export function appliedEntry(kind: KindDef, props: Record<string, unknown>, live: LiveBody, options?: ResourceOptions): StateEntry {
+  const name = String(live.name);
+  const entry: StateEntry = {
+    type: kind.type,
+    name,
+    id: idOf(name),
+    // Virtual data is kept as its digest (metric points: count, last step, hash).
+    props: recordedProps(kind, props),
+    outputs: outputsOf(kind, props, live),
+  };
+  if (typeof live.etag === 'string') entry.etag = live.etag;
+  return withOptions(entry, options);
+}
+
+/** The entry with the manifest's protected / deletionPolicy / dependsOn / ignoreChanges. */
+export function withOptions(entry: StateEntry, options: ResourceOptions | undefined): StateEntry {
+  if (!options) return entry;
+  const out = { ...entry };
+  delete out.dependsOn;
+  delete out.deletionPolicy;
+  delete out.protected;
+  delete out.ignoreChanges;
+  return { ...out, ...recordedOptions(options) };
+}
+
+type Recorded = Pick<StateEntry, 'dependsOn' | 'deletionPolicy' | 'protected' | 'ignoreChanges'>;
+
+/** The options as state keeps them (defaults left out), since deletes are decided from state once the manifest entry is gone. */
+function recordedOptions(options: ResourceOptions): Recorded {
+  return {
+    ...(options.dependsOn.length && { dependsOn: [...options.dependsOn] }),
+    ...(options.deletionPolicy !== 'delete' && { deletionPolicy: options.deletionPolicy }),
+    ...(options.protected && { protected: true }),
+    ...(options.ignoreChanges.length && { ignoreChanges: [...options.ignoreChanges] }),
+  };
+}
+
+/** The options that differ between the manifest and what the entry records, as before/after (defaults spelled out). */
+export function optionChanges(entry: StateEntry, options: ResourceOptions): { path: keyof Recorded; before: unknown; after: unknown }[] {
+  const want = recordedOptions(options);
+  const out: { path: keyof Recorded; before: unknown; after: unknown }[] = [];
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const defaults: Required<Recorded> = { dependsOn: [], deletionPolicy: 'delete', protected: false, ignoreChanges: [] };
+  for (const path of ['protected', 'deletionPolicy', 'dependsOn', 'ignoreChanges'] as const) {
+    const before = entry[path] ?? defaults[path];
+    const after = want[path] ?? defaults[path];
+    if (!same(before, after)) out.push({ path, before, after });
+  }
+  return out;
+}
