@@ -20,6 +20,7 @@ import { _ } from 'ajv';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { KINDS, kindTypes } from '../src/kinds/index.js';
 import type { ApiName } from '../src/kinds/types.js';
+import { planFileSchema } from '../src/plan/plan-file-schema.js';
 import { createAjv, packageRoot, schemaKey, VALIDATORS_DIR, VALIDATORS_INDEX, type SchemaNode } from '../src/schema/registry.js';
 import { ADDRESS_PATTERN, ADDRESS_RULE } from '../src/kinds/addresses.js';
 import { propsSchemaOf } from '../src/schema/validate.js';
@@ -483,6 +484,7 @@ export function buildSchemaFiles(docs: Record<ApiName, DiscoveryDoc>): Map<strin
     }
   }
   files.set('manifest.schema.json', manifestDocument(kindTypes()));
+  files.set('plan-file.schema.json', planFileSchema() as JsonObject);
   return files;
 }
 

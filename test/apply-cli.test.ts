@@ -82,7 +82,7 @@ describe('apply', () => {
     const plan = async (out: string) => {
       const stack = await loadStack([file], { environment: {} });
       const p = await makePlan(stack, { client, stateDoc: await openState(dir, 'planfile').read(), refresh: true });
-      await writePlanFile(out, p);
+      await writePlanFile(out, { ...p, target: { endpoint: emulator.url, state: dir } });
     };
     await plan(join(dir, 'first.plan'));
     const applied = await runCli(['apply', join(dir, 'first.plan'), '--auto-approve', '--state', dir, ...api]);

@@ -352,11 +352,12 @@ describe('stale plans and plan files', () => {
     const stack = await stackOf(dir, 'file', inProject(allKinds()));
     const plan = await makePlan(stack, { client, stateDoc: null, refresh: true });
     const file = join(dir, 'plan.json');
-    await writePlanFile(file, plan);
-    expect(await readPlanFile(file)).toEqual(JSON.parse(JSON.stringify(plan)));
+    const saved = { ...plan, target: { endpoint: 'http://127.0.0.1:1/', state: dir } };
+    await writePlanFile(file, saved);
+    expect(await readPlanFile(file)).toEqual(JSON.parse(JSON.stringify(saved)));
     const bogus = join(dir, 'bogus.json');
     writeFileSync(bogus, '{"formatVersion": 1}');
-    await expect(readPlanFile(bogus)).rejects.toThrow(`${bogus}: not a vertexctl plan file (no "kind": "vertexctl-plan")`);
+    await expect(readPlanFile(bogus)).rejects.toThrow(`${bogus}: not a vertexctl plan file (no "kind": "vertexctl-plan"); refusing the plan file`);
     await expect(readPlanFile(join(dir, 'missing.json'))).rejects.toThrow(/cannot read the plan file: ENOENT/);
   });
 });

@@ -38,6 +38,8 @@ export interface StepEnv {
   live: Map<string, Live>;
   /** Write calls in flight for one step's data (metric points); default 10. */
   parallelism?: number;
+  /** The command that imports a resource under an address (the CLI knows the flags it needs). */
+  importHint?: (address: string, name: string) => string;
 }
 
 /** One step ready to run: references in its props are resolved. */
@@ -191,7 +193,8 @@ async function adoptExisting(env: StepEnv, task: StepTask, name: string, hadInte
   // Not the id that is taken (e.g. a run's displayName must be unique in its experiment): the API's message says what.
   if (!live) throw conflict;
   if (!hadIntent && !isOwnedBy(kind, live, env.stack, step.address)) {
-    throw new Error(`${name} already exists and is not managed by this stack; to manage it, run: vertexctl import ${step.address} ${name}`);
+    const hint = env.importHint?.(step.address, name) ?? `vertexctl import ${step.address} ${name}`;
+    throw new Error(`${name} already exists and is not managed by this stack; to manage it, run: ${hint}`);
   }
   task.progress(`adopted ${name}, created by an earlier run that did not finish`);
   return converge(env, task, live);

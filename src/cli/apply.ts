@@ -7,7 +7,9 @@ import type { Plan, RefreshResult } from '../plan/index.js';
 import { StateStore } from '../state/index.js';
 import { openContext } from './context.js';
 import { UserError } from '../core/errors.js';
+import { importHint, stateFlags } from './hints.js';
 import { addGlobalOptions, globalOptions, type GlobalOptions } from './options.js';
+import { optionsForPlan } from './plan-target.js';
 import {
   addChangeOptions,
   carryOut,
@@ -38,7 +40,7 @@ export function register(program: Command): void {
   ).action(async (paths: string[], opts: ApplyOptions, cmd: Command) => {
     const global = globalOptions(cmd);
     const planFile = paths.length === 1 && (await isPlanFile(paths[0])) ? paths[0] : undefined;
-    const ok = planFile ? await applyPlanFile(planFile, opts, global) : await applyManifests(paths, opts, global);
+    const ok = planFile ? await applyPlanFile(planFile, opts, global, cmd) : await applyManifests(paths, opts, global);
     if (!ok) process.exitCode = 1;
   });
 }
@@ -56,7 +58,7 @@ async function applyManifests(paths: string[], opts: ApplyOptions, global: Globa
   const backend = stateBackend(global, stack.name, stack.env);
   const ctx = await openContext(global);
   try {
-    return await withStateLock(backend, commandLine(), opts.lockTimeout, async (signal) => {
+    return await withStateLock(backend, commandLine(), opts.lockTimeout, stateFlags(stack.name, global), async (signal) => {
       const store = await StateStore.open(backend, stack.name, stack.env);
       let live = new Map<string, Live>();
       const plan = await makePlan(stack, {
@@ -68,15 +70,21 @@ async function applyManifests(paths: string[], opts: ApplyOptions, global: Globa
         source: { paths, vars: global.var },
         onRefresh: (found) => (live = liveBodies(found)),
       });
-      return confirmAndRun(plan, { client: ctx.client, store, signal, live }, opts, global);
+      const hint = (address: string, name: string) => importHint(address, name, paths, global);
+      return confirmAndRun(plan, { client: ctx.client, store, signal, live, importHint: hint }, opts, global);
     });
   } finally {
     await ctx.close();
   }
 }
 
-async function applyPlanFile(file: string, opts: ApplyOptions, global: GlobalOptions): Promise<boolean> {
+async function applyPlanFile(file: string, opts: ApplyOptions, flags: GlobalOptions, cmd: Command): Promise<boolean> {
   const plan = await readPlanFile(file);
+  const global = optionsForPlan(file, plan.target, flags, cmd);
+  const varsGiven = Object.entries(flags.var).filter(([k, v]) => plan.source.vars[k] !== v);
+  if (varsGiven.length) {
+    throw new UserError(`${file}: the plan was made with ${varsGiven.map(([k]) => `${k}=${JSON.stringify(plan.source.vars[k] ?? null)}`).join(', ')}, not --var ${varsGiven.map(([k, v]) => `${k}=${v}`).join(' --var ')}`);
+  }
   if (global.env !== undefined && global.env !== plan.env) {
     throw new UserError(`${file}: the plan was made for ${plan.env ? `--env ${plan.env}` : 'no --env'}, not --env ${global.env}`);
   }
@@ -85,7 +93,7 @@ async function applyPlanFile(file: string, opts: ApplyOptions, global: GlobalOpt
   const backend = stateBackend(global, plan.stack, plan.env);
   const ctx = await openContext(global);
   try {
-    return await withStateLock(backend, commandLine(), opts.lockTimeout, async (signal) => {
+    return await withStateLock(backend, commandLine(), opts.lockTimeout, stateFlags(plan.stack, global), async (signal) => {
       const store = await StateStore.open(backend, plan.stack, plan.env);
       const current = await refreshForPlan(plan, store.doc, ctx.client);
       const problems = checkPlanFresh(plan, store.doc, current);
@@ -95,7 +103,8 @@ async function applyPlanFile(file: string, opts: ApplyOptions, global: GlobalOpt
           { message: `${file}: nothing was changed; run plan again` },
         ]);
       }
-      return confirmAndRun(plan, { client: ctx.client, store, signal, live: liveBodies(current) }, opts, global);
+      const hint = (address: string, name: string) => importHint(address, name, plan.source.paths, global);
+      return confirmAndRun(plan, { client: ctx.client, store, signal, live: liveBodies(current), importHint: hint }, opts, global, true);
     });
   } finally {
     await ctx.close();
@@ -114,6 +123,8 @@ async function confirmAndRun(
   run: Parameters<typeof carryOut>[1],
   opts: ChangeOptions,
   global: GlobalOptions,
+  /** A saved plan was reviewed when it was made: applying it asks nothing more (as Terraform does). */
+  reviewed = false,
 ): Promise<boolean> {
   printPlan(plan, opts.json);
   if (!hasWork(plan)) {
@@ -121,7 +132,7 @@ async function confirmAndRun(
     return true;
   }
   // Recording resources that already exist changes nothing live: no need to ask.
-  if (changesLive(plan) && !(await confirm('Apply these changes?', opts.autoApprove, 'apply'))) {
+  if (!reviewed && changesLive(plan) && !(await confirm('Apply these changes?', opts.autoApprove, 'apply'))) {
     process.stderr.write('Apply cancelled; nothing was changed.\n');
     return false;
   }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { destroyPlan } from '../plan/destroy.js';
 import { StateStore } from '../state/index.js';
 import { openContext } from './context.js';
+import { stateFlags } from './hints.js';
 import { addGlobalOptions, globalOptions } from './options.js';
 import {
   addChangeOptions,
@@ -36,7 +37,7 @@ export function register(program: Command): void {
     const backend = stateBackend(global, name, env);
     const ctx = await openContext(global);
     try {
-      const ok = await withStateLock(backend, commandLine(), opts.lockTimeout, async (signal) => {
+      const ok = await withStateLock(backend, commandLine(), opts.lockTimeout, stateFlags(name, global), async (signal) => {
         const store = await StateStore.open(backend, name, env);
         const plan = destroyPlan(store.doc, { targets: opts.target });
         if (!plan.steps.length) {

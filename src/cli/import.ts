@@ -6,6 +6,7 @@ import { loadStack } from '../manifest/index.js';
 import { StateStore } from '../state/index.js';
 import { openContext } from './context.js';
 import { UserError } from '../core/errors.js';
+import { commandHint, stateFlags } from './hints.js';
 import { addGlobalOptions, globalOptions } from './options.js';
 import { addLockOption, commandLine, stateBackend, withStateLock } from './run-apply.js';
 
@@ -39,13 +40,14 @@ export function register(program: Command): void {
     const backend = stateBackend(global, stack.name, stack.env);
     const ctx = await openContext(global);
     try {
-      await withStateLock(backend, commandLine(), opts.lockTimeout, async () => {
+      await withStateLock(backend, commandLine(), opts.lockTimeout, stateFlags(stack.name, global), async () => {
         const store = await StateStore.open(backend, stack.name, stack.env);
         const existing = store.doc.resources[address];
         if (existing?.name && !existing.pending) {
-          throw new UserError(`"${address}" is already in state as ${existing.name}; to re-import, first run: vertexctl state rm ${address}`);
+          throw new UserError(`"${address}" is already in state as ${existing.name}; to re-import, first run: ${commandHint(['state', 'rm', address, ...stateFlags(stack.name, global)])}`);
         }
-        const taken = Object.entries(store.doc.resources).find(([, e]) => e.name === name);
+        // (This address's own unfinished create of that name is what the import settles.)
+        const taken = Object.entries(store.doc.resources).find(([other, e]) => e.name === name && other !== address);
         if (taken) throw new UserError(`${name} is already in state under "${taken[0]}"`);
         const live = await getResource(ctx.client, kind, name);
         if (!live) throw new UserError(`${name} does not exist`);

@@ -3,6 +3,8 @@ import { loadStack } from '../manifest/index.js';
 import { UserError } from '../core/errors.js';
 import { destroyPlan, makePlan, renderPlanMarkdown, renderPlanText, toPlanJson, useColor, writePlanFile, type Plan } from '../plan/index.js';
 import { openContext } from './context.js';
+import { commandHint } from './hints.js';
+import { planTarget } from './plan-target.js';
 import { addGlobalOptions, globalOptions } from './options.js';
 import { stateBackend } from './run-apply.js';
 
@@ -81,13 +83,13 @@ export function register(program: Command): void {
         await ctx?.close();
       }
     }
-    if (opts.out) await writePlanFile(opts.out, plan);
+    if (opts.out) await writePlanFile(opts.out, { ...plan, target: planTarget(global) });
     if (format === 'json') process.stdout.write(`${JSON.stringify(toPlanJson(plan), null, 2)}\n`);
     else if (format === 'markdown') process.stdout.write(renderPlanMarkdown(plan));
     else if (opts.destroy && plan.steps.length === 0) process.stdout.write(`Nothing to destroy: the state of stack "${stack.name}" is empty.\n`);
     else {
       process.stdout.write(renderPlanText(plan, { color: useColor(process.stdout) }));
-      if (opts.out) process.stdout.write(`\nSaved the plan to ${opts.out}; apply it with: vertexctl apply ${opts.out}\n`);
+      if (opts.out) process.stdout.write(`\nSaved the plan to ${opts.out}; apply it with: ${commandHint(['apply', opts.out])}\n`);
     }
     const changes = plan.steps.some((s) => s.action !== 'no-op');
     process.exitCode = opts.detailedExitcode && changes ? 2 : 0;

@@ -12,6 +12,7 @@ import { LockError, StateStore, lockHolder, openState, type StateBackend } from 
 import { adcHeaders } from '../api/auth.js';
 import { embeddedEmulator } from './context.js';
 import { UserError } from '../core/errors.js';
+import { commandHint } from './hints.js';
 import type { GlobalOptions } from './options.js';
 
 /** Options shared by the commands that change things: apply, destroy, import, state rm, start. */
@@ -80,13 +81,17 @@ export async function withStateLock<T>(
   backend: StateBackend,
   command: string,
   lockTimeoutMs: number,
+  /** The flags that name this state (stateFlags()), so the force-unlock hint works when pasted. */
+  unlockFlags: string[],
   body: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   let lock;
   try {
     lock = await backend.lock(lockHolder(command), lockTimeoutMs);
   } catch (err) {
-    if (err instanceof LockError) throw new UserError(err.message);
+    if (err instanceof LockError) {
+      throw new UserError(err.message.replace(/vertexctl force-unlock (\S+)$/, (_, id: string) => commandHint(['force-unlock', id, ...unlockFlags])));
+    }
     throw err;
   }
   const controller = new AbortController();
@@ -152,7 +157,7 @@ export async function confirm(question: string, autoApprove: boolean | undefined
 /** Carries out a plan with the progress display and the closing summary; false when a step failed. */
 export async function carryOut(
   plan: Plan,
-  run: { client: ApiClient; store: StateStore; live?: Map<string, Live>; signal: AbortSignal },
+  run: { client: ApiClient; store: StateStore; live?: Map<string, Live>; signal: AbortSignal; importHint?: (address: string, name: string) => string },
   opts: ChangeOptions & { parallelism: number },
   verb: string,
 ): Promise<ApplySummary> {
@@ -161,7 +166,7 @@ export async function carryOut(
   try {
     return await executePlan(
       plan,
-      { client: run.client, store: run.store, waitJobs: !!opts.waitJobs, live: run.live ?? new Map() },
+      { client: run.client, store: run.store, waitJobs: !!opts.waitJobs, live: run.live ?? new Map(), importHint: run.importHint },
       { parallelism: opts.parallelism, stepTimeoutMs: opts.stepTimeout, signal: run.signal, onEvent: (e) => renderer.event(e) },
     );
   } finally {

@@ -27,7 +27,7 @@ export function register(program: Command): void {
     const say = (line: string) => process.stdout.write(`${line}\n`);
     try {
       say(`Embedded emulator on ${ctx.endpoint} (its data is kept beside the state), state in ${backend.location}`);
-      const ok = await withStateLock(backend, commandLine(), 0, async (signal) => {
+      const ok = await withStateLock(backend, commandLine(), 0, [], async (signal) => {
         const store = await StateStore.open(backend, stack.name, stack.env);
         const plan = () => makePlan(stack, { client: ctx.client, stateDoc: store.doc, refresh: true, source: { paths: sources, vars: global.var } });
         say(`\n== Plan (${sources.join(' ')}) ==\n`);

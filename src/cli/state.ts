@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { StateStore, forgetEntry, migrateState, type StateBackend } from '../state/index.js';
 import { UserError } from '../core/errors.js';
+import { stateFlags } from './hints.js';
 import { addGlobalOptions, globalOptions } from './options.js';
 import { addLockOption, commandLine, stackIdentity, stateBackend, withStateLock } from './run-apply.js';
 
@@ -149,7 +150,7 @@ export function register(program: Command): void {
     const global = globalOptions(cmd);
     const { name, env } = await stackIdentity(opts.manifests ?? [], opts.stack, global);
     const backend = stateBackend(global, name, env);
-    await withStateLock(backend, commandLine(), opts.lockTimeout, async () => {
+    await withStateLock(backend, commandLine(), opts.lockTimeout, stateFlags(name, global), async () => {
       const store = await StateStore.open(backend, name, env);
       const missing = addresses.filter((a) => !store.doc.resources[a]);
       if (missing.length) throw new UserError(missing.map((a) => ({ message: notInState(a, Object.keys(store.doc.resources)) })));

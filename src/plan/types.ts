@@ -120,4 +120,15 @@ export interface Plan extends PlanJson {
   steps: PlannedStep[];
   /** The manifest paths and options the plan was made from. */
   source: { paths: string[]; vars: Record<string, string> };
+  /** Where it goes, recorded by `plan --out` so `apply PLANFILE` needs no flags (never credentials). */
+  target?: PlanTarget;
+}
+
+export interface PlanTarget {
+  /** `--endpoint`: every API call goes there. */
+  endpoint?: string;
+  /** `--emulator`: the embedded emulator, with its data beside the state. */
+  emulator?: true;
+  /** `--state`: an absolute directory, or a URL without its password. */
+  state: string;
 }

@@ -52,6 +52,11 @@ export function manifestSchema(): SchemaNode {
   return load('manifest.schema.json', 'the manifest format');
 }
 
+/** Schema of a plan file (`plan --out`). */
+export function planFileSchemaDocument(): SchemaNode {
+  return load('plan-file.schema.json', 'plan files');
+}
+
 /** What compile() returns: an ajv validator, precompiled or not. */
 export type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
