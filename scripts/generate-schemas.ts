@@ -3,7 +3,7 @@
  *
  *   npm run schemas                               regenerate schemas/ from schemas/vendor/
  *   npm run schemas -- --out DIR                  write the generated files to DIR instead
- *   npm run schemas -- --vendor /work/shared/discovery
+ *   npm run schemas -- --vendor DIR
  *                                                 first refresh schemas/vendor/ (or DIR/vendor/)
  *                                                 from full discovery documents in that folder,
  *                                                 keeping only what vertexctl uses, then generate

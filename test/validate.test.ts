@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { indent, load, problemsOf, stackYaml, writeFiles, yaml } from './manifest.support.js';
 
-/** The writable fields of the seeds' custom_jobs manifest example (../shared/seeds), with real values. */
+/** The writable fields of the seeds' custom_jobs manifest example (from the StackQL docs' seed pages), with real values. */
 const seedCustomJob = indent(
   yaml`
     - name: trainer
