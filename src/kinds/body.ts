@@ -27,12 +27,3 @@ export function bodyFromProps(
   }
   return body;
 }
-
-/** Props of a live resource: the identity props parsed from its name plus its body. */
-export function propsFromLive(
-  kind: KindDef,
-  identity: Record<string, string>,
-  live: Record<string, unknown>,
-): Record<string, unknown> {
-  return { ...live, ...identity };
-}

@@ -56,17 +56,17 @@ export function resolveProps(props: Record<string, unknown>, lookup: Lookup): { 
 }
 
 /** A string value that holds no unresolved reference. */
-export function knownString(value: unknown): string | undefined {
+function knownString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' && !hasReferences(value) ? value : undefined;
 }
 
 /** A value with no unresolved reference in it (undefined stays undefined). */
-export function knownValue(value: unknown): unknown {
+function knownValue(value: unknown): unknown {
   return value === undefined || hasReferences(value) ? undefined : value;
 }
 
 /** A (possibly nested) field of a value: `jobSpec.baseOutputDirectory.outputUriPrefix`, `args[0]`. */
-export function fieldOf(value: unknown, field: string): unknown {
+function fieldOf(value: unknown, field: string): unknown {
   const segs = parsePath(field);
   return segs && value !== undefined ? valueAt(value, segs) : undefined;
 }
