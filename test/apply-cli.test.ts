@@ -128,7 +128,7 @@ describe('import, state, force-unlock, graph', () => {
 
     const again = await runCli(['import', 'training', name, dir, '--state', dir, ...api]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toBe(`"training" is already in state as ${name}; to re-import, first run: vertexctl state rm training\n`);
+    expect(again.stderr).toBe(`"training" is already in state as ${name}; to re-import, first run: vertexctl state rm training --stack imports --state ${dir}\n`);
 
     const list = await runCli(['state', 'list', '--manifests', dir, '--state', dir]);
     expect(list.stdout).toBe(`training  google.aiplatform.tensorboards  ${name}\n`);
