@@ -55,7 +55,7 @@ describe('state lock', () => {
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toBe(
       `state ${join(dir, 'locking.json')} is locked by ${holder.who}@${holder.host} (pid ${first.pid}, "${holder.command}", since ${holder.created}, lock id ${holder.id}); ` +
-        `if that run is gone, release it with: vertexctl force-unlock ${holder.id}\n`,
+        `if that run is gone, release it with: vertexctl force-unlock ${holder.id} --stack locking --state ${dir}\n`,
     );
 
     // Interrupt once it has started recording steps, then let the API answer at full speed.

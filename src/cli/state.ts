@@ -94,7 +94,7 @@ export function register(program: Command): void {
     ),
   ).action(async (serial: number, paths: string[], opts: StackOpts & { manifests?: string[]; lockTimeout: number }, cmd: Command) => {
     const { backend, name, env } = await openBackend({ ...opts, manifests: paths.length ? paths : opts.manifests }, cmd);
-    await withStateLock(backend, commandLine(), opts.lockTimeout, async () => {
+    await withStateLock(backend, commandLine(), opts.lockTimeout, stateFlags(name, globalOptions(cmd)), async () => {
       const current = await backend.read();
       if (!current) throw new UserError(noState(name, env, backend.location));
       if (current.serial === serial) {
@@ -125,8 +125,8 @@ export function register(program: Command): void {
     const to = stateBackend({ ...global, state: opts.to }, name, env);
     if (to.location === from.location) throw new UserError(`--to names the state the stack is in already (${from.location})`);
     const line = commandLine();
-    await withStateLock(from, line, opts.lockTimeout, () =>
-      withStateLock(to, line, opts.lockTimeout, async () => {
+    await withStateLock(from, line, opts.lockTimeout, stateFlags(name, global), () =>
+      withStateLock(to, line, opts.lockTimeout, stateFlags(name, { ...global, state: opts.to }), async () => {
         let result;
         try {
           result = await migrateState(from, to);
