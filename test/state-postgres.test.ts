@@ -85,7 +85,7 @@ describe('PostgreSQL state through the CLI', () => {
         expect(refused.stdout).toBe('');
         expect(refused.stderr).toBe(
           `state ${server.url} (stack pg-lock) is locked by ${row!.who}@${row!.host} (pid ${row!.pid}, "${command}", since ${row!.created}, lock id ${row!.lock_id}); ` +
-            `if that run is gone, release it with: vertexctl force-unlock ${row!.lock_id}\n`,
+            `if that run is gone, release it with: vertexctl force-unlock ${row!.lock_id} --stack pg-lock --state ${server.url}\n`,
         );
       }
       emulator.configure({ latencyMs: 0 });

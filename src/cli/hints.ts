@@ -21,8 +21,21 @@ export function stateFlags(stack: string, global: Pick<GlobalOptions, 'env' | 's
     '--stack',
     stack,
     ...(global.env !== undefined ? ['--env', global.env] : []),
-    ...(global.state !== 'state' ? ['--state', global.state] : []),
+    ...(global.state !== 'state' ? ['--state', withoutPassword(global.state)] : []),
   ];
+}
+
+/** A state URL as hints print it: never with its password (the user has it; PGPASSWORD works too). */
+export function withoutPassword(location: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return location;
+  try {
+    const url = new URL(location);
+    if (!url.password) return location;
+    url.password = '';
+    return url.toString();
+  } catch {
+    return location;
+  }
 }
 
 /** `vertexctl import ADDRESS NAME PATHS… [--env] [--state] [--endpoint|--emulator]`: adopting a resource of the manifests by hand. */
@@ -33,7 +46,7 @@ export function importHint(address: string, name: string, paths: readonly string
     name,
     ...paths,
     ...(global.env !== undefined ? ['--env', global.env] : []),
-    ...(global.state !== 'state' ? ['--state', global.state] : []),
+    ...(global.state !== 'state' ? ['--state', withoutPassword(global.state)] : []),
     ...apiFlags(global),
   ]);
 }
