@@ -164,7 +164,7 @@ describe.each(targets)('$name state backend', (target) => {
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
         store.update((doc) => {
-          doc.resources[`a${i}`] = { type: 't', name: `n${i}`, id: String(i), props: {}, outputs: {} };
+          doc.resources[`a${i}`] = { type: 'google.aiplatform.runs', name: `n${i}`, id: String(i), props: {}, outputs: {} };
         }),
       ),
     );
