@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
-import { finished, removeScratchDirs, scratchDir, spawnCli, type CliResult } from './apply.support.js';
+import { finished, removeScratchDirs, runCli, scratchDir, spawnCli, type CliResult } from './apply.support.js';
 import { indent, stackYaml, writeFiles, yaml } from './manifest.support.js';
 
 /**
@@ -150,6 +150,52 @@ describe('addresses', () => {
     expectRefused(await applyHostile([dir]), [
       `${join(dir, 'a.yaml')}:4:11: resource "__proto__": name: an address starts with a letter or _ and holds letters, digits, _ and -, at most 128 characters (and is not __proto__)`,
     ]);
+  });
+});
+
+describe('addresses named like Object.prototype members', () => {
+  it('constructor, hasOwnProperty, toString and valueOf are ordinary addresses: apply, a clean plan, destroy', async () => {
+    const child = (name: string, type: string, props: string): string =>
+      indent(`- name: ${name}\n  type: google.aiplatform.${type}\n  props:\n`, 2) +
+      prop('projectsId', 'p') +
+      prop('locationsId', 'us-central1') +
+      props;
+    const dir = writeFiles({
+      'a.yaml': stackYaml(
+        tensorboard(prop('projectsId', 'p')).replace('name: tb', 'name: constructor') +
+          child('hasOwnProperty', 'experiments', prop('tensorboardsId', "'{{ constructor.tensorboardsId }}'") + prop('experimentsId', 'e1')) +
+          child(
+            'toString',
+            'runs',
+            prop('tensorboardsId', "'{{ constructor.tensorboardsId }}'") + prop('experimentsId', "'{{ hasOwnProperty.experimentsId }}'") + prop('runsId', 'r1') + prop('displayName', 'r1'),
+          ) +
+          child(
+            'valueOf',
+            'time_series',
+            prop('tensorboardsId', "'{{ constructor.tensorboardsId }}'") +
+              prop('experimentsId', "'{{ hasOwnProperty.experimentsId }}'") +
+              prop('runsId', "'{{ toString.runsId }}'") +
+              prop('timeSeriesId', 'loss') +
+              prop('displayName', 'loss') +
+              prop('valueType', 'SCALAR') +
+              prop('dataPoints', '[{ step: 1, scalar: { value: 0.5 } }]'),
+          ),
+      ),
+    });
+    const state = scratchDir('hostile-state');
+    const run = (...args: string[]): Promise<CliResult> => runCli([...args, '--state', state, '--endpoint', emulator.url]);
+    const first = await run('apply', dir, '--auto-approve');
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('Apply complete: 4 created, 0 updated, 0 replaced, 0 deleted.');
+    const doc = JSON.parse(readFileSync(join(state, readdirSync(state).find((f) => f.endsWith('.json'))!), 'utf8')) as { resources: object };
+    expect(Object.keys(doc.resources).sort()).toEqual(['constructor', 'hasOwnProperty', 'toString', 'valueOf']);
+    const again = await run('plan', dir);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toBe('No changes. Live resources match the manifests.\n');
+    const gone = await run('destroy', dir, '--auto-approve');
+    expect(gone.stderr).toBe('');
+    expect(gone.stdout).toContain('Destroy complete: 1 deleted; 3 more deleted with their parents.');
   });
 });
 

@@ -96,8 +96,7 @@ function clientId(kind: KindDef, props: Record<string, unknown>): string | undef
  */
 function intentEntry(task: StepTask, pending: Omit<PendingOperation, 'startedAt'>, name: string, prev: StateEntry | undefined): StateEntry {
   const { kind, props } = task;
-  const sent: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(props)) if (!kind.virtualProps.includes(k)) sent[k] = v;
+  const sent = Object.fromEntries(Object.entries(props).filter(([k]) => !kind.virtualProps.includes(k)));
   const entry: StateEntry = {
     type: kind.type,
     name,

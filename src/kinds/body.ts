@@ -12,8 +12,7 @@ export function bodyFromProps(
   owner?: { stack: string; address: string },
 ): Record<string, unknown> {
   const skip = new Set([...identityProps(kind), ...kind.virtualProps]);
-  const body: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(props)) if (!skip.has(k)) body[k] = v;
+  const body = Object.fromEntries(Object.entries(props).filter(([k]) => !skip.has(k)));
   if (owner && kind.labelsPath) {
     const segs = kind.labelsPath.split('.');
     let cur = body;

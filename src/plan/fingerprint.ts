@@ -19,8 +19,7 @@ import type { Plan } from './types.js';
  */
 export function fingerprint(live: LiveResource | null | undefined): string {
   if (!live) return 'absent';
-  const body: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(live.body)) if (!fieldInfo(live.kind.type, [k])?.readOnly) body[k] = v;
+  const body = Object.fromEntries(Object.entries(live.body).filter(([k]) => !fieldInfo(live.kind.type, [k])?.readOnly));
   return createHash('sha256').update(canonicalJson({ name: live.name, body })).digest('hex');
 }
 

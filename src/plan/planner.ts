@@ -1,5 +1,6 @@
 import type { ApiClient } from '../api/client.js';
 import { UserError } from '../core/errors.js';
+import { ownRecord } from '../core/records.js';
 import { bodyFromProps } from '../kinds/body.js';
 import { getKind } from '../kinds/index.js';
 import { STACK_LABEL, labelValue, ownerKey } from '../kinds/labels.js';
@@ -54,12 +55,12 @@ interface Planned {
  */
 export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
   const state = opts.stateDoc;
-  const entries = state?.resources ?? {};
+  const entries = state?.resources ?? ownRecord<StateEntry>();
   const selected = selectTargets(stack, entries, opts.targets);
   const desired = stack.resources.filter((r) => selected.has(r.address));
   const byAddress = new Map(desired.map((r) => [r.address, r]));
   const ordered = dependencyOrder(desired).map((a) => byAddress.get(a)!);
-  const stateSel = Object.fromEntries(Object.entries(entries).filter(([a]) => selected.has(a)));
+  const stateSel = ownRecord(Object.entries(entries).filter(([a]) => selected.has(a)));
   // Metric points and other virtual data: checked (data files read) before anything is asked of the API.
   const prepared = await prepareVirtualProps(ordered, (a) => stateSel[a]);
 
@@ -127,7 +128,7 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
 
   orderSteps(steps, byAddress, stateSel);
   const list = [...steps.values()];
-  const fingerprints: Record<string, string> = {};
+  const fingerprints = ownRecord<string>();
   if (opts.refresh) {
     // Unread addresses (under a parent that does not exist yet) are recorded as absent too.
     for (const s of list) fingerprints[s.address] = fingerprint(found.live.get(s.address) ?? found.orphans.find((o) => o.address === s.address));

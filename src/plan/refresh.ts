@@ -1,5 +1,6 @@
 import { ApiError, type ApiClient } from '../api/client.js';
 import { UserError } from '../core/errors.js';
+import { ownRecord } from '../core/records.js';
 import type { KindDef } from '../kinds/types.js';
 import { idOf, parentName, parseResourceName, projectKeyOf } from '../kinds/names.js';
 import { ADDRESS_LABEL, STACK_LABEL, labelValue, labelsOf } from '../kinds/labels.js';
@@ -73,7 +74,7 @@ export async function refresh(
   const claimed = new Set<string>();
   // What the stack let go on purpose keeps its labels, but is neither adopted by them nor pruned.
   const forgotten = new Set(state?.forgotten ?? []);
-  const stateEntries = state?.resources ?? {};
+  const stateEntries = state?.resources ?? ownRecord<StateEntry>();
   const manifestAddresses = new Set(resources.map((r) => r.address));
   const stateOnly = Object.entries(stateEntries).filter(([a]) => !manifestAddresses.has(a));
 

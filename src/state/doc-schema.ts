@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { PROJECT_ROOT } from '../core/project-root.js';
+import { ownRecord } from '../core/records.js';
 import { ADDRESS_PATTERN, ADDRESS_RULE } from '../kinds/addresses.js';
 import { kindTypes } from '../kinds/index.js';
 import { STATE_FORMAT_VERSION, type StateDoc } from './types.js';
@@ -129,6 +130,6 @@ function describe(e: ErrorObject): string {
 
 /** The document with its resources in a null-prototype object: addresses are user text. */
 export function withOwnResources(doc: StateDoc): StateDoc {
-  const resources = Object.assign(Object.create(null) as StateDoc['resources'], doc.resources);
+  const resources = ownRecord(Object.entries(doc.resources));
   return { ...doc, resources };
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { UserError } from '../core/errors.js';
+import { ownRecord } from '../core/records.js';
 import { stateDocProblem, withOwnResources } from './doc-schema.js';
 import { STATE_FORMAT_VERSION, type StateDoc, type StateEntry } from './types.js';
 
 /** A fresh, empty state for a stack (and environment). */
 export function newStateDoc(stack: string, env?: string): StateDoc {
-  const resources = Object.create(null) as StateDoc['resources'];
+  const resources = ownRecord<StateEntry>();
   const doc: StateDoc = { formatVersion: STATE_FORMAT_VERSION, lineage: randomUUID(), serial: 0, stack, resources };
   if (env) doc.env = env;
   return doc;

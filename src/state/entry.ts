@@ -23,8 +23,7 @@ type LiveBody = Record<string, unknown>;
  */
 export function outputsOf(kind: KindDef, props: Record<string, unknown>, live: LiveBody): Record<string, unknown> {
   const name = String(live.name);
-  const written: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(props)) if (!kind.virtualProps.includes(k)) written[k] = v;
+  const written = Object.fromEntries(Object.entries(props).filter(([k]) => !kind.virtualProps.includes(k)));
   return { ...live, ...written, ...parseResourceName(kind, name), name };
 }
 

@@ -1,0 +1,9 @@
+/**
+ * A record keyed by user text (addresses, names) with no prototype, so `r['constructor']` or
+ * `r['valueOf']` is undefined unless the user's data set it.
+ */
+export function ownRecord<T>(entries: Iterable<readonly [string, T]> = []): Record<string, T> {
+  const out = Object.create(null) as Record<string, T>;
+  for (const [key, value] of entries) out[key] = value;
+  return out;
+}
