@@ -6,7 +6,7 @@ import type { KindDef } from '../kinds/types.js';
 import { dataProps } from '../kinds/virtual-props.js';
 import { untouchedLabels } from '../plan/diff.js';
 import type { PlannedStep } from '../plan/types.js';
-import { forgetEntry, settleReplaced } from '../state/doc.js';
+import { forgetEntry, removeEntry, settleReplaced } from '../state/doc.js';
 import type { StateStore } from '../state/store.js';
 import type { PendingOperation, StateEntry } from '../state/types.js';
 import { batchCreate, type BatchItem } from './batch.js';
@@ -24,7 +24,7 @@ import {
   type Deadline,
   type Live,
 } from './operations.js';
-import { appliedEntry, withOptions } from '../state/entry.js';
+import { appliedEntry, refreshedEntry, withOptions } from '../state/entry.js';
 import type { StepResult } from './types.js';
 
 /** What every step of one run shares. */
@@ -399,11 +399,29 @@ async function deleteStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
 // ---------------------------------------------------------------------------------------------
 // record and adopt: state only
 
-/** Only the options later deletes go by changed (protected, deletionPolicy, dependsOn, ignoreChanges). */
+/**
+ * Only state changes: the options later deletes go by (protected, deletionPolicy, dependsOn,
+ * ignoreChanges), or, in a refresh-only plan, what changed outside vertexctl is accepted.
+ */
 async function recordStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
   const { step } = task;
   const entry = env.store.doc.resources[step.address];
   if (!entry) throw new Error('no longer in state; run plan again');
+  if (step.reasonCode === 'deleted_outside') {
+    await env.store.update((doc) => {
+      removeEntry(doc, step.address);
+    });
+    return { result: 'forgotten', name: entry.name || undefined };
+  }
+  if (step.reasonCode === 'changed_outside') {
+    // The live resource read again when the plan was checked (unchanged since, or the plan was refused).
+    const live = env.live.get(step.address);
+    if (!live) throw new Error(`${step.name ?? step.address} was not read again; run plan again`);
+    await env.store.update((doc) => {
+      doc.resources[step.address] = refreshedEntry(task.kind, doc.resources[step.address], task.props, live);
+    });
+    return { result: 'recorded', name: String(live.name) };
+  }
   await env.store.update((doc) => {
     doc.resources[step.address] = withOptions(doc.resources[step.address], step.desired);
   });

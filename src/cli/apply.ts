@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Live } from '../apply/operations.js';
 import { emptySummary } from '../apply/executor.js';
 import { loadStack } from '../manifest/index.js';
-import { checkPlanFresh, isPlanFile, makePlan, readPlanFile, refreshForPlan } from '../plan/index.js';
+import { checkPlanFresh, isPlanFile, makePlan, readPlanFile, refreshForPlan, refreshOnlyPlan } from '../plan/index.js';
 import type { Plan, RefreshResult } from '../plan/index.js';
 import { StateStore } from '../state/index.js';
 import { openContext } from './context.js';
@@ -35,7 +35,8 @@ export function register(program: Command): void {
         .command('apply')
         .description('make the live resources match the manifests (or carry out a saved plan)')
         .argument('<paths...>', 'manifest files or directories (one stack), or one plan file from `plan --out`')
-        .option('--replace <address>', 'replace this resource even if nothing forces it, e.g. to re-submit a job (repeatable)', collect, []),
+        .option('--replace <address>', 'replace this resource even if nothing forces it, e.g. to re-submit a job (repeatable)', collect, [])
+        .option('--refresh-only', 'only record in state what changed outside vertexctl (no API write)'),
     ),
   ).action(async (paths: string[], opts: ApplyOptions, cmd: Command) => {
     const global = globalOptions(cmd);
@@ -47,6 +48,7 @@ export function register(program: Command): void {
 
 interface ApplyOptions extends ChangeOptions {
   replace: string[];
+  refreshOnly?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -61,13 +63,20 @@ async function applyManifests(paths: string[], opts: ApplyOptions, global: Globa
     return await withStateLock(backend, commandLine(), opts.lockTimeout, stateFlags(stack.name, global), async (signal) => {
       const store = await StateStore.open(backend, stack.name, stack.env);
       let live = new Map<string, Live>();
+      const source = { paths, vars: global.var };
+      if (opts.refreshOnly) {
+        if (opts.replace.length) throw new UserError('--refresh-only and --replace cannot be combined: a refresh-only apply only records what is live');
+        const plan = await refreshOnlyPlan(stack, { client: ctx.client, stateDoc: store.doc, targets: opts.target, source, onRefresh: (found) => (live = liveBodies({ live: found })) });
+        // Changes nothing live: as state-only work, it needs no confirmation.
+        return confirmAndRun(plan, { client: ctx.client, store, signal, live }, opts, global);
+      }
       const plan = await makePlan(stack, {
         client: ctx.client,
         stateDoc: store.doc,
         refresh: true,
         targets: opts.target,
         replace: opts.replace,
-        source: { paths, vars: global.var },
+        source,
         onRefresh: (found) => (live = liveBodies(found)),
       });
       const hint = (address: string, name: string) => importHint(address, name, paths, global);
@@ -90,6 +99,7 @@ async function applyPlanFile(file: string, opts: ApplyOptions, flags: GlobalOpti
   }
   if (opts.target?.length) throw new UserError(`${file}: --target applies when planning; a saved plan is applied as it is`);
   if (opts.replace.length) throw new UserError(`${file}: --replace applies when planning; a saved plan is applied as it is`);
+  if (opts.refreshOnly) throw new UserError(`${file}: --refresh-only applies when planning; a saved plan is applied as it is`);
   const backend = stateBackend(global, plan.stack, plan.env);
   const ctx = await openContext(global);
   try {
@@ -112,7 +122,7 @@ async function applyPlanFile(file: string, opts: ApplyOptions, flags: GlobalOpti
 }
 
 /** The live resources just read, by address: their etags guard the patches against changes since. */
-function liveBodies(found: RefreshResult): Map<string, Live> {
+function liveBodies(found: Pick<RefreshResult, 'live'>): Map<string, Live> {
   const live = new Map<string, Live>();
   for (const [address, res] of found.live) if (res) live.set(address, { ...res.body, name: res.name });
   return live;

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadStack } from '../manifest/index.js';
 import { UserError } from '../core/errors.js';
-import { destroyPlan, makePlan, renderPlanMarkdown, renderPlanText, toPlanJson, useColor, writePlanFile, type Plan } from '../plan/index.js';
+import { destroyPlan, makePlan, refreshOnlyPlan, renderPlanMarkdown, renderPlanText, toPlanJson, useColor, writePlanFile, type Plan } from '../plan/index.js';
 import { openContext } from './context.js';
 import { commandHint } from './hints.js';
 import { planTarget } from './plan-target.js';
@@ -15,6 +15,7 @@ interface PlanCommandOptions {
   json?: boolean;
   format?: PlanFormat;
   destroy?: boolean;
+  refreshOnly?: boolean;
   out?: string;
   detailedExitcode?: boolean;
   target: string[];
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--json', 'write only the plan JSON to stdout (short for --format json)')
     .option('--format <format>', `output: ${PLAN_FORMATS.join(', ')} (markdown: for a pull-request comment)`, parseFormat)
     .option('--destroy', "plan the deletion of everything in the stack's state (apply the saved plan to carry it out)")
+    .option('--refresh-only', 'plan only to record in state what changed outside vertexctl (apply it: state only, no API write)')
     .option('--out <file>', 'save the plan, for `vertexctl apply FILE`')
     .option('--detailed-exitcode', 'exit 0 without changes, 2 with changes, 1 on errors')
     .option('--target <address>', 'plan only this address and what it depends on (repeatable)', collect, [])
@@ -62,8 +64,19 @@ export function register(program: Command): void {
     }
     const format: PlanFormat = opts.json ? 'json' : (opts.format ?? 'text');
     if (opts.json && opts.format && opts.format !== 'json') throw new UserError(`--json and --format ${opts.format} ask for two outputs; give one`);
+    if (opts.refreshOnly) {
+      const conflicting = [opts.destroy && '--destroy', opts.replace.length && '--replace', !opts.refresh && '--refresh=false'].filter(Boolean);
+      if (conflicting.length) throw new UserError(`--refresh-only and ${conflicting.join(', ')} cannot be combined: a refresh-only plan only records what is live`);
+    }
     let plan: Plan;
-    if (opts.destroy) {
+    if (opts.refreshOnly) {
+      const ctx = await openContext(global);
+      try {
+        plan = await refreshOnlyPlan(stack, { client: ctx.client, stateDoc, targets: opts.target, source: { paths, vars: global.var } });
+      } finally {
+        await ctx.close();
+      }
+    } else if (opts.destroy) {
       // What `vertexctl destroy` would delete, as a plan to review and apply later.
       const empty = { formatVersion: 1 as const, lineage: '', serial: 0, stack: stack.name, resources: {} };
       plan = { ...destroyPlan(stateDoc ?? { ...empty, ...(stack.env !== undefined && { env: stack.env }) }, { targets: opts.target }), source: { paths, vars: global.var } };

@@ -101,7 +101,7 @@ function statusOf(step: PlannedStep, live: LiveResource | null | undefined, stat
   if (!live) {
     if (live === undefined) return { status: 'missing', reason: 'its parent does not exist' };
     if (stateName) return { status: 'missing', reason: 'recorded in state, but no longer exists' };
-    return { status: 'missing', reason: 'not created yet' };
+    return { status: 'missing', reason: 'does not exist, and state does not record it' };
   }
   const fields: FieldDrift[] = (step.fields ?? [])
     .filter((f) => !f.unknown && !fieldIgnored(f.path))

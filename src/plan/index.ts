@@ -6,3 +6,4 @@ export { renderPlanText, toPlanJson, useColor } from './render.js';
 export { renderPlanMarkdown, type PlanMarkdownOptions } from './render-markdown.js';
 export { writePlanFile, readPlanFile, isPlanFile } from './plan-file.js';
 export { destroyPlan } from './destroy.js';
+export { refreshOnlyPlan, type RefreshOnlyOptions } from './refresh-only.js';

@@ -17,6 +17,7 @@ export function planFileSchema(): Record<string, unknown> {
     properties: {
       kind: { const: 'vertexctl-plan' },
       formatVersion: { const: PLAN_FORMAT_VERSION },
+      mode: { description: 'refresh-only: the plan only records in state what changed outside vertexctl.', const: 'refresh-only' },
       stack: { type: 'string', minLength: 1 },
       env: { type: 'string', minLength: 1 },
       createdAt: { type: 'string', format: 'date-time' },

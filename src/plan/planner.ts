@@ -144,10 +144,11 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
 }
 
 /** A Plan value from its steps: the public changes and the summary are derived from them. */
-export function assemblePlan(p: Pick<Plan, 'stack' | 'env' | 'state' | 'fingerprints' | 'steps' | 'source'>): Plan {
+export function assemblePlan(p: Pick<Plan, 'mode' | 'stack' | 'env' | 'state' | 'fingerprints' | 'steps' | 'source'>): Plan {
   return {
     kind: 'vertexctl-plan',
     formatVersion: PLAN_FORMAT_VERSION,
+    ...(p.mode && { mode: p.mode }),
     stack: p.stack,
     ...(p.env !== undefined && { env: p.env }),
     createdAt: new Date().toISOString(),

@@ -19,20 +19,27 @@ export interface PlanMarkdownOptions {
   title?: string;
 }
 
-export function renderPlanMarkdown(plan: Pick<Plan, 'steps' | 'stack' | 'env'>, opts: PlanMarkdownOptions = {}): string {
+export function renderPlanMarkdown(plan: Pick<Plan, 'steps' | 'stack' | 'env' | 'mode'>, opts: PlanMarkdownOptions = {}): string {
   const changed = plan.steps.filter((s) => s.action !== 'no-op');
   const sum = summarize(plan.steps);
   const where = `${code(plan.stack)}${plan.env ? ` (env ${code(plan.env)})` : ''}`;
-  const verdict = changed.length
-    ? `**Plan:** ${sum.create} to create, ${sum.update} to update, ${sum.replace} to replace, ${sum.delete} to destroy.`
-    : '**No changes.** Live resources match the manifests.';
+  const refreshOnly = plan.mode === 'refresh-only';
+  const stateOnly = [sum.adopt ? `, ${sum.adopt} to adopt` : '', sum.record ? `, ${sum.record} to record` : ''].join('');
+  const verdict = refreshOnly
+    ? changed.length
+      ? `**Refresh-only plan:** ${sum.record} to record in state. Applying it changes nothing in the cloud.`
+      : '**No changes.** Nothing changed outside vertexctl since the last apply; nothing to record.'
+    : changed.length
+      ? `**Plan:** ${sum.create} to create, ${sum.update} to update, ${sum.replace} to replace, ${sum.delete} to destroy${stateOnly}.`
+      : '**No changes.** Live resources match the manifests.';
   const unchanged = plan.steps.length - changed.length;
-  const intro = [`## ${escapeHtml(opts.title ?? 'vertexctl plan')}: ${where}`, `${verdict}${unchanged ? ` ${unchanged} unchanged.` : ''}`].join('\n\n');
+  const title = opts.title ?? (refreshOnly ? 'vertexctl plan (refresh-only)' : 'vertexctl plan');
+  const intro = [`## ${escapeHtml(title)}: ${where}`, `${verdict}${unchanged ? ` ${unchanged} unchanged.` : ''}`].join('\n\n');
   const header = ['Action', 'Address', 'Type', 'Name', 'Why'];
   const sections: Section[] = [
     {
       head: `${row(header)}\n${row(header.map(() => '---'))}`,
-      items: changed.map((s) => row([`${ICON[s.action] ?? ''} ${s.action}`, codeCell(s.address), codeCell(s.type), s.name ? codeCell(s.name) : cell(KNOWN_AFTER_APPLY), cell(s.reason ?? '')])),
+      items: changed.map((s) => row([`${ICON[s.action] ?? ''} ${actionLabel(s)}`, codeCell(s.address), codeCell(s.type), s.name ? codeCell(s.name) : cell(KNOWN_AFTER_APPLY), cell(s.reason ?? '')])),
       counts: 'changes',
       joiner: '\n',
     },
@@ -40,11 +47,18 @@ export function renderPlanMarkdown(plan: Pick<Plan, 'steps' | 'stack' | 'env'>, 
       head: '#### Fields',
       items: changed
         .filter((s) => s.fields?.length)
-        .map((s) => details(`${ICON[s.action] ?? ''} ${escapeHtml(s.action)} <code>${escapeHtml(s.address)}</code>: ${countOf(s)}`, fence(diffOf(s), 'diff'))),
+        .map((s) => details(`${ICON[s.action] ?? ''} ${escapeHtml(actionLabel(s))} <code>${escapeHtml(s.address)}</code>: ${countOf(s)}`, fence(diffOf(s), 'diff'))),
       counts: 'field lists',
     },
   ];
   return fitDocument(intro, sections, opts.limit ?? DEFAULT_MARKDOWN_LIMIT, `${code('vertexctl show PLANFILE')} prints the whole plan.`);
+}
+
+/** The action as the table shows it; a refresh-only record says what happened outside. */
+function actionLabel(s: PlannedStep): string {
+  if (s.reasonCode === 'changed_outside') return 'record (changed outside)';
+  if (s.reasonCode === 'deleted_outside') return 'record (deleted outside)';
+  return s.action;
 }
 
 function countOf(s: PlannedStep): string {

@@ -11,9 +11,9 @@ import { PLAN_FORMAT_VERSION, type Action, type Change, type FieldChange, type P
 const KNOWN_AFTER_APPLY = '(known after apply)';
 
 /** The plan JSON contract (DESIGN.md): the public part of each step (sensitive values are masked when planned). */
-export function toPlanJson(plan: Pick<Plan, 'steps'>): PlanJson {
+export function toPlanJson(plan: Pick<Plan, 'steps' | 'mode'>): PlanJson {
   const changes: Change[] = plan.steps.map(publicChange);
-  return { formatVersion: PLAN_FORMAT_VERSION, changes, summary: summarize(changes) };
+  return { formatVersion: PLAN_FORMAT_VERSION, ...(plan.mode && { mode: plan.mode }), changes, summary: summarize(changes) };
 }
 
 export interface TextOptions {
@@ -37,8 +37,9 @@ const COLOR: Record<Action, keyof typeof ANSI> = {
   'no-op': 'dim',
 };
 
-export function renderPlanText(plan: Pick<Plan, 'steps'>, opts: TextOptions): string {
+export function renderPlanText(plan: Pick<Plan, 'steps' | 'mode'>, opts: TextOptions): string {
   const paint = (c: keyof typeof ANSI, s: string) => (opts.color ? `\u001b[${ANSI[c]}m${s}\u001b[0m` : s);
+  if (plan.mode === 'refresh-only') return renderRefreshOnly(plan, paint);
   const lines: string[] = [];
   const changed = plan.steps.filter((s) => s.action !== 'no-op');
   if (changed.length) {
@@ -59,6 +60,29 @@ export function renderPlanText(plan: Pick<Plan, 'steps'>, opts: TextOptions): st
 
 type Paint = (c: keyof typeof ANSI, s: string) => string;
 
+/** A refresh-only plan is its own kind of plan, worded as Terraform words it. */
+function renderRefreshOnly(plan: Pick<Plan, 'steps'>, paint: Paint): string {
+  const records = plan.steps.filter((s) => s.action === 'record');
+  if (!records.length) {
+    return `${paint('bold', 'No changes.')} The live resources still match the state; nothing changed outside vertexctl, nothing to record.\n`;
+  }
+  const lines = ['Changes made outside vertexctl since the last apply:', ''];
+  for (const step of records) lines.push(...renderStep(step, paint), '');
+  lines.push(
+    'This is a refresh-only plan: applying it records these values in state and changes nothing in the cloud.',
+    'It does not change the manifests: plan and drift still show where the live resources differ from them.',
+    '',
+    `${paint('bold', 'Refresh-only plan:')} ${records.length} to record in state.`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** How a step's headline reads when its reason code says more than its action. */
+const HEADLINE_BY_REASON: Partial<Record<string, string>> = {
+  changed_outside: 'has changed outside vertexctl',
+  deleted_outside: 'has been deleted outside vertexctl',
+};
+
 const HEADLINE: Record<Action, string> = {
   create: 'will be created',
   update: 'will be updated in-place',
@@ -71,9 +95,12 @@ const HEADLINE: Record<Action, string> = {
 
 function renderStep(step: PlannedStep, paint: Paint): string[] {
   const sym = paint(COLOR[step.action], SYMBOL[step.action].padStart(3));
-  const reason = step.reason ? ` (${escapeForDisplay(step.reason)})` : '';
+  const byReason = step.reasonCode && HEADLINE_BY_REASON[step.reasonCode];
+  // Those headlines say what the reason says.
+  const reason = step.reason && !byReason ? ` (${escapeForDisplay(step.reason)})` : '';
   const order = step.order ? `, ${step.order}` : '';
-  const out = [`${sym} ${paint('bold', escapeForDisplay(step.address))} (${escapeForDisplay(step.type)}) ${HEADLINE[step.action]}${reason}${order}`];
+  const headline = byReason || HEADLINE[step.action];
+  const out = [`${sym} ${paint('bold', escapeForDisplay(step.address))} (${escapeForDisplay(step.type)}) ${headline}${reason}${order}`];
   out.push(`      name: ${step.name === undefined ? KNOWN_AFTER_APPLY : escapeForDisplay(step.name)}`);
   if (step.updateMask?.length) out.push(`      updateMask: ${step.updateMask.join(',')}`);
   const kind = findKind(step.type);

@@ -32,6 +32,8 @@ export const REASON_CODES = [
   'found_by_id',
   'found_by_labels',
   'unfinished_create',
+  'changed_outside',
+  'deleted_outside',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -75,8 +77,13 @@ export interface PlanSummary {
 /** The contract of `plan --json` (DESIGN.md). */
 export const PLAN_FORMAT_VERSION = 2;
 
+/** `refresh-only`: the plan only accepts into state what changed outside vertexctl (`plan --refresh-only`). */
+export type PlanMode = 'refresh-only';
+
 export interface PlanJson {
   formatVersion: typeof PLAN_FORMAT_VERSION;
+  /** Absent for ordinary plans. */
+  mode?: PlanMode;
   changes: Change[];
   summary: PlanSummary;
 }

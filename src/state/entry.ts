@@ -42,6 +42,16 @@ export function appliedEntry(kind: KindDef, props: Record<string, unknown>, live
   return withOptions(entry, options);
 }
 
+/**
+ * The entry after a refresh-only record: the props with the live values accepted (as the plan
+ * recorded them) and the outputs read again from the live resource; options stay as they are.
+ */
+export function refreshedEntry(kind: KindDef, entry: StateEntry, props: Record<string, unknown>, live: LiveBody): StateEntry {
+  const out: StateEntry = { ...entry, props: structuredClone(props), outputs: outputsOf(kind, props, live) };
+  if (typeof live.etag === 'string') out.etag = live.etag;
+  return out;
+}
+
 /** The entry with the manifest's protected / deletionPolicy / dependsOn / ignoreChanges. */
 export function withOptions(entry: StateEntry, options: ResourceOptions | undefined): StateEntry {
   if (!options) return entry;
