@@ -22,7 +22,7 @@ function stackDir(files: Record<string, string | Buffer>): { dir: string; manife
 
 async function pointsOf(manifest: string, spec: { file: string; tag?: string }) {
   const series = await loadSeries({ source: await resolveSource(spec, manifest) });
-  return series.points;
+  return Array.from({ length: series.size }, (_, i) => series.point(i));
 }
 
 async function failure(manifest: string, spec: { file: string; tag?: string }): Promise<DataSourceError> {
