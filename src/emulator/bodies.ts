@@ -22,8 +22,31 @@ function deref(root: SchemaNode, node: SchemaNode): SchemaNode {
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Schemas with no Output only field anywhere below them, by root: not walked into. */
+const readOnlyFree = new WeakMap<SchemaNode, WeakMap<SchemaNode, boolean>>();
+
+function holdsNoReadOnly(root: SchemaNode, node: SchemaNode): boolean {
+  let known = readOnlyFree.get(root);
+  if (!known) readOnlyFree.set(root, (known = new WeakMap()));
+  let free = known.get(node);
+  if (free === undefined) known.set(node, (free = scanForReadOnly(root, node, new Set())));
+  return free;
+}
+
+/** Follows what stripReadOnly follows; each schema is seen once, so a cycle is decided by the rest of it. */
+function scanForReadOnly(root: SchemaNode, node: SchemaNode, seen: Set<SchemaNode>): boolean {
+  const schema = deref(root, node);
+  if (seen.has(schema)) return true;
+  seen.add(schema);
+  if (schema.items && !scanForReadOnly(root, schema.items as SchemaNode, seen)) return false;
+  const props = schema.properties as Record<string, SchemaNode> | undefined;
+  if (props) return Object.values(props).every((p) => p.readOnly !== true && scanForReadOnly(root, p, seen));
+  return !isObject(schema.additionalProperties) || scanForReadOnly(root, schema.additionalProperties as SchemaNode, seen);
+}
+
 /** Removes every field the schema marks Output only: the real API ignores them on input. */
 export function stripReadOnly(root: SchemaNode, value: unknown, node: SchemaNode = root): void {
+  if (typeof value === 'object' && value !== null && holdsNoReadOnly(root, node)) return;
   const schema = deref(root, node);
   if (Array.isArray(value)) {
     if (schema.items) for (const item of value) stripReadOnly(root, item, schema.items as SchemaNode);

@@ -24,8 +24,34 @@ function convertEnum(names: string[], value: unknown, to: Direction): unknown {
   return i >= 0 ? numbers[i] : value;
 }
 
+/** Schemas whose values hold no enum (nor an Any, whose type may have one): not walked into. */
+const enumFree = new WeakMap<DiscoverySchema, boolean>();
+
+function holdsNoEnum(api: ApiName, schema: DiscoverySchema): boolean {
+  let known = enumFree.get(schema);
+  if (known === undefined) enumFree.set(schema, (known = scanForEnums(api, schema, new Set())));
+  return known;
+}
+
+/** Whether no enum is reachable; each schema is seen once, so a cycle is decided by the rest of it. */
+function scanForEnums(api: ApiName, schema: DiscoverySchema, seen: Set<DiscoverySchema>): boolean {
+  if (seen.has(schema)) return true;
+  seen.add(schema);
+  if (schema.$ref) {
+    const target = discoverySchema(api, schema.$ref);
+    return !target || scanForEnums(api, target, seen);
+  }
+  if (schema.enum) return false;
+  if (schema.items) return scanForEnums(api, schema.items, seen);
+  if (schema.properties) return Object.values(schema.properties).every((p) => scanForEnums(api, p, seen));
+  if (schema.additionalProperties) return schema.additionalProperties.type !== 'any' && scanForEnums(api, schema.additionalProperties, seen);
+  return schema.type !== 'object' && schema.type !== 'any';
+}
+
 function walk(api: ApiName, schema: DiscoverySchema | undefined, value: unknown, to: Direction, depth: number): unknown {
   if (!schema || depth > 64 || value === null || value === undefined) return value;
+  // Large messages (a write of thousands of metric points) are mostly enum-free.
+  if (typeof value === 'object' && holdsNoEnum(api, schema)) return value;
   if (schema.$ref) return walk(api, discoverySchema(api, schema.$ref), value, to, depth + 1);
   if (schema.enum) return Array.isArray(value) ? value.map((v) => convertEnum(schema.enum!, v, to)) : convertEnum(schema.enum, value, to);
   if (Array.isArray(value)) return schema.items ? value.map((v) => walk(api, schema.items, v, to, depth + 1)) : value;

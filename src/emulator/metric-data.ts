@@ -1,5 +1,6 @@
 import { getKind } from '../kinds/index.js';
 import { messageSchema } from '../schema/registry.js';
+import { canonicalTimestamp } from '../schema/formats.js';
 import { canonicalize, checkBody, stripReadOnly } from './bodies.js';
 import type { EmulatorCore } from './engine.js';
 import { invalidArgument } from './errors.js';
@@ -67,29 +68,47 @@ class MetricData {
 
   private commit(writes: PendingWrite[], now: number): void {
     const schema = messageSchema('GoogleCloudAiplatformV1TimeSeriesDataPoint');
+    // The write's time, for points that give none: one timestamp for the whole request.
+    const written = canonicalTimestamp(iso(now));
     for (const { series, points } of writes) {
       let byStep = this.core.store.points.get(series);
       if (!byStep) this.core.store.points.set(series, (byStep = new Map()));
+      const stored: StoredPoint[] = [];
       for (const raw of points) {
-        const point = canonicalize(schema, { ...raw, wallTime: raw.wallTime ?? iso(now) }) as Json;
+        const point = canonicalScalarPoint(raw, written) ?? (canonicalize(schema, { ...raw, wallTime: raw.wallTime ?? written }) as Json);
         const step = Number(point.step ?? 0);
-        byStep.set(step, { step, point });
+        const entry = { step, point };
+        byStep.set(step, entry);
+        stored.push(entry);
       }
-      this.updateMetadata(series, byStep);
+      this.updateMetadata(series, stored);
     }
     this.core.changed();
   }
 
-  /** The time series' output-only metadata: maxStep and maxWallTime. */
-  private updateMetadata(series: string, byStep: Map<number, StoredPoint>): void {
+  /**
+   * The time series' output-only metadata, maxStep and maxWallTime, brought up to date with the
+   * points just written (not all of them again: a series may hold millions).
+   */
+  private updateMetadata(series: string, written: StoredPoint[]): void {
     const res = this.core.store.get(series);
     if (!res) return;
-    let maxStep = -Infinity;
-    let maxWall = '';
-    for (const { step, point } of byStep.values()) {
-      maxStep = Math.max(maxStep, step);
+    const before = (res.body.metadata ?? {}) as { maxStep?: string; maxWallTime?: string };
+    let maxStep = before.maxStep === undefined ? -Infinity : Number(before.maxStep);
+    let maxWall = before.maxWallTime ?? '';
+    let maxWallMs = Date.parse(maxWall) || -Infinity;
+    let lastWall = '';
+    for (const { step, point } of written) {
+      if (step > maxStep) maxStep = step;
       const wall = String(point.wallTime ?? '');
-      if (Date.parse(wall) > (Date.parse(maxWall) || -Infinity)) maxWall = wall;
+      // Points of one write mostly share their wall time: parsed once.
+      if (wall === lastWall) continue;
+      lastWall = wall;
+      const ms = Date.parse(wall);
+      if (ms > maxWallMs) {
+        maxWallMs = ms;
+        maxWall = wall;
+      }
     }
     res.body.metadata = { ...(maxStep > 0 && { maxStep: String(maxStep) }), ...(maxWall && { maxWallTime: maxWall }) };
   }
@@ -217,6 +236,32 @@ class MetricData {
     const next = points.length > offset + size ? encodePageToken({ offset: offset + size }, print) : undefined;
     return { body: { ...(page.length && { timeSeriesDataPoints: page }), ...(next && { nextPageToken: next }) } };
   }
+}
+
+/**
+ * A scalar point as canonicalize would make it, without walking the schema (a write carries
+ * thousands): int64 step as a string, defaults left out, the wall time canonical. Undefined for
+ * any other shape, which takes the general way.
+ */
+function canonicalScalarPoint(raw: Json, written: string): Json | undefined {
+  for (const k in raw) if (k !== 'step' && k !== 'scalar' && k !== 'wallTime') return undefined;
+  const scalar = raw.scalar as Json | undefined;
+  if (!scalar || typeof scalar !== 'object' || Array.isArray(scalar)) return undefined;
+  for (const k in scalar) if (k !== 'value') return undefined;
+  const value = scalar.value;
+  if (value !== undefined && typeof value !== 'number') return undefined;
+  const rawStep = raw.step ?? 0;
+  let step: string;
+  if (typeof rawStep === 'number' && Number.isSafeInteger(rawStep)) step = String(rawStep);
+  else if (typeof rawStep === 'string' && /^-?\d+$/.test(rawStep)) step = BigInt(rawStep).toString();
+  else return undefined;
+  if (raw.wallTime !== undefined && typeof raw.wallTime !== 'string') return undefined;
+  const wallTime = raw.wallTime === undefined ? written : canonicalTimestamp(raw.wallTime);
+  const point: Json = {};
+  if (step !== '0') point.step = step;
+  point.scalar = value ? { value } : {};
+  if (wallTime !== '') point.wallTime = wallTime;
+  return point;
 }
 
 export function metricDataRoutes(core: EmulatorCore): Route[] {
