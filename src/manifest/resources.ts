@@ -68,6 +68,7 @@ export function buildResource(
   }
   const resource = {
     address,
+    file: file.file,
     type: raw.type,
     kind,
     props,

@@ -31,6 +31,8 @@ export interface DesiredResource {
   /** Where each prop's or nested field's name was written (the prop's `name:`, a map key). */
   namePositions?: Record<string, SourcePos>;
   pos: SourcePos;
+  /** The manifest file that declares the resource (pos.file, without computing positions). */
+  file?: string;
   protected: boolean;
   ignoreChanges: string[];
   deletionPolicy: 'delete' | 'abandon';

@@ -30,7 +30,7 @@ export async function prepareVirtualProps(
     for (let job = queue.shift(); job; job = queue.shift()) {
       const { r, p, h } = job;
       try {
-        const value = await h.prepare(r.props[p], { manifestFile: r.pos.file, recorded: recorded(r.address)?.props[p], props: r.props });
+        const value = await h.prepare(r.props[p], { manifestFile: r.file ?? r.pos.file, recorded: recorded(r.address)?.props[p], props: r.props });
         prepared.set(r.address, { ...prepared.get(r.address), [p]: value });
       } catch (err) {
         if (!(err instanceof DataSourceError)) throw err;
