@@ -62,7 +62,7 @@ interface PhaseResult {
 
 /** Runs a phase in a child process; the emulator in this process keeps serving meanwhile. */
 async function runPhase(phase: 'apply' | 'plan', dir: string, endpoint: string): Promise<PhaseResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'support/metric-phase.ts'), phase, dir, join(dir, 'state'), endpoint, String(PARALLELISM)], {
+  const child = spawn(process.execPath, [...process.execArgv.filter((a) => a.startsWith('--cpu-prof')), '--import', 'tsx', join(here, 'support/metric-phase.ts'), phase, dir, join(dir, 'state'), endpoint, String(PARALLELISM)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
