@@ -231,7 +231,7 @@ describe('vertexctl drift', () => {
     expect(byAddress(report).get('board')?.status).toBe('in-sync');
   }, 180_000);
 
-  it('several stack directories give one report; a bad ignore line is named with file:line:col', async () => {
+  it('several stack directories give one report; each directory\'s ignore file covers its stack; a bad ignore line is named with file:line:col', async () => {
     const root = scratchDir('drift-multi');
     const dirs = ['one', 'two'].map((n) => join(root, n));
     for (const [i, d] of dirs.entries()) {
@@ -249,6 +249,28 @@ describe('vertexctl drift', () => {
       ['stack-0', 'board', 'in-sync'],
       ['stack-1', 'board', 'in-sync'],
     ]);
+
+    // Both boards renamed by hand: a stack directory's ignore file covers its own stack only.
+    for (const [i] of dirs.entries()) {
+      const name = (await openState(state, `stack-${i}`).read())!.resources.board.name;
+      await client.request({ api: 'aiplatform', method: 'PATCH', path: `v1/${name}`, query: { updateMask: 'displayName' }, body: { displayName: 'by hand' } });
+    }
+    writeFileSync(join(dirs[0], '.vertexctlignore'), 'board:displayName\n');
+    let ignored = await drift([...dirs, '--state', state]);
+    expect(ignored.code).toBe(2);
+    expect(ignored.report.resources.map((r) => [r.stack, r.status])).toEqual([
+      ['stack-0', 'in-sync'],
+      ['stack-1', 'modified'],
+    ]);
+    // stack/address names one stack's address from anywhere (as the text report writes it).
+    writeFileSync(join(root, 'ignore'), 'stack-1/board\n');
+    ignored = await drift([...dirs, '--state', state, '--ignore-file', join(root, 'ignore')]);
+    expect(ignored.code).toBe(0);
+    expect(ignored.report.resources.map((r) => [r.stack, r.status])).toEqual([['stack-0', 'in-sync']]);
+
+    const unwritable = await runCli(['drift', ...dirs, '--state', state, '--output', join(root, 'no', 'such', 'r.html'), ...api]);
+    expect(unwritable.code).toBe(1);
+    expect(unwritable.stderr).toBe(`--output ${join(root, 'no', 'such', 'r.html')}: cannot write the report: no such directory\n`);
 
     writeFileSync(join(dirs[0], '.vertexctlignore'), 'board\n  :displayName\n');
     const bad = await runCli(['drift', ...dirs, '--state', state, ...api]);

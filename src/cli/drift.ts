@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { DRIFT_FORMATS, IGNORE_FILE, IgnoreRules, detectDrift, formatOfFile, renderDrift, summaryLine, type DriftFormat, type StackInput } from '../drift/index.js';
+import { DRIFT_FORMATS, IGNORE_FILE, IgnoreRules, detectDrift, formatOfFile, renderDrift, summaryLine, type DriftFormat, type IgnoreSource, type StackInput } from '../drift/index.js';
 import { writeFileAtomic } from '../files/write-atomic.js';
 import { loadStack } from '../manifest/index.js';
 import { useColor } from '../plan/index.js';
@@ -42,11 +42,13 @@ export function register(program: Command): void {
   addGlobalOptions(cmd).action(async (paths: string[], opts: DriftCommandOptions, command: Command) => {
     const global = globalOptions(command);
     const groups = await stackPaths(paths);
-    const ignore = await IgnoreRules.read(await ignoreFiles(groups, opts.ignoreFile));
+    await checkIgnoreFiles(opts.ignoreFile);
     const inputs: StackInput[] = [];
+    const stackDirs: { dir: string; stack: string }[] = [];
     for (const group of groups) {
       const stack = await loadStack(group.paths, { env: global.env, vars: global.var });
       if (inputs.some((i) => i.stack.name === stack.name)) throw new UserError(`${group.paths.join(' ')}: stack "${stack.name}" is named twice in this run`);
+      stackDirs.push({ dir: group.dir, stack: stack.name });
       const backend = stateBackend(global, stack.name, global.env);
       try {
         inputs.push({ stack, stateDoc: await backend.read() });
@@ -54,6 +56,7 @@ export function register(program: Command): void {
         await backend.close?.();
       }
     }
+    const ignore = await IgnoreRules.read(ignoreSources(stackDirs, opts.ignoreFile));
     const ctx = await openContext(global);
     let report;
     try {
@@ -68,7 +71,9 @@ export function register(program: Command): void {
     } else {
       for (const file of opts.output) {
         const format = (opts.output.length === 1 ? opts.format : undefined) ?? formatOfFile(file) ?? opts.format ?? 'text';
-        await writeFileAtomic(file, renderDrift(report, format, { generatedAt }));
+        await writeFileAtomic(file, renderDrift(report, format, { generatedAt })).catch((err: NodeJS.ErrnoException) => {
+          throw new UserError(`--output ${file}: cannot write the report: ${err.code === 'ENOENT' ? 'no such directory' : (err.code ?? err.message)}`);
+        });
       }
       process.stdout.write(`${summaryLine(report)}\nWrote the report to ${opts.output.join(', ')}.\n`);
     }
@@ -94,13 +99,29 @@ async function stackPaths(paths: string[]): Promise<StackPaths[]> {
   return files.length ? [...dirs, { paths: files, dir: dirname(files[0]) }] : dirs;
 }
 
-/** The ignore files that apply: the current directory's, each stack directory's, then --ignore-file. */
-async function ignoreFiles(groups: StackPaths[], extra: string[]): Promise<string[]> {
-  for (const file of extra) {
+async function checkIgnoreFiles(files: string[]): Promise<void> {
+  for (const file of files) {
     const ok = await stat(file).then((s) => s.isFile(), () => false);
     if (!ok) throw new UserError(`--ignore-file ${file}: no such file`);
   }
-  const dirs = [process.cwd(), ...groups.map((g) => g.dir)];
-  const unique = [...new Set(dirs.map((d) => resolve(d)))];
-  return [...unique.map((d) => join(d, IGNORE_FILE)), ...extra];
+}
+
+/**
+ * The ignore files that apply: each stack directory's (to that stack), the current directory's
+ * unless it is a stack's, then --ignore-file (to every stack).
+ */
+function ignoreSources(stackDirs: { dir: string; stack: string }[], extra: string[]): IgnoreSource[] {
+  const sources: IgnoreSource[] = [];
+  const seen = new Map<string, string | undefined>();
+  for (const { dir, stack } of stackDirs) {
+    const file = join(resolve(dir), IGNORE_FILE);
+    // The files named together as one stack may share a directory with a stack of their own.
+    if (seen.has(file)) {
+      if (seen.get(file) !== stack) seen.set(file, undefined);
+    } else seen.set(file, stack);
+  }
+  const cwd = join(resolve(process.cwd()), IGNORE_FILE);
+  if (!seen.has(cwd)) sources.push({ file: cwd });
+  for (const [file, stack] of seen) sources.push({ file, ...(stack !== undefined && { stack }) });
+  return [...sources, ...extra.map((file) => ({ file }))];
 }

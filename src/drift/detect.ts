@@ -66,13 +66,12 @@ async function driftOfStack(input: StackInput, client: ApiClient, ignore: Ignore
     const entry = stateDoc?.resources[r.address];
     const live = refreshed.live.get(r.address);
     const name = live?.name ?? step.name ?? (entry?.name || null);
-    const subject = { address: r.address, type: r.type, name };
+    const subject = { address: r.address, type: r.type, name, stack: stack.name };
     if (ignore.ignoresResource(subject)) continue;
     const { status, reason, fields } = statusOf(step, live, entry?.name, (path) => ignore.ignoresField(subject, path));
     const drift: DriftResource = {
       ...subject,
       status,
-      stack: stack.name,
       ...(stack.env !== undefined && { env: stack.env }),
       ...(reason !== undefined && { reason }),
       ...(fields !== undefined && { fields }),

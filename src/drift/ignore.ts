@@ -9,24 +9,37 @@ import type { Problem } from '../manifest/types.js';
  *   run-scratch-*                                   an address (any stack)
  *   google.aiplatform.custom_jobs                   a type (has a dot)
  *   projects/*\/locations/*\/tensorboards/123       a full resource name (has a slash)
+ *   ml-platform/training                            an address of one stack (stack/address)
  *   training:labels.owner                           a field of the resources the left side matches
  *   *:description                                   (a field path also covers the fields below it)
  *
  * In names `*` stays within one segment and `**` crosses `/`; in field paths `*` stays within
- * one segment and `**` crosses `.`.
+ * one segment and `**` crosses `.`. A stack directory's file applies to that stack's addresses
+ * (and to the unmanaged resources beside it); the current directory's and --ignore-file's
+ * apply to every stack of the run.
  */
 export const IGNORE_FILE = '.vertexctlignore';
 
 interface Rule {
   negate: boolean;
-  target: { on: 'address' | 'type' | 'name'; re: RegExp };
+  target: { on: 'address' | 'stack-address' | 'type' | 'name'; re: RegExp };
   field?: RegExp;
+  /** The stack whose directory holds the file: the rule applies to that stack alone. */
+  stack?: string;
 }
 
 export interface Subject {
   address: string | null;
   type: string;
   name: string | null;
+  /** The stack of the address; null for unmanaged resources. */
+  stack: string | null;
+}
+
+/** An ignore file, and the stack it belongs to when it lives in a stack's directory. */
+export interface IgnoreSource {
+  file: string;
+  stack?: string;
 }
 
 export class IgnoreRules {
@@ -34,7 +47,7 @@ export class IgnoreRules {
 
   static readonly none = new IgnoreRules([]);
 
-  static parse(text: string, file: string): IgnoreRules {
+  static parse(text: string, file: string, stack?: string): IgnoreRules {
     const rules: Rule[] = [];
     const problems: Problem[] = [];
     text.split(/\r?\n/).forEach((raw, i) => {
@@ -43,16 +56,16 @@ export class IgnoreRules {
       const col = raw.indexOf(line[0]) + 1;
       const rule = parseRule(line);
       if (typeof rule === 'string') problems.push({ pos: { file, line: i + 1, col }, message: rule });
-      else rules.push(rule);
+      else rules.push(stack === undefined ? rule : { ...rule, stack });
     });
     if (problems.length) throw new UserError(problems);
     return new IgnoreRules(rules);
   }
 
   /** Reads the files that exist (missing ones are skipped); later files' lines come last. */
-  static async read(files: readonly string[]): Promise<IgnoreRules> {
+  static async read(sources: readonly IgnoreSource[]): Promise<IgnoreRules> {
     const rules: Rule[] = [];
-    for (const file of files) {
+    for (const { file, stack } of sources) {
       let text: string;
       try {
         text = await readFile(file, 'utf8');
@@ -60,7 +73,7 @@ export class IgnoreRules {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
         throw new UserError(`${file}: cannot read: ${(err as Error).message}`);
       }
-      rules.push(...IgnoreRules.parse(text, file).rules);
+      rules.push(...IgnoreRules.parse(text, file, stack).rules);
     }
     return new IgnoreRules(rules);
   }
@@ -83,8 +96,21 @@ export class IgnoreRules {
 }
 
 function matchesTarget(r: Rule, s: Subject): boolean {
-  const value = r.target.on === 'address' ? s.address : r.target.on === 'type' ? s.type : s.name;
+  if (r.stack !== undefined && s.stack !== null && s.stack !== r.stack) return false;
+  const on = r.target.on;
+  const value = on === 'address' ? s.address : on === 'type' ? s.type : on === 'name' ? s.name : s.address !== null && s.stack !== null ? `${s.stack}/${s.address}` : null;
   return value !== null && r.target.re.test(value);
+}
+
+/** What a pattern is matched against: a slash makes it a resource name, unless it reads `stack/address`. */
+function targetOf(pattern: string): Rule['target']['on'] {
+  const slash = pattern.indexOf('/');
+  if (slash >= 0) {
+    const first = pattern.slice(0, slash);
+    // Resource names start with `projects/` (or a glob standing for it); a stack name is plain.
+    return first === 'projects' || /[*?]/.test(first) || pattern.indexOf('/', slash + 1) >= 0 ? 'name' : 'stack-address';
+  }
+  return pattern.includes('.') ? 'type' : 'address';
 }
 
 function parseRule(line: string): Rule | string {
@@ -96,7 +122,7 @@ function parseRule(line: string): Rule | string {
   if (!target) return `"${line}": nothing before ":" (write "*:${field ?? ''}" for every resource)`;
   if (field === '') return `"${line}": no field path after ":"`;
   if (/\s/.test(target) || (field && /\s/.test(field))) return `"${line}": a pattern has no spaces (one pattern per line)`;
-  const on = target.includes('/') ? 'name' : target.includes('.') ? 'type' : 'address';
+  const on = targetOf(target);
   return {
     negate,
     target: { on, re: new RegExp(`^${globToRegex(target, '/')}$`) },

@@ -1,5 +1,6 @@
 import type { ApiClient } from '../api/client.js';
 import { UserError } from '../core/errors.js';
+import { ownRecord } from '../core/records.js';
 import { parsePath, valueAt, type PathSegment } from '../core/paths.js';
 import { bodyFromProps } from '../kinds/body.js';
 import { getKind } from '../kinds/index.js';
@@ -34,14 +35,14 @@ export interface RefreshOnlyOptions {
 
 export async function refreshOnlyPlan(stack: Stack, opts: RefreshOnlyOptions): Promise<Plan> {
   const state = opts.stateDoc;
-  const entries = selected(state?.resources ?? {}, opts.targets);
+  const entries = selected(state?.resources ?? ownRecord<StateEntry>(), opts.targets);
   const resources = Object.entries(entries).map(([address, e]) => ({ address, type: e.type, props: e.props }));
   const found = await refresh(resources, state && { ...state, resources: entries }, opts.client, { stack: ownerKey(stack.name, stack.env) });
   opts.onRefresh?.(found.live);
   const sensitiveOf = new Map(stack.resources.map((r) => [r.address, r.sensitive]));
 
   const steps: PlannedStep[] = [];
-  const fingerprints: Record<string, string> = {};
+  const fingerprints = ownRecord<string>();
   for (const [address, entry] of Object.entries(entries)) {
     const live = found.live.get(address);
     fingerprints[address] = fingerprint(live);
@@ -64,7 +65,7 @@ function selected(entries: Record<string, StateEntry>, targets: string[] | undef
   if (unknown.length) {
     throw new UserError(unknown.map((t) => ({ message: `--target "${t}": no such address in the state (a refresh-only plan looks at what state records)` })));
   }
-  return Object.fromEntries(targets.map((t) => [t, entries[t]]));
+  return ownRecord(targets.map((t) => [t, entries[t]]));
 }
 
 /** What state keeps for the address, as a step's desired record: props replaced, options kept. */
