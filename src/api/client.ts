@@ -6,13 +6,13 @@ import { inAskedProjectSpelling } from '../kinds/names.js';
 import type { ApiName } from '../kinds/types.js';
 import { adcHeaders, type HeaderSource } from './auth.js';
 import { baseUrlFor, requestLocation, withTrailingSlash } from './endpoints.js';
-import { ApiError, apiErrorFromOperation, apiErrorFromResponse } from './errors.js';
+import { ApiError, EndpointError, apiErrorFromOperation, apiErrorFromResponse, isGoogleErrorBody } from './errors.js';
 import { redact } from './redact.js';
 import { isRetryableNetworkCode, isRetryableStatus, retryAfterMs, retryDelay, retryInfoMs, retryLimitFor } from './retry.js';
 import { Semaphore } from './semaphore.js';
 import type { ListOptions, Operation, RequestOptions, WaitOptions } from './types.js';
 
-export { ApiError, CredentialsError, formatApiError } from './errors.js';
+export { ApiError, CredentialsError, EndpointError, formatApiError, isNotFound } from './errors.js';
 export type { ListOptions, Operation, RequestOptions, WaitOptions } from './types.js';
 
 export interface ApiClientOptions {
@@ -109,6 +109,10 @@ export class ApiClient {
       const asked = Math.max(retryAfterMs(response.headers['retry-after']) ?? 0, retryInfoMs(response.body) ?? 0);
       const delay = retry ? retryDelay(retriesUsed, this.retryBaseMs, asked) : 0;
       this.log(`${req.method} ${url} ${status} ${ms}ms attempt ${attempt}${retry ? `, retry in ${delay}ms` : ''}`);
+      if (!retry) {
+        const stranger = notAnApiAnswer(response);
+        if (stranger) throw new EndpointError(`${url.origin}${url.pathname}`, status, stranger, API_TITLES[req.api]);
+      }
       // names in the project spelling the caller used (Google answers with project numbers)
       if (status >= 200 && status < 300) return inAskedProjectSpelling(path, response.body === '' ? {} : response.body) as T;
       if (!retry) throw apiErrorFromResponse(status, inAskedProjectSpelling(path, response.body), attempt);
@@ -220,7 +224,8 @@ export class ApiClient {
     } catch (err) {
       if (err instanceof ParseError) {
         // a 2xx whose body is not JSON: the host is not the API we think it is
-        throw new ApiError(err.response.statusCode, 'UNKNOWN', `response from ${redact(err.response.url)} is not JSON`);
+        const url = new URL(err.response.url);
+        throw new EndpointError(`${url.origin}${url.pathname}`, err.response.statusCode, contentTypeOf(err.response) || 'not JSON', API_TITLES[req.api]);
       }
       if (err instanceof RequestError) return { outcome: { networkCode: err.code }, ms: ms() };
       throw err;
@@ -230,6 +235,30 @@ export class ApiClient {
   private log(line: string): void {
     this.debug?.(redact(line));
   }
+}
+
+const API_TITLES: Record<ApiName, string> = { aiplatform: 'Vertex AI API', notebooks: 'Notebooks API' };
+
+function contentTypeOf(response: Response<unknown>): string {
+  const header = response.headers['content-type'];
+  return (typeof header === 'string' ? header : '').split(';')[0].trim().toLowerCase();
+}
+
+/**
+ * Why an answer cannot have come from a Google API (its content type, to name in the error), or
+ * undefined when it could have. Google answers JSON, errors in `{"error":{…}}`, and a 404 that
+ * means "no such resource" says NOT_FOUND; anything else is some other server (a wrong
+ * --endpoint, a proxy's HTML page), whose 404 must never read as "the resource is gone".
+ */
+function notAnApiAnswer(response: Response<unknown>): string | undefined {
+  const type = contentTypeOf(response);
+  const json = type === 'application/json' || type.endsWith('+json');
+  const status = response.statusCode;
+  if (status >= 200 && status < 300) return response.body === '' || json ? undefined : type || 'no content type';
+  if (!json || !isGoogleErrorBody(response.body)) return type || 'no content type';
+  const googleStatus = (response.body as { error: { status?: unknown } }).error.status;
+  if (status === 404 && googleStatus !== 'NOT_FOUND') return type;
+  return undefined;
 }
 
 function definedParams(query: RequestOptions['query']): Record<string, string | number | boolean> {

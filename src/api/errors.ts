@@ -70,6 +70,37 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The endpoint answered, but not as a Google API does: an HTML page, a body that is not JSON, an
+ * error without Google's `{"error":{…}}`. Whoever answers is not the API (a wrong --endpoint, a
+ * proxy, a captive portal), so nothing it says is evidence about resources: a 404 from it never
+ * means "gone". The message is one line naming the URL and what came back.
+ */
+export class EndpointError extends Error {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    readonly contentType: string,
+    apiTitle: string,
+  ) {
+    super(`${url}: not a ${apiTitle} answer (${contentType || 'no content type'} ${status})`);
+    this.name = 'EndpointError';
+  }
+}
+
+/** Whether a failed call says, in Google's own words, that the resource does not exist. */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 'NOT_FOUND';
+}
+
+/** Whether a body is Google's error shape: `{"error":{"code"?,"message"?,"status"?}}` with a status or message. */
+export function isGoogleErrorBody(body: unknown): boolean {
+  const err = (body as { error?: unknown } | null | undefined)?.error;
+  if (!err || typeof err !== 'object' || Array.isArray(err)) return false;
+  const e = err as { message?: unknown; status?: unknown };
+  return typeof e.status === 'string' || typeof e.message === 'string';
+}
+
 /** No usable Google credentials: not retried, and the message says what to do. */
 export class CredentialsError extends Error {
   constructor(message: string) {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, type ApiClient } from '../api/client.js';
+import { ApiError, isNotFound, type ApiClient } from '../api/client.js';
 import type { Operation } from '../api/types.js';
 import { getPath, isOwnedBy } from '../kinds/labels.js';
 import type { KindDef } from '../kinds/types.js';
@@ -47,7 +47,7 @@ export async function getResource(client: ApiClient, kind: KindDef, name: string
   try {
     return await client.request<Live>({ api: kind.api, method: 'GET', path: `${kind.version}/${name}` });
   } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return null;
+    if (isNotFound(err)) return null;
     throw err;
   }
 }
@@ -109,14 +109,14 @@ export async function deleteResource(client: ApiClient, kind: KindDef, name: str
   try {
     res = await client.request<Live>({ api: kind.api, method: 'DELETE', path: `${kind.version}/${name}` });
   } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return false;
+    if (isNotFound(err)) return false;
     throw err;
   }
   if (kind.delete === 'lro' && typeof res.name === 'string') {
     try {
       await waitFor(client, kind, res as unknown as Operation, deadline);
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'NOT_FOUND') return false;
+      if (isNotFound(err)) return false;
       throw err;
     }
   }
@@ -164,7 +164,7 @@ export async function cancelJob(client: ApiClient, kind: KindDef, name: string):
     await client.request({ api: kind.api, method: 'POST', path: `${kind.version}/${name}:cancel`, body: {} });
   } catch (err) {
     // Already finished or already gone: nothing to cancel.
-    if (err instanceof ApiError && (err.status === 404 || err.code === 'FAILED_PRECONDITION')) return;
+    if (isNotFound(err) || (err instanceof ApiError && err.code === 'FAILED_PRECONDITION')) return;
     throw err;
   }
 }

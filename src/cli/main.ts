@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { ApiError, CredentialsError } from '../api/client.js';
+import { ApiError, CredentialsError, EndpointError } from '../api/client.js';
 import { UserError } from '../core/errors.js';
 import { registerCommands } from './commands.js';
 import { VERSION } from '../core/project-root.js';
@@ -35,7 +35,7 @@ export function reportError(err: unknown): number {
     // help and version exit 0; usage errors were already printed by commander
     return err.exitCode === 0 ? 0 : 1;
   }
-  if (err instanceof UserError || err instanceof CredentialsError || err instanceof ApiError) {
+  if (err instanceof UserError || err instanceof CredentialsError || err instanceof ApiError || err instanceof EndpointError) {
     process.stderr.write(`${err.message}\n`);
     return 1;
   }

@@ -1,4 +1,4 @@
-import { ApiError, type ApiClient } from '../api/client.js';
+import { ApiError, isNotFound, type ApiClient } from '../api/client.js';
 import { UserError } from '../core/errors.js';
 import { ownRecord } from '../core/records.js';
 import type { KindDef } from '../kinds/types.js';
@@ -294,7 +294,7 @@ export async function listCollection(client: ApiClient, kind: KindDef, parent: s
       if (typeof item.name === 'string') items.set(idOf(item.name), item);
     }
   } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return items;
+    if (isNotFound(err)) return items;
     throw refreshError(err, `list ${kind.type} in ${parent}`);
   }
   return items;
