@@ -226,7 +226,7 @@ describe('what the manifests no longer manage is left alone', () => {
     await client.waitOperation('aiplatform', op);
     writeFileSync(file, manifestText('labels', training({ team: 'vision', tier: 'dev' })));
     await apply(dir);
-    expect(await labelsNow()).toEqual({ team: 'vision', tier: 'dev', owner: 'alice', 'vertexctl-stack': 'labels', 'vertexctl-address': 'training' });
+    expect(await labelsNow()).toEqual({ team: 'vision', tier: 'dev', owner: 'alice', 'vertexctl-stack': 'labels', 'vertexctl-env': '', 'vertexctl-address': 'training' });
 
     // A resource made by hand, imported under an address whose manifest sets no labels.
     const made = await client.request<Operation>({ api: 'aiplatform', method: 'POST', path: 'v1/projects/labels/locations/us-central1/tensorboards', body: { displayName: 'by hand', labels: { owner: 'bob' } } });
@@ -236,7 +236,7 @@ describe('what the manifests no longer manage is left alone', () => {
     expect((await runCli(['import', 'imported', handMade, dir, '--state', dir, ...api])).code).toBe(0);
     await apply(dir);
     const after = await client.request<{ displayName: string; labels: Record<string, string> }>({ api: 'aiplatform', method: 'GET', path: `v1/${handMade}` });
-    expect(after).toMatchObject({ displayName: 'now managed', labels: { owner: 'bob', 'vertexctl-stack': 'labels', 'vertexctl-address': 'imported' } });
+    expect(after).toMatchObject({ displayName: 'now managed', labels: { owner: 'bob', 'vertexctl-stack': 'labels', 'vertexctl-env': '', 'vertexctl-address': 'imported' } });
     expect(changesOf(await planNow([dir], dir, client))).toEqual([]);
   });
 });

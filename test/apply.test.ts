@@ -97,7 +97,7 @@ describe('apply with every kind', () => {
     for (const [address, e] of Object.entries(run.store.doc.resources)) {
       const item = live.get(e.name)!;
       expect(item, address).toBeDefined();
-      if (item.kind.labelsPath) expect(isOwnedBy(item.kind, item.body, 'kinds', address), address).toBe(true);
+      if (item.kind.labelsPath) expect(isOwnedBy(item.kind, item.body, { stack: 'kinds' }, address), address).toBe(true);
     }
     expect(live.size).toBe(ALL.length);
     expect(await ws.changes()).toEqual([]);
@@ -214,7 +214,7 @@ describe('environments of one stack', () => {
     expect(changesOf(await applyEnv('prd'))).toEqual(['create board']);
     const boards = [...(await inventory(client, 'p-envs', LOCATION)).values()];
     expect(boards).toHaveLength(2);
-    expect(boards.filter((b) => isOwnedBy(b.kind, b.body, 'envs-dev', 'board'))).toHaveLength(1);
-    expect(boards.filter((b) => isOwnedBy(b.kind, b.body, 'envs-prd', 'board'))).toHaveLength(1);
+    expect(boards.filter((b) => isOwnedBy(b.kind, b.body, { stack: 'envs', env: 'dev' }, 'board'))).toHaveLength(1);
+    expect(boards.filter((b) => isOwnedBy(b.kind, b.body, { stack: 'envs', env: 'prd' }, 'board'))).toHaveLength(1);
   });
 });

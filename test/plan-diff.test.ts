@@ -44,7 +44,7 @@ describe('diffBody', () => {
   it('compares only the fields the user set, after normalising int64, durations and map order', () => {
     const live = {
       displayName: 'job',
-      labels: { b: '2', a: '1', ...ownershipLabels('s', 'job') },
+      labels: { b: '2', a: '1', ...ownershipLabels({ stack: 's' }, 'job') },
       state: 'JOB_STATE_FAILED',
       jobSpec: {
         workerPoolSpecs: [{ machineSpec: { machineType: 'n1' }, replicaCount: '1', diskSpec: { bootDiskType: 'pd-ssd', bootDiskSizeGb: 100 } }],
@@ -80,7 +80,7 @@ describe('diffBody', () => {
   });
 
   it('owns a map it sets as a whole, but never our ownership labels or the system keys', () => {
-    const live = { labels: { keep: 'x', extra: 'y', 'aiplatform.googleapis.com/training_job_id': '1', ...ownershipLabels('s', 'r') } };
+    const live = { labels: { keep: 'x', extra: 'y', 'aiplatform.googleapis.com/training_job_id': '1', ...ownershipLabels({ stack: 's' }, 'r') } };
     expect(diff(runs, { labels: { keep: 'x' } }, live)).toEqual([{ path: 'labels.extra', before: 'y' }]);
   });
 

@@ -157,7 +157,7 @@ describe('plan against the emulator', () => {
       method: 'POST',
       path: `v1/${created.get('baseline')!.name}/runs`,
       query: { tensorboardRunId: 'ghost' },
-      body: { displayName: 'ghost', labels: ownershipLabels('prune', 'ghost') },
+      body: { displayName: 'ghost', labels: ownershipLabels({ stack: 'prune' }, 'ghost') },
     });
     // Someone else's run under the same experiment is not ours to delete.
     await client.request({
@@ -165,7 +165,7 @@ describe('plan against the emulator', () => {
       method: 'POST',
       path: `v1/${created.get('baseline')!.name}/runs`,
       query: { tensorboardRunId: 'theirs' },
-      body: { displayName: 'theirs', labels: ownershipLabels('another-stack', 'run-a') },
+      body: { displayName: 'theirs', labels: ownershipLabels({ stack: 'another-stack' }, 'run-a') },
     });
     // Dropped too, but with deletionPolicy abandon: it stays, only state forgets it.
     const kept = `${created.get('baseline')!.name}/runs/kept`;
@@ -213,7 +213,7 @@ describe('plan against the emulator', () => {
     const err = await makePlan(stack, { client, stateDoc: state, refresh: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(
-      /stack\.yaml:\d+:\d+: resource "run-a": projects\/.*\/runs\/run-a belongs to another stack \("other-team" in its vertexctl-stack label\); refusing to adopt it$/,
+      /stack\.yaml:\d+:\d+: resource "run-a": projects\/.*\/runs\/run-a belongs to stack "other-team", no environment \(its ownership labels say so\); refusing to adopt it: give this resource another id, or take it over on purpose with `vertexctl import run-a projects\/.*\/runs\/run-a`$/,
     );
   });
 

@@ -28,18 +28,18 @@ function bigDoc(serial: number): StateDoc {
 }
 
 describe('local state backend', () => {
-  it('keeps <stack>[-<env>].json with mode 0600 and reads back what it wrote', async () => {
+  it('keeps <stack>[.<env>].json with mode 0600 and reads back what it wrote', async () => {
     const plain = openState(dir, 'team');
     const withEnv = openState(dir, 'team', 'prd');
     expect(await plain.read()).toBeNull();
     const doc = newStateDoc('team', 'prd');
     doc.serial = 3;
     await withEnv.write(doc);
-    expect(withEnv.location).toBe(join(dir, 'team-prd.json'));
-    expect(statSync(join(dir, 'team-prd.json')).mode & 0o777).toBe(0o600);
+    expect(withEnv.location).toBe(join(dir, 'team.prd.json'));
+    expect(statSync(join(dir, 'team.prd.json')).mode & 0o777).toBe(0o600);
     expect(await withEnv.read()).toEqual(doc);
     expect(await plain.read()).toBeNull();
-    expect(readdirSync(dir)).toEqual(['team-prd.json']);
+    expect(readdirSync(dir)).toEqual(['team.prd.json']);
   });
 
   it('never exposes a half-written file to a concurrent reader', async () => {
@@ -50,7 +50,7 @@ describe('local state backend', () => {
     const reader = (async () => {
       while (writing) {
         // Parsing fails on a partial file; a torn write would surface here.
-        const doc = JSON.parse(readFileSync(join(dir, 'big-dev.json'), 'utf8')) as StateDoc;
+        const doc = JSON.parse(readFileSync(join(dir, 'big.dev.json'), 'utf8')) as StateDoc;
         expect(Object.keys(doc.resources)).toHaveLength(2000);
         seen.push(doc.serial);
         await new Promise((r) => setImmediate(r));
@@ -61,7 +61,7 @@ describe('local state backend', () => {
     await reader;
     expect(seen.length).toBeGreaterThan(0);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
-    expect(readdirSync(dir)).toEqual(['big-dev.json']);
+    expect(readdirSync(dir)).toEqual(['big.dev.json']);
   });
 
   it('refuses a state file of a newer format and names the file', async () => {

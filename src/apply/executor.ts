@@ -1,5 +1,4 @@
 import { getKind } from '../kinds/index.js';
-import { ownerKey } from '../kinds/labels.js';
 import type { KindDef } from '../kinds/types.js';
 import { referenceValue, resolveProps, targetOfEntry } from '../plan/resolve.js';
 import type { Plan, PlannedStep } from '../plan/types.js';
@@ -30,9 +29,9 @@ type Unit = { tasks: StepTask[]; batchOn?: string };
  * branches go on. Each finished step is written to state before its dependents start, and
  * references are resolved from state at that moment.
  */
-export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'stack'>, opts: ApplyOptions): Promise<ApplySummary> {
+export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'owner'>, opts: ApplyOptions): Promise<ApplySummary> {
   // Ownership labels name the stack and its environment, whoever calls.
-  const env: StepEnv = { ...ctx, stack: ownerKey(plan.stack, plan.env), parallelism: opts.parallelism };
+  const env: StepEnv = { ...ctx, owner: { stack: plan.stack, ...(plan.env !== undefined && { env: plan.env }) }, parallelism: opts.parallelism };
   const summary = emptySummary();
   const emit = (e: DistributiveOmit<ApplyEvent, 'time'>) => opts.onEvent({ ...e, time: new Date().toISOString() } as ApplyEvent);
   const nodes = new Map<string, Node>();

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, isNotFound, type ApiClient } from '../api/client.js';
 import type { Operation } from '../api/types.js';
-import { getPath, isOwnedBy } from '../kinds/labels.js';
+import { getPath, isOwnedBy, type Owner } from '../kinds/labels.js';
 import type { KindDef } from '../kinds/types.js';
 
 /**
@@ -131,12 +131,12 @@ export async function findOwned(
   client: ApiClient,
   kind: KindDef,
   parent: string,
-  owner: { stack: string; address: string },
+  owner: Owner & { address: string },
 ): Promise<Live[]> {
   const found: Live[] = [];
   const items = client.list<Live>({ api: kind.api, path: collectionPath(kind, parent), itemsField: kind.listItemsField, query: kind.listQuery });
   for await (const item of items) {
-    if (isOwnedBy(kind, item, owner.stack, owner.address)) found.push(item);
+    if (isOwnedBy(kind, item, owner, owner.address)) found.push(item);
   }
   return found;
 }

@@ -1,6 +1,6 @@
 import { ApiError, type ApiClient } from '../api/client.js';
 import { bodyFromProps } from '../kinds/body.js';
-import { isOwnedBy, labelsOf } from '../kinds/labels.js';
+import { isOwnedBy, labelsOf, type Owner } from '../kinds/labels.js';
 import { idOf, parentName, resourceName } from '../kinds/names.js';
 import type { KindDef } from '../kinds/types.js';
 import { dataProps } from '../kinds/virtual-props.js';
@@ -31,8 +31,8 @@ import type { StepResult } from './types.js';
 export interface StepEnv {
   client: ApiClient;
   store: StateStore;
-  /** Whose resources these are: ownerKey(stack, env), the value of the ownership labels. */
-  stack: string;
+  /** Whose resources these are: the stack and environment the ownership labels name. */
+  owner: Owner;
   waitJobs: boolean;
   /** Live resources read when the plan was checked, by address: their etags guard patches. */
   live: Map<string, Live>;
@@ -81,7 +81,7 @@ export function runStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
 const now = () => new Date().toISOString();
 
 function owner(env: StepEnv, task: StepTask) {
-  return { stack: env.stack, address: task.step.address };
+  return { ...env.owner, address: task.step.address };
 }
 
 function clientId(kind: KindDef, props: Record<string, unknown>): string | undefined {
@@ -191,7 +191,7 @@ async function adoptExisting(env: StepEnv, task: StepTask, name: string, hadInte
   const live = await getResource(env.client, kind, name);
   // Not the id that is taken (e.g. a run's displayName must be unique in its experiment): the API's message says what.
   if (!live) throw conflict;
-  if (!hadIntent && !isOwnedBy(kind, live, env.stack, step.address)) {
+  if (!hadIntent && !isOwnedBy(kind, live, env.owner, step.address)) {
     const hint = env.importHint?.(step.address, name) ?? `vertexctl import ${step.address} ${name}`;
     throw new Error(`${name} already exists and is not managed by this stack; to manage it, run: ${hint}`);
   }
@@ -282,7 +282,7 @@ async function updateStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
   const mask = [...new Set((step.updateMask ?? []).filter((f) => !kind.virtualProps.includes(topField(f))))];
   // An adopted resource gets our ownership labels with its first patch.
   const labelsField = kind.labelsPath ? topField(kind.labelsPath) : undefined;
-  if (labelsField && kind.updatable.includes(labelsField) && before && !isOwnedBy(kind, before, env.stack, step.address) && !mask.some((f) => topField(f) === labelsField)) {
+  if (labelsField && kind.updatable.includes(labelsField) && before && !isOwnedBy(kind, before, env.owner, step.address) && !mask.some((f) => topField(f) === labelsField)) {
     mask.push(labelsField);
   }
   let live: Live | null;

@@ -1,5 +1,5 @@
 import { identityProps } from './names.js';
-import { ownershipLabels } from './labels.js';
+import { ownershipLabels, type Owner } from './labels.js';
 import type { KindDef } from './types.js';
 
 /**
@@ -9,7 +9,7 @@ import type { KindDef } from './types.js';
 export function bodyFromProps(
   kind: KindDef,
   props: Record<string, unknown>,
-  owner?: { stack: string; address: string },
+  owner?: Owner & { address: string },
 ): Record<string, unknown> {
   const skip = new Set([...identityProps(kind), ...kind.virtualProps]);
   const body = Object.fromEntries(Object.entries(props).filter(([k]) => !skip.has(k)));
@@ -22,7 +22,7 @@ export function bodyFromProps(
       cur = cur[seg] as Record<string, unknown>;
     }
     const last = segs[segs.length - 1];
-    cur[last] = { ...((cur[last] as Record<string, string>) ?? {}), ...ownershipLabels(owner.stack, owner.address) };
+    cur[last] = { ...((cur[last] as Record<string, string>) ?? {}), ...ownershipLabels(owner, owner.address) };
   }
   return body;
 }

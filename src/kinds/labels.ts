@@ -2,19 +2,37 @@ import { createHash } from 'node:crypto';
 import type { KindDef } from './types.js';
 
 /**
- * Ownership labels: stack and address, so a rerun after a crash can find and adopt a resource
- * whose id the server chose. Label values allow only [a-z0-9_-], at most 63 characters.
+ * Ownership labels: stack, environment and address, so a rerun after a crash can find and adopt a
+ * resource whose id the server chose, and so nothing of another stack or environment is ever
+ * taken for ours. Stack and environment are separate labels: one `<stack>-<env>` value could not
+ * tell stack `team` in environment `x` from stack `team-x`. A resource of a stack without
+ * environment carries an empty `vertexctl-env` (Google allows empty label values), so a label
+ * set without the key at all is recognisably one written by vertexctl before 0.2.
+ * Label values allow only [a-z0-9_-], at most 63 characters.
  */
 export const STACK_LABEL = 'vertexctl-stack';
+export const ENV_LABEL = 'vertexctl-env';
 export const ADDRESS_LABEL = 'vertexctl-address';
+export const OWNERSHIP_LABEL_KEYS: readonly string[] = [STACK_LABEL, ENV_LABEL, ADDRESS_LABEL];
 
-/**
- * Whose resources these are: the stack, and its environment when there is one (the same key as
- * the state file's name), so two environments of a stack in one project never adopt or prune
- * each other's resources.
- */
-export function ownerKey(stack: string, env?: string): string {
-  return env ? `${stack}-${env}` : stack;
+/** Whose resources these are: a stack, in one environment (or none). */
+export interface Owner {
+  stack: string;
+  env?: string;
+}
+
+/** What a resource's ownership labels say about who owns it. */
+export interface LabelledOwner {
+  /** The label values as written (label-safe forms of stack and environment). */
+  stack: string;
+  env: string;
+  /** Written by vertexctl before stack and environment were separate labels: `stack` is `<stack>-<env>`. */
+  legacy: boolean;
+}
+
+/** The `<stack>-<env>` value earlier versions wrote into vertexctl-stack. */
+export function legacyOwnerKey(owner: Owner): string {
+  return owner.env ? `${owner.stack}-${owner.env}` : owner.stack;
 }
 
 export function labelValue(raw: string): string {
@@ -25,8 +43,32 @@ export function labelValue(raw: string): string {
   return `${clean.slice(0, 52)}-${hash}`;
 }
 
-export function ownershipLabels(stack: string, address: string): Record<string, string> {
-  return { [STACK_LABEL]: labelValue(stack), [ADDRESS_LABEL]: labelValue(address) };
+export function ownershipLabels(owner: Owner, address: string): Record<string, string> {
+  return { [STACK_LABEL]: labelValue(owner.stack), [ENV_LABEL]: labelValue(owner.env ?? ''), [ADDRESS_LABEL]: labelValue(address) };
+}
+
+/** The owner a label map names, or undefined when it carries no vertexctl-stack label. */
+export function labelledOwner(labels: Record<string, string> | undefined): LabelledOwner | undefined {
+  const stack = labels?.[STACK_LABEL];
+  if (stack === undefined) return undefined;
+  const env = labels![ENV_LABEL];
+  return { stack, env: env ?? '', legacy: env === undefined };
+}
+
+/** Whether labels name exactly this stack and environment (labels of earlier versions never do: they are ambiguous). */
+export function sameOwner(labelled: LabelledOwner | undefined, owner: Owner): boolean {
+  return !!labelled && !labelled.legacy && labelled.stack === labelValue(owner.stack) && labelled.env === labelValue(owner.env ?? '');
+}
+
+/** Whether labels are the earlier versions' `<stack>-<env>` form of this owner (ours, if state says so). */
+export function isLegacyOf(labelled: LabelledOwner | undefined, owner: Owner): boolean {
+  return !!labelled && labelled.legacy && labelled.stack === labelValue(legacyOwnerKey(owner));
+}
+
+/** The owner as people read it: `stack "team", environment "x"`. */
+export function describeOwner(labelled: LabelledOwner): string {
+  if (labelled.legacy) return `stack-and-environment "${labelled.stack}" (labelled by an earlier vertexctl)`;
+  return `stack "${labelled.stack}"${labelled.env ? `, environment "${labelled.env}"` : ', no environment'}`;
 }
 
 export function getPath(obj: unknown, path: string): unknown {
@@ -43,9 +85,9 @@ export function labelsOf(kind: KindDef, body: unknown): Record<string, string> |
   return getPath(body, kind.labelsPath) as Record<string, string> | undefined;
 }
 
-/** Whether a live resource carries the ownership labels of this stack (and address, when given). */
-export function isOwnedBy(kind: KindDef, body: unknown, stack: string, address?: string): boolean {
+/** Whether a live resource carries the ownership labels of this owner (and address, when given). */
+export function isOwnedBy(kind: KindDef, body: unknown, owner: Owner, address?: string): boolean {
   const labels = labelsOf(kind, body);
-  if (!labels || labels[STACK_LABEL] !== labelValue(stack)) return false;
-  return address === undefined || labels[ADDRESS_LABEL] === labelValue(address);
+  if (!sameOwner(labelledOwner(labels), owner)) return false;
+  return address === undefined || labels![ADDRESS_LABEL] === labelValue(address);
 }

@@ -1,5 +1,5 @@
 import type { KindDef } from '../kinds/types.js';
-import { ADDRESS_LABEL, STACK_LABEL, getPath, labelsOf } from '../kinds/labels.js';
+import { OWNERSHIP_LABEL_KEYS, getPath, labelsOf } from '../kinds/labels.js';
 import { formatPath, parsePath, type PathSegment } from '../core/paths.js';
 import { hasReferences } from '../manifest/references.js';
 import { SENSITIVE_MASK } from '../manifest/sensitive.js';
@@ -145,7 +145,7 @@ export function untouchedLabels(
   desired: { body: Record<string, unknown>; prior?: Record<string, unknown>; ignoreChanges: readonly string[] },
 ): Record<string, string> {
   if (!kind.labelsPath) return {};
-  const labels = Object.entries(labelsOf(kind, live) ?? {}).filter(([k]) => k !== STACK_LABEL && k !== ADDRESS_LABEL);
+  const labels = Object.entries(labelsOf(kind, live) ?? {}).filter(([k]) => !OWNERSHIP_LABEL_KEYS.includes(k));
   if (getPath(desired.body, kind.labelsPath) === undefined && getPath(desired.prior, kind.labelsPath) === undefined) return Object.fromEntries(labels);
   const ctx = kindCtx(kind, desired.ignoreChanges);
   const path = kind.labelsPath.split('.');
@@ -153,7 +153,7 @@ export function untouchedLabels(
 }
 
 function skippedKey(ctx: Ctx, path: PathSegment[], key: string): boolean {
-  return (ctx.ownKeys(path) && (key === STACK_LABEL || key === ADDRESS_LABEL)) || SYSTEM_LABEL_KEY.test(key);
+  return (ctx.ownKeys(path) && OWNERSHIP_LABEL_KEYS.includes(key)) || SYSTEM_LABEL_KEY.test(key);
 }
 
 /** A change of a sensitive field: that it changed shows, never the values. */

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { ApiClient } from '../api/client.js';
-import { ownerKey } from '../kinds/labels.js';
 import { fieldInfo } from '../schema/registry.js';
 import type { StateDoc } from '../state/types.js';
 import { canonicalJson } from './normalize.js';
@@ -26,7 +25,7 @@ export function fingerprint(live: LiveResource | null | undefined): string {
 /** Reads again what the plan read: the same collections, matched the same way. */
 export function refreshForPlan(plan: Plan, stateDoc: StateDoc | null, client: ApiClient): Promise<RefreshResult> {
   const resources = plan.steps.filter((s) => s.desired).map((s) => ({ address: s.address, type: s.type, props: s.desired!.props }));
-  return refresh(resources, stateDoc, client, { stack: ownerKey(plan.stack, plan.env) });
+  return refresh(resources, stateDoc, client, { owner: { stack: plan.stack, ...(plan.env !== undefined && { env: plan.env }) } });
 }
 
 /** Why a plan may no longer be applied; empty when it is fresh. */

@@ -3,7 +3,7 @@ import { UserError } from '../core/errors.js';
 import { ownRecord } from '../core/records.js';
 import { bodyFromProps } from '../kinds/body.js';
 import { getKind } from '../kinds/index.js';
-import { STACK_LABEL, labelValue, ownerKey } from '../kinds/labels.js';
+import { describeOwner, getPath, isLegacyOf, ownershipLabels, sameOwner, type Owner } from '../kinds/labels.js';
 import { idOf, parentName, parseResourceName } from '../kinds/names.js';
 import type { KindDef } from '../kinds/types.js';
 import { dataProps } from '../kinds/virtual-props.js';
@@ -68,7 +68,7 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
   if (opts.refresh) {
     if (!opts.client) throw new Error('makePlan: refresh needs an API client');
     found = await refresh(ordered, state && { ...state, resources: stateSel }, opts.client, {
-      stack: ownerKey(stack.name, stack.env),
+      owner: ownerOfStack(stack),
       virtualReads: (address, live) => virtualPropsToRead(byAddress.get(address), prepared.get(address), recordOf(stateSel[address], live)),
     });
     // Orphans are pruned by whole-stack plans only: a targeted plan touches its targets alone.
@@ -286,11 +286,12 @@ async function planResource(
     return { planned: { kind, props, action: 'create', live, nameAfter }, step };
   }
 
-  if (!inState && live.ownerStack !== undefined && live.ownerStack !== labelValue(ownerKey(ctx.stack.name, ctx.stack.env))) {
+  const owner = ownerOfStack(ctx.stack);
+  if (!inState && live.owner !== undefined && !sameOwner(live.owner, owner)) {
     ctx.problems.push({
       pos: r.pos,
       address: r.address,
-      message: `${live.name} belongs to another stack ("${live.ownerStack}" in its ${STACK_LABEL} label); refusing to adopt it`,
+      message: `${live.name} belongs to ${describeOwner(live.owner)} (its ownership labels say so); refusing to adopt it: give this resource another id, or take it over on purpose with \`vertexctl import ${r.address} ${live.name}\``,
     });
   }
 
@@ -330,6 +331,17 @@ async function planResource(
     action = 'replace';
     updateMask = [];
     why = { reason: 'replacement requested with --replace', reasonCode: 'replace_requested' };
+  }
+  if (action !== 'replace' && inState) {
+    const migration = labelMigration(kind, live, owner, r.address);
+    if (migration.length) {
+      fields.push(...migration);
+      updateMask = [...new Set([...updateMask, kind.labelsPath!.split('.')[0]])];
+      if (action === 'no-op') {
+        action = 'update';
+        why = { reason: 'ownership labels written by an earlier vertexctl are rewritten with stack and environment apart', reasonCode: 'labels_migrated' };
+      }
+    }
   }
   if (action === 'replace' && r.protected && !ctx.reportOnly) {
     ctx.problems.push({ pos: r.pos, address: r.address, message: `is protected; it would be replaced because ${why!.reason}` });
@@ -398,6 +410,26 @@ function requestedReplaces(stack: Stack, replace: string[] | undefined): Set<str
     throw new UserError(unknown.map((a) => ({ message: `--replace "${a}": no such address in the manifests${didYouMean(a, known)}` })));
   }
   return new Set(replace);
+}
+
+/** Whose resources this stack's are: its name and environment, as the ownership labels name them. */
+export function ownerOfStack(stack: Pick<Stack, 'name' | 'env'>): Owner {
+  return { stack: stack.name, ...(stack.env !== undefined && { env: stack.env }) };
+}
+
+/**
+ * The label changes that bring a resource of this stack (state records it) from the ownership
+ * labels of earlier versions (`vertexctl-stack: <stack>-<env>`) to today's, where its kind lets
+ * labels be patched; kinds without patch keep theirs (state names them, which is enough).
+ */
+function labelMigration(kind: KindDef, live: LiveResource, owner: Owner, address: string): FieldChange[] {
+  if (!kind.labelsPath || kind.patch === 'none' || !kind.updatable.includes(kind.labelsPath.split('.')[0])) return [];
+  if (!isLegacyOf(live.owner, owner)) return [];
+  const path = kind.labelsPath.split('.');
+  const labels = (getPath(live.body, kind.labelsPath) ?? {}) as Record<string, string>;
+  return Object.entries(ownershipLabels(owner, address))
+    .filter(([key, value]) => labels[key] !== value)
+    .map(([key, value]) => ({ path: formatPath([...path, key]), ...(labels[key] !== undefined && { before: labels[key] }), after: value }));
 }
 
 /**

@@ -4,13 +4,12 @@ import { ownRecord } from '../core/records.js';
 import { parsePath, valueAt, type PathSegment } from '../core/paths.js';
 import { bodyFromProps } from '../kinds/body.js';
 import { getKind } from '../kinds/index.js';
-import { ownerKey } from '../kinds/labels.js';
 import type { KindDef } from '../kinds/types.js';
 import type { Stack } from '../manifest/types.js';
 import type { StateDoc, StateEntry } from '../state/types.js';
 import { diffBody, mask } from './diff.js';
 import { fingerprint } from './fingerprint.js';
-import { assemblePlan } from './planner.js';
+import { assemblePlan, ownerOfStack } from './planner.js';
 import { refresh, type LiveResource } from './refresh.js';
 import type { DesiredRecord, FieldChange, Plan, PlannedStep } from './types.js';
 
@@ -37,7 +36,7 @@ export async function refreshOnlyPlan(stack: Stack, opts: RefreshOnlyOptions): P
   const state = opts.stateDoc;
   const entries = selected(state?.resources ?? ownRecord<StateEntry>(), opts.targets);
   const resources = Object.entries(entries).map(([address, e]) => ({ address, type: e.type, props: e.props }));
-  const found = await refresh(resources, state && { ...state, resources: entries }, opts.client, { stack: ownerKey(stack.name, stack.env) });
+  const found = await refresh(resources, state && { ...state, resources: entries }, opts.client, { owner: ownerOfStack(stack) });
   opts.onRefresh?.(found.live);
   const sensitiveOf = new Map(stack.resources.map((r) => [r.address, r.sensitive]));
 

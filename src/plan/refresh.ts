@@ -3,7 +3,7 @@ import { UserError } from '../core/errors.js';
 import { ownRecord } from '../core/records.js';
 import type { KindDef } from '../kinds/types.js';
 import { idOf, parentName, parseResourceName, projectKeyOf } from '../kinds/names.js';
-import { ADDRESS_LABEL, STACK_LABEL, labelValue, labelsOf } from '../kinds/labels.js';
+import { ADDRESS_LABEL, labelledOwner, labelValue, labelsOf, sameOwner, type LabelledOwner, type Owner } from '../kinds/labels.js';
 import { getKind } from '../kinds/index.js';
 import { VIRTUAL_PROPS } from '../kinds/virtual-props.js';
 import type { StateDoc, StateEntry } from '../state/types.js';
@@ -31,8 +31,8 @@ export interface LiveResource {
   body: Record<string, unknown>;
   /** How it was found: the name state or the manifest gives, or our ownership labels. */
   matchedBy: 'name' | 'labels';
-  /** The stack named by its ownership label, when it carries one. */
-  ownerStack?: string;
+  /** The stack and environment its ownership labels name, when it carries them. */
+  owner?: LabelledOwner;
   /** Values of virtual props read from the API (a time series' `dataPoints`), in their handler's form. */
   virtual?: Record<string, unknown>;
 }
@@ -48,7 +48,8 @@ export interface RefreshResult {
 }
 
 export interface RefreshOptions {
-  stack: string;
+  /** Whose resources to look for by ownership labels. */
+  owner: Owner;
   /** Virtual props to read for an address once its resource is found (e.g. ['dataPoints']). */
   virtualReads?: (address: string, live: LiveResource) => string[];
 }
@@ -110,7 +111,7 @@ export async function refresh(
       } else rest.push(c);
     }
     const settle = (c: Candidate) => {
-      const byLabels = matchByLabels(c, opts.stack, [listingOf(c.kind, c.stateParent), listingOf(c.kind, c.desiredParent)], claimed, forgotten);
+      const byLabels = matchByLabels(c, opts.owner, [listingOf(c.kind, c.stateParent), listingOf(c.kind, c.desiredParent)], claimed, forgotten);
       live.set(c.address, byLabels ? toLive(c.address, c.kind, byLabels, 'labels') : null);
     };
     for (const c of rest) {
@@ -127,7 +128,7 @@ export async function refresh(
   }
 
   // Names compared with the project spelled one way (id or number are one project).
-  const orphans = findOrphans(listings, new Set([...claimed, ...[...forgotten].map(projectKeyOf)]), opts.stack, new Set([...manifestAddresses, ...Object.keys(stateEntries)]));
+  const orphans = findOrphans(listings, new Set([...claimed, ...[...forgotten].map(projectKeyOf)]), opts.owner, new Set([...manifestAddresses, ...Object.keys(stateEntries)]));
 
   if (opts.virtualReads) {
     const reads: Promise<void>[] = [];
@@ -237,13 +238,13 @@ function matchByName(c: Candidate, stateListing: Listing | undefined, desiredLis
   return undefined;
 }
 
-function matchByLabels(c: Candidate, stack: string, listings: (Listing | undefined)[], claimed: Set<string>, forgotten: Set<string>): Item | undefined {
+function matchByLabels(c: Candidate, owner: Owner, listings: (Listing | undefined)[], claimed: Set<string>, forgotten: Set<string>): Item | undefined {
   if (!c.kind.labelsPath) return undefined;
-  const want = { stack: labelValue(stack), address: labelValue(c.address) };
+  const address = labelValue(c.address);
   for (const listing of listings) {
     for (const item of listing?.items.values() ?? []) {
       const labels = labelsOf(c.kind, item);
-      if (labels?.[STACK_LABEL] === want.stack && labels[ADDRESS_LABEL] === want.address && !claimed.has(projectKeyOf(String(item.name))) && ![...forgotten].some((f) => projectKeyOf(f) === projectKeyOf(String(item.name)))) {
+      if (sameOwner(labelledOwner(labels), owner) && labels![ADDRESS_LABEL] === address && !claimed.has(projectKeyOf(String(item.name))) && ![...forgotten].some((f) => projectKeyOf(f) === projectKeyOf(String(item.name)))) {
         claimed.add(projectKeyOf(String(item.name)));
         return item;
       }
@@ -255,7 +256,7 @@ function matchByLabels(c: Candidate, stack: string, listings: (Listing | undefin
 function findOrphans(
   listings: Map<string, Listing>,
   claimed: Set<string>,
-  stack: string,
+  owner: Owner,
   addresses: Set<string>,
 ): LiveResource[] {
   const byLabel = new Map([...addresses].map((a) => [labelValue(a), a]));
@@ -264,9 +265,10 @@ function findOrphans(
   for (const { kind, items } of listings.values()) {
     for (const item of items.values()) {
       const labels = labelsOf(kind, item);
-      if (claimed.has(projectKeyOf(String(item.name))) || labels?.[STACK_LABEL] !== labelValue(stack)) continue;
+      // Only exactly our stack and environment: labels of earlier versions are ambiguous, never pruned.
+      if (claimed.has(projectKeyOf(String(item.name))) || !sameOwner(labelledOwner(labels), owner)) continue;
       // Named after the address its label gives, with its id appended when that address is taken.
-      const labelled = labels[ADDRESS_LABEL] ?? kind.collection;
+      const labelled = labels![ADDRESS_LABEL] ?? kind.collection;
       let address = byLabel.get(labelled) ?? labelled;
       if (used.has(address)) address = `${address}#${idOf(String(item.name))}`;
       used.add(address);
@@ -277,8 +279,8 @@ function findOrphans(
 }
 
 function toLive(address: string, kind: KindDef, item: Item, matchedBy: LiveResource['matchedBy']): LiveResource {
-  const ownerStack = labelsOf(kind, item)?.[STACK_LABEL];
-  return { address, kind, name: String(item.name), body: item, matchedBy, ...(ownerStack !== undefined && { ownerStack }) };
+  const owner = labelledOwner(labelsOf(kind, item));
+  return { address, kind, name: String(item.name), body: item, matchedBy, ...(owner && { owner }) };
 }
 
 /** Every item of one collection, by id. A parent that does not exist has no children. */

@@ -34,6 +34,7 @@ export const REASON_CODES = [
   'unfinished_create',
   'changed_outside',
   'deleted_outside',
+  'labels_migrated',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

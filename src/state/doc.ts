@@ -12,13 +12,44 @@ export function newStateDoc(stack: string, env?: string): StateDoc {
   return doc;
 }
 
-/** File base name of a stack's state: `<stack>` or `<stack>-<env>`. */
+/**
+ * File base name of a stack's state: `<stack>`, or `<stack>.<env>`. Stack names never hold a dot
+ * (`[a-z][a-z0-9_-]*`), so no two (stack, environment) pairs share a file: stack `team` in
+ * environment `x` is `team.x`, stack `team-x` is `team-x`.
+ */
 export function stateBaseName(stack: string, env?: string): string {
   for (const part of [stack, env ?? '']) {
     // Stack and env names become file names: refuse anything that could leave the state directory.
     if (/[/\\\0]/.test(part) || part === '.' || part === '..') throw new Error(`"${part}" cannot be used in a state file name`);
   }
-  return env ? `${stack}-${env}` : stack;
+  if (stack.includes('.')) throw new Error(`stack name "${stack}" cannot hold a dot`);
+  return env ? `${stack}.${env}` : stack;
+}
+
+/** The base name earlier versions gave a stack's state with an environment (`<stack>-<env>`), which the first write moves. */
+export function legacyStateBaseName(stack: string, env?: string): string | undefined {
+  return env ? `${stack}-${env}` : undefined;
+}
+
+/** The owner a state document names, as people read it. */
+export function describeStateOwner(doc: Pick<StateDoc, 'stack' | 'env'>): string {
+  return `stack "${doc.stack}"${doc.env ? `, environment "${doc.env}"` : ' without environment'}`;
+}
+
+/** Whether a state document is the one of this stack and environment. */
+export function isStateOf(doc: Pick<StateDoc, 'stack' | 'env'>, stack: string, env?: string): boolean {
+  return doc.stack === stack && (doc.env || undefined) === (env || undefined);
+}
+
+/**
+ * Refuses a state document of another stack or environment: reading it as ours would adopt,
+ * change or delete what it records. `where` names the document in the message.
+ */
+export function checkStateOwner(doc: StateDoc, stack: string, env: string | undefined, where: string): StateDoc {
+  if (isStateOf(doc, stack, env)) return doc;
+  throw new Error(
+    `${where} holds the state of ${describeStateOwner(doc)}, not of ${describeStateOwner({ stack, env })}; refusing to use it (pass the right --env, or another --state)`,
+  );
 }
 
 /** Sets (or replaces) the entry of an address. Does not bump the serial: writers do, once per write. */

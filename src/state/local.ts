@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { link, mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkStateDoc, stateBaseName, StateDocError } from './doc.js';
+import { checkStateDoc, checkStateOwner, isStateOf, legacyStateBaseName, stateBaseName, StateDocError } from './doc.js';
 import { LockError, describeHolder, isStale } from './lock.js';
 import { checkWrite, type StoredHead } from './serial.js';
 import type { LockInfo, StateBackend, StateDoc, StateVersion, WriteOptions } from './types.js';
@@ -17,7 +17,7 @@ export interface LocalBackendOptions {
 }
 
 /**
- * State in a local directory: `<dir>/<stack>[-<env>].json`, written atomically (temporary file,
+ * State in a local directory: `<dir>/<stack>[.<env>].json`, written atomically (temporary file,
  * fsync, rename, fsync of the directory) with mode 0600, and a lock file beside it that is
  * created exclusively and holds the LockInfo of its holder.
  *
@@ -32,24 +32,47 @@ export class LocalStateBackend implements StateBackend {
   private readonly lockFile: string;
   /** Serial and lineage of the file as last read or written, with its inode/size/mtime: a cheap serial check. */
   private known: (StoredHead & { stamp: string }) | undefined;
+  /** Where an earlier version kept this state (`<stack>-<env>.json`); moved to `file` by the first write. */
+  private readonly legacyFile?: string;
+  private migrateFrom?: string;
 
   constructor(
     private readonly dir: string,
-    stack: string,
-    env?: string,
+    private readonly stack: string,
+    private readonly env?: string,
     private readonly opts: LocalBackendOptions = {},
   ) {
     const base = stateBaseName(stack, env);
     this.file = join(resolve(dir), `${base}.json`);
     this.lockFile = join(resolve(dir), `${base}.lock`);
+    const legacy = legacyStateBaseName(stack, env);
+    if (legacy) this.legacyFile = join(resolve(dir), `${legacy}.json`);
     this.location = this.file;
   }
 
   async read(): Promise<StateDoc | null> {
-    const stamp = await this.stamp();
+    const doc = await this.readFile(this.file);
+    if (doc && !isStateOf(doc, this.stack, this.env) && doc.env && `${legacyStateBaseName(doc.stack, doc.env)}.json` === basename(this.file)) {
+      // `team-x.json` of an earlier version, holding stack "team" in environment "x".
+      throw new Error(
+        `${this.file} holds the state of stack "${doc.stack}", environment "${doc.env}", named the way earlier versions did; ` +
+          `apply stack "${doc.stack}" with --env ${doc.env} once (it moves its state to ${stateBaseName(doc.stack, doc.env)}.json), or use another --state`,
+      );
+    }
+    if (doc) return checkStateOwner(doc, this.stack, this.env, this.file);
+    // State of an earlier version: used when it says it is ours (`team-x.json` may be stack
+    // "team-x"'s own), and moved to its new name by the next write.
+    const legacy = this.legacyFile ? await this.readFile(this.legacyFile) : null;
+    if (!legacy || !isStateOf(legacy, this.stack, this.env)) return null;
+    this.migrateFrom = this.legacyFile;
+    return legacy;
+  }
+
+  private async readFile(file: string): Promise<StateDoc | null> {
+    const stamp = file === this.file ? await this.stamp() : undefined;
     let text: string;
     try {
-      text = await readFile(this.file, 'utf8');
+      text = await readFile(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
@@ -58,9 +81,9 @@ export class LocalStateBackend implements StateBackend {
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      throw new StateDocError(`${this.file}: not a valid vertexctl state file: not valid JSON (${(err as Error).message}); the file was left as it is`);
+      throw new StateDocError(`${file}: not a valid vertexctl state file: not valid JSON (${(err as Error).message}); the file was left as it is`);
     }
-    const doc = checkStateDoc(raw, this.file);
+    const doc = checkStateDoc(raw, file);
     if (stamp) this.known = { serial: doc.serial, lineage: doc.lineage, stamp };
     return doc;
   }
@@ -71,6 +94,13 @@ export class LocalStateBackend implements StateBackend {
     await writeFileAtomic(this.file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
     const stamp = await this.stamp();
     this.known = stamp ? { serial: doc.serial, lineage: doc.lineage, stamp } : undefined;
+    if (this.migrateFrom) {
+      const from = this.migrateFrom;
+      this.migrateFrom = undefined;
+      await unlink(from).catch(ignoreEnoent);
+      await syncDir(this.dir);
+      this.opts.notice?.(`State moved from ${from} to ${this.file}: state files now name the stack and the environment apart.`);
+    }
   }
 
   async history(): Promise<StateVersion[]> {
