@@ -14,6 +14,9 @@ import { manifestText, testClient, type ResourceSpec } from './plan-fixtures.js'
  * versions (`vertexctl-stack: team-x`, `state/team-x.json`) keep working and are migrated.
  */
 
+/** These tests run the CLI many times over; a loaded machine (CI, parallel runs) makes each run slow. */
+const CLI_TIMEOUT_MS = 240_000;
+
 let emulator: RunningEmulator;
 let client: ApiClient;
 let api: string[];
@@ -102,7 +105,7 @@ describe('stack "team" in environment "x" and stack "team-x"', () => {
     // And team-x, its state empty, plans to create its own again, never to take team's.
     const fresh = await runCli(['plan', teamX, '--json', ...state]);
     expect((JSON.parse(fresh.stdout) as { summary: Record<string, number> }).summary).toMatchObject({ create: 3, update: 0, delete: 0 });
-  });
+  }, CLI_TIMEOUT_MS);
 
   it('a state file holding another stack or environment is refused, naming both', async () => {
     const dir = scratchDir('identity-doc');
@@ -116,7 +119,7 @@ describe('stack "team" in environment "x" and stack "team-x"', () => {
     expect(res.stderr).toBe(
       `Error: ${join(dir, 'team.json')} holds the state of stack "team", environment "x", not of stack "team" without environment; refusing to use it (pass the right --env, or another --state)\n`,
     );
-  });
+  }, CLI_TIMEOUT_MS);
 });
 
 describe('state and labels of earlier versions', () => {
@@ -150,7 +153,7 @@ describe('state and labels of earlier versions', () => {
     const again = await runCli(['plan', file, '--env', 'x', '--detailed-exitcode', '--state', dir, ...api]);
     expect(again.stdout).toBe('No changes. Live resources match the manifests.\n');
     expect(again.code).toBe(0);
-  });
+  }, CLI_TIMEOUT_MS);
 
   it('an old `team-x.json` of stack "team" in environment "x" is never read as stack "team-x"', async () => {
     const dir = scratchDir('identity-legacy-clash');
@@ -164,7 +167,7 @@ describe('state and labels of earlier versions', () => {
       `Error: ${join(dir, 'team-x.json')} holds the state of stack "team", environment "x", named the way earlier versions did; ` +
         'apply stack "team" with --env x once (it moves its state to team.x.json), or use another --state\n',
     );
-  });
+  }, CLI_TIMEOUT_MS);
 
   it('labels name the owner: exactly, as an earlier version did, or not at all', () => {
     const team = { stack: 'team', env: 'x' };

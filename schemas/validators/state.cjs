@@ -6,7 +6,7 @@ const module = { exports: {} };
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"$id":"vertexctl-state","type":"object","properties":{"formatVersion":{"type":"integer","minimum":1,"maximum":1},"lineage":{"type":"string","minLength":1},"serial":{"type":"integer","minimum":0},"stack":{"type":"string"},"env":{"type":"string"},"resources":{"type":"object","propertyNames":{"pattern":"^(?!__proto__$)[A-Za-z_][A-Za-z0-9_-]{0,127}$"},"additionalProperties":{"type":"object","properties":{"type":{"enum":["google.aiplatform.tensorboards","google.aiplatform.experiments","google.aiplatform.runs","google.aiplatform.time_series","google.aiplatform.custom_jobs","google.aiplatform.notebook_execution_jobs","google.notebooks.executions"]},"name":{"type":"string"},"id":{"type":"string"},"props":{"type":"object"},"etag":{"type":"string"},"outputs":{"type":"object"},"pending":{"type":"object","properties":{"action":{"enum":["create","update","delete","replace"]},"operation":{"type":"string"},"replaces":{"type":"string"},"parent":{"type":"string"},"startedAt":{"type":"string"}},"required":["action","startedAt"]},"dependsOn":{"type":"array","items":{"type":"string"}},"deletionPolicy":{"enum":["delete","abandon"]},"protected":{"type":"boolean"}},"required":["type","name","id","props","outputs"]}},"forgotten":{"type":"array","items":{"type":"string"}}},"required":["formatVersion","lineage","serial","stack","resources"]};
+const schema0 = {"$id":"vertexctl-state","type":"object","properties":{"formatVersion":{"type":"integer","minimum":1,"maximum":1},"lineage":{"type":"string","minLength":1},"serial":{"type":"integer","minimum":0},"stack":{"type":"string"},"env":{"type":"string"},"resources":{"type":"object","propertyNames":{"pattern":"^(?!__proto__$)[A-Za-z_][A-Za-z0-9_-]{0,127}$"},"additionalProperties":{"type":"object","properties":{"type":{"enum":["google.aiplatform.tensorboards","google.aiplatform.experiments","google.aiplatform.runs","google.aiplatform.time_series","google.aiplatform.custom_jobs","google.aiplatform.notebook_execution_jobs","google.notebooks.executions"]},"name":{"type":"string"},"id":{"type":"string"},"props":{"type":"object"},"etag":{"type":"string"},"outputs":{"type":"object"},"pending":{"type":"object","properties":{"action":{"enum":["create","update","delete","replace"]},"operation":{"type":"string"},"replaces":{"type":"string"},"parent":{"type":"string"},"startedAt":{"type":"string"}},"required":["action","startedAt"]},"dependsOn":{"type":"array","items":{"type":"string"}},"deletionPolicy":{"enum":["delete","abandon"]},"protected":{"type":"boolean"},"ignoreChanges":{"type":"array","items":{"type":"string"}},"sensitive":{"type":"array","items":{"type":"string"}}},"required":["type","name","id","props","outputs"]}},"forgotten":{"type":"array","items":{"type":"string"}}},"required":["formatVersion","lineage","serial","stack","resources"]};
 const func0 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^(?!__proto__$)[A-Za-z_][A-Za-z0-9_-]{0,127}$", "u");
 
@@ -498,9 +498,14 @@ vErrors.push(err38);
 errors++;
 }
 }
-}
-else {
-const err39 = {instancePath:instancePath+"/resources/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/resources/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.resources.additionalProperties.type,parentSchema:schema0.properties.resources.additionalProperties,data:data6};
+if(data6.ignoreChanges !== undefined){
+let data23 = data6.ignoreChanges;
+if(Array.isArray(data23)){
+const len1 = data23.length;
+for(let i1=0; i1<len1; i1++){
+let data24 = data23[i1];
+if(typeof data24 !== "string"){
+const err39 = {instancePath:instancePath+"/resources/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ignoreChanges/" + i1,schemaPath:"#/properties/resources/additionalProperties/properties/ignoreChanges/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.resources.additionalProperties.properties.ignoreChanges.items.type,parentSchema:schema0.properties.resources.additionalProperties.properties.ignoreChanges.items,data:data24};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -512,7 +517,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/resources",schemaPath:"#/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.resources.type,parentSchema:schema0.properties.resources,data:data5};
+const err40 = {instancePath:instancePath+"/resources/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ignoreChanges",schemaPath:"#/properties/resources/additionalProperties/properties/ignoreChanges/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema0.properties.resources.additionalProperties.properties.ignoreChanges.type,parentSchema:schema0.properties.resources.additionalProperties.properties.ignoreChanges,data:data23};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -522,14 +527,14 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data.forgotten !== undefined){
-let data23 = data.forgotten;
-if(Array.isArray(data23)){
-const len1 = data23.length;
-for(let i1=0; i1<len1; i1++){
-let data24 = data23[i1];
-if(typeof data24 !== "string"){
-const err41 = {instancePath:instancePath+"/forgotten/" + i1,schemaPath:"#/properties/forgotten/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.forgotten.items.type,parentSchema:schema0.properties.forgotten.items,data:data24};
+if(data6.sensitive !== undefined){
+let data25 = data6.sensitive;
+if(Array.isArray(data25)){
+const len2 = data25.length;
+for(let i2=0; i2<len2; i2++){
+let data26 = data25[i2];
+if(typeof data26 !== "string"){
+const err41 = {instancePath:instancePath+"/resources/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/sensitive/" + i2,schemaPath:"#/properties/resources/additionalProperties/properties/sensitive/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.resources.additionalProperties.properties.sensitive.items.type,parentSchema:schema0.properties.resources.additionalProperties.properties.sensitive.items,data:data26};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -541,7 +546,7 @@ errors++;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/forgotten",schemaPath:"#/properties/forgotten/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema0.properties.forgotten.type,parentSchema:schema0.properties.forgotten,data:data23};
+const err42 = {instancePath:instancePath+"/resources/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/sensitive",schemaPath:"#/properties/resources/additionalProperties/properties/sensitive/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema0.properties.resources.additionalProperties.properties.sensitive.type,parentSchema:schema0.properties.resources.additionalProperties.properties.sensitive,data:data25};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -553,12 +558,65 @@ errors++;
 }
 }
 else {
-const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+const err43 = {instancePath:instancePath+"/resources/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/resources/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.resources.additionalProperties.type,parentSchema:schema0.properties.resources.additionalProperties,data:data6};
 if(vErrors === null){
 vErrors = [err43];
 }
 else {
 vErrors.push(err43);
+}
+errors++;
+}
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/resources",schemaPath:"#/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.resources.type,parentSchema:schema0.properties.resources,data:data5};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data.forgotten !== undefined){
+let data27 = data.forgotten;
+if(Array.isArray(data27)){
+const len3 = data27.length;
+for(let i3=0; i3<len3; i3++){
+let data28 = data27[i3];
+if(typeof data28 !== "string"){
+const err45 = {instancePath:instancePath+"/forgotten/" + i3,schemaPath:"#/properties/forgotten/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.forgotten.items.type,parentSchema:schema0.properties.forgotten.items,data:data28};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/forgotten",schemaPath:"#/properties/forgotten/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema0.properties.forgotten.type,parentSchema:schema0.properties.forgotten,data:data27};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
 }
 errors++;
 }

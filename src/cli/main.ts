@@ -6,6 +6,7 @@ import { registerCommands } from './commands.js';
 import { VERSION } from '../core/project-root.js';
 import { closeOpenBackends } from '../state/index.js';
 import { closeEmbeddedEmulator } from './context.js';
+import { hasSecrets, maskSecrets } from '../core/secrets.js';
 
 /** Exit codes: 0 ok, 1 error, 2 "changes"/"drift" where a command says so. */
 async function main(argv: string[]): Promise<number> {
@@ -53,6 +54,17 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   if (type === 'MetadataLookupWarning') return;
   (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
+
+// The net under every output: values of sensitive props never reach the terminal or a log,
+// whichever way they came (an API error quoting one, a job's error, --debug lines).
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (!hasSecrets()) return write(chunk, ...rest);
+    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : String(chunk);
+    return write(maskSecrets(text), ...rest);
+  }) as typeof stream.write;
+}
 
 // A reader that goes away (`vertexctl plan | head`) must not crash a run that is changing things:
 // later output is dropped, the work goes on.

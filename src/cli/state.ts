@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { StateStore, forgetEntry, migrateState, type StateBackend } from '../state/index.js';
+import { StateStore, forgetEntry, maskedEntry, migrateState, type StateBackend } from '../state/index.js';
 import { UserError } from '../core/errors.js';
 import { stateFlags } from './hints.js';
 import { addGlobalOptions, globalOptions } from './options.js';
@@ -56,12 +56,13 @@ export function register(program: Command): void {
     const doc = opts.version === undefined ? await backend.read() : await backend.readVersion(opts.version);
     if (!doc) throw new UserError(opts.version === undefined ? noState(name, env, backend.location) : await noVersion(backend, opts.version));
     if (address === undefined) {
-      process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      const resources = Object.fromEntries(Object.entries(doc.resources).map(([a, e]) => [a, maskedEntry(e)]));
+      process.stdout.write(`${JSON.stringify({ ...doc, resources }, null, 2)}\n`);
       return;
     }
     const entry = doc.resources[address];
     if (!entry) throw new UserError(notInState(address, Object.keys(doc.resources)));
-    process.stdout.write(`${JSON.stringify({ address, ...entry }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ address, ...maskedEntry(entry) }, null, 2)}\n`);
   });
 
   stackOption(

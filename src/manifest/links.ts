@@ -1,5 +1,6 @@
 import type { Problem } from '../core/errors.js';
 import { joinPath, parsePath } from '../core/paths.js';
+import { registerSecret } from '../core/secrets.js';
 import { didYouMean } from '../core/suggest.js';
 import { findCycles } from './dag.js';
 import { posAt, type Origin } from './shape.js';
@@ -35,7 +36,17 @@ export function linkReferences(origins: Map<DesiredResource, Origin>, problems: 
     r.dependsOn = [...dependsOn];
   }
   propagateSensitive(resources, byAddress);
+  // Every output masks these values wherever they show up, in whatever text.
+  for (const r of resources) for (const prop of r.sensitive) registerSecret(withoutReferences(r.props[prop]));
   problems.push(...findCycles(resources));
+}
+
+/** A value without the strings that are still references (their values are registered where they come from). */
+function withoutReferences(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('{{') ? undefined : value;
+  if (Array.isArray(value)) return value.map(withoutReferences);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutReferences(v)]));
+  return value;
 }
 
 /** A prop that references a sensitive prop holds the secret once resolved: it is sensitive too. */

@@ -1,7 +1,8 @@
+import { SENSITIVE_MASK } from '../core/secrets.js';
 import { setOwn } from './template.js';
 
 /** What every output shows instead of the value of a prop marked `sensitive: true`. */
-export const SENSITIVE_MASK = '(sensitive)';
+export { SENSITIVE_MASK };
 
 /** A copy of props with each sensitive prop's value replaced by SENSITIVE_MASK. */
 export function maskSensitive(props: Record<string, unknown>, sensitive: readonly string[]): Record<string, unknown> {

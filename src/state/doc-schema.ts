@@ -57,6 +57,8 @@ export function stateDocSchema(): object {
             dependsOn: texts,
             deletionPolicy: { enum: ['delete', 'abandon'] },
             protected: { type: 'boolean' },
+            ignoreChanges: texts,
+            sensitive: texts,
           },
           required: ['type', 'name', 'id', 'props', 'outputs'],
         },

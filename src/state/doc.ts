@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { UserError } from '../core/errors.js';
 import { ownRecord } from '../core/records.js';
 import { stateDocProblem, withOwnResources } from './doc-schema.js';
+import { SENSITIVE_MASK, registerSecret } from '../core/secrets.js';
 import { STATE_FORMAT_VERSION, type StateDoc, type StateEntry } from './types.js';
 
 /** A fresh, empty state for a stack (and environment). */
@@ -97,7 +98,10 @@ export function checkStateDoc(raw: unknown, where: string): StateDoc {
   }
   const problem = stateDocProblem(raw);
   if (problem) return fail(problem);
-  return withOwnResources(raw as StateDoc);
+  const doc = withOwnResources(raw as StateDoc);
+  // Whatever reads this document next, no output shows the sensitive values it holds.
+  registerStateSecrets(doc);
+  return doc;
 }
 
 /** A state document that cannot be used: reported in one line (a UserError), never as a crash. */
@@ -106,4 +110,22 @@ export class StateDocError extends UserError {
     super(message);
     this.name = 'StateDocError';
   }
+}
+
+/** Registers the sensitive values a state records, so no output shows them (old values too, which manifests no longer hold). */
+export function registerStateSecrets(doc: StateDoc | null): void {
+  for (const entry of Object.values(doc?.resources ?? {})) {
+    for (const prop of entry.sensitive ?? []) {
+      registerSecret(entry.props[prop]);
+      registerSecret(entry.outputs[prop]);
+    }
+  }
+}
+
+/** An entry as outputs show it: the values of its sensitive props (in props and outputs) masked. */
+export function maskedEntry(entry: StateEntry): StateEntry {
+  if (!entry.sensitive?.length) return entry;
+  const mask = (values: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(values).map(([k, v]) => [k, entry.sensitive!.includes(k) ? SENSITIVE_MASK : v]));
+  return { ...entry, props: mask(entry.props), outputs: mask(entry.outputs) };
 }

@@ -11,6 +11,8 @@ export interface ResourceOptions {
   deletionPolicy: 'delete' | 'abandon';
   dependsOn: string[];
   ignoreChanges: string[];
+  /** Props marked `sensitive: true`: kept so every output masks their values, even after the manifest entry is gone. */
+  sensitive?: string[];
 }
 
 /** A live resource as the API returns it. */
@@ -60,10 +62,11 @@ export function withOptions(entry: StateEntry, options: ResourceOptions | undefi
   delete out.deletionPolicy;
   delete out.protected;
   delete out.ignoreChanges;
+  delete out.sensitive;
   return { ...out, ...recordedOptions(options) };
 }
 
-type Recorded = Pick<StateEntry, 'dependsOn' | 'deletionPolicy' | 'protected' | 'ignoreChanges'>;
+type Recorded = Pick<StateEntry, 'dependsOn' | 'deletionPolicy' | 'protected' | 'ignoreChanges' | 'sensitive'>;
 
 /** The options as state keeps them (defaults left out), since deletes are decided from state once the manifest entry is gone. */
 function recordedOptions(options: ResourceOptions): Recorded {
@@ -72,6 +75,7 @@ function recordedOptions(options: ResourceOptions): Recorded {
     ...(options.deletionPolicy !== 'delete' && { deletionPolicy: options.deletionPolicy }),
     ...(options.protected && { protected: true }),
     ...(options.ignoreChanges.length && { ignoreChanges: [...options.ignoreChanges] }),
+    ...(options.sensitive?.length && { sensitive: [...options.sensitive] }),
   };
 }
 
@@ -80,8 +84,8 @@ export function optionChanges(entry: StateEntry, options: ResourceOptions): { pa
   const want = recordedOptions(options);
   const out: { path: keyof Recorded; before: unknown; after: unknown }[] = [];
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  const defaults: Required<Recorded> = { dependsOn: [], deletionPolicy: 'delete', protected: false, ignoreChanges: [] };
-  for (const path of ['protected', 'deletionPolicy', 'dependsOn', 'ignoreChanges'] as const) {
+  const defaults: Required<Recorded> = { dependsOn: [], deletionPolicy: 'delete', protected: false, ignoreChanges: [], sensitive: [] };
+  for (const path of ['protected', 'deletionPolicy', 'dependsOn', 'ignoreChanges', 'sensitive'] as const) {
     const before = entry[path] ?? defaults[path];
     const after = want[path] ?? defaults[path];
     if (!same(before, after)) out.push({ path, before, after });

@@ -5,7 +5,7 @@ import { PostgresStateBackend } from './postgres.js';
 import type { StateBackend } from './types.js';
 
 export * from './types.js';
-export { newStateDoc, setEntry, removeEntry, forgetEntry, cloneDoc, stateBaseName, checkStateDoc, StateDocError } from './doc.js';
+export { newStateDoc, setEntry, removeEntry, forgetEntry, cloneDoc, stateBaseName, checkStateDoc, StateDocError, maskedEntry } from './doc.js';
 export { LockError, lockHolder, describeHolder } from './lock.js';
 export { StateConflictError } from './serial.js';
 export { LocalStateBackend } from './local.js';

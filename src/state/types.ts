@@ -37,6 +37,8 @@ export interface StateEntry {
   protected?: boolean;
   /** Field paths the manifest said to leave alone. */
   ignoreChanges?: string[];
+  /** Props marked `sensitive: true` when last applied: masked in every output of their values. */
+  sensitive?: string[];
 }
 
 export interface StateDoc {
