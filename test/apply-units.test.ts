@@ -115,7 +115,7 @@ describe('destroy plan', () => {
 });
 
 describe('summaries, graphs and durations', () => {
-  const base: ApplySummary = { created: 3, updated: 1, replaced: 0, deleted: 1, cascaded: 0, forgotten: 0, adopted: 0, recorded: 0, failed: [], skipped: [], notStarted: [] };
+  const base: ApplySummary = { created: 3, updated: 1, replaced: 0, deleted: 1, cascaded: 0, forgotten: 0, adopted: 0, recorded: 0, waited: 0, failed: [], skipped: [], notStarted: [] };
 
   it('closes with one line when all went well, and lists failures with their reasons', () => {
     expect(summaryLines(base)).toEqual(['Apply complete: 3 created, 1 updated, 0 replaced, 1 deleted.']);

@@ -175,7 +175,7 @@ describe('apply failures', () => {
     const run = await ws.apply(specs.map((s) => (s.props.projectsId ? { ...s, props: { ...s.props, projectsId: 'p-wait' } } : s)), { waitJobs: true });
     expect(isSuccess(run.summary)).toBe(false);
     expect(run.summary.failed).toEqual([
-      { address: 'trainer', error: expect.stringMatching(/^job projects\/p-wait\/locations\/us-central1\/customJobs\/\d+ ended JOB_STATE_FAILED: Replica worker-0 exited with a non-zero status of 137 \(out of memory\)$/) },
+      { address: 'trainer', error: expect.stringMatching(/^job projects\/p-wait\/locations\/us-central1\/customJobs\/\d+ ended JOB_STATE_FAILED: Replica worker-0 exited with a non-zero status of 137 \(out of memory\); to run it again, apply with --replace trainer$/) },
     ]);
     expect(run.summary.skipped).toEqual([{ address: 'nightly-eval', reason: 'depends on trainer, which failed' }]);
     // The failed job exists, so it is recorded; independent branches finished.

@@ -4,7 +4,7 @@ import { referenceValue, resolveProps, targetOfEntry } from '../plan/resolve.js'
 import type { Plan, PlannedStep } from '../plan/types.js';
 import { batchParent } from './batch.js';
 import { StepTimeout, type Deadline } from './operations.js';
-import { createBatch, runStep, type StepEnv, type StepOutcome, type StepTask } from './steps.js';
+import { createBatch, needsWatching, runStep, type StepEnv, type StepOutcome, type StepTask } from './steps.js';
 import type { ApplyEvent, ApplyOptions, ApplySummary } from './types.js';
 
 type Status = 'waiting' | 'running' | 'done' | 'failed' | 'skipped';
@@ -31,12 +31,18 @@ type Unit = { tasks: StepTask[]; batchOn?: string };
  */
 export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'owner'>, opts: ApplyOptions): Promise<ApplySummary> {
   // Ownership labels name the stack and its environment, whoever calls.
-  const env: StepEnv = { ...ctx, owner: { stack: plan.stack, ...(plan.env !== undefined && { env: plan.env }) }, parallelism: opts.parallelism };
+  const env: StepEnv = {
+    ...ctx,
+    owner: { stack: plan.stack, ...(plan.env !== undefined && { env: plan.env }) },
+    parallelism: opts.parallelism,
+    ...(opts.signal && { signal: opts.signal }),
+  };
   const summary = emptySummary();
   const emit = (e: DistributiveOmit<ApplyEvent, 'time'>) => opts.onEvent({ ...e, time: new Date().toISOString() } as ApplyEvent);
   const nodes = new Map<string, Node>();
   for (const step of plan.steps) {
-    if (step.action === 'no-op') continue;
+    // A no-op needs no work, except an unchanged job that apply --wait-jobs watches; its dependents need not wait.
+    if (step.action === 'no-op' && !needsWatching(step, env.waitJobs)) continue;
     nodes.set(step.address, { step, kind: getKind(step.type), deps: [], dependents: [], status: 'waiting' });
   }
   // The plan's edges, and no others.
@@ -128,7 +134,7 @@ export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'owner'>, opts:
 }
 
 export function emptySummary(): ApplySummary {
-  return { created: 0, updated: 0, replaced: 0, deleted: 0, cascaded: 0, forgotten: 0, adopted: 0, recorded: 0, failed: [], skipped: [], notStarted: [] };
+  return { created: 0, updated: 0, replaced: 0, deleted: 0, cascaded: 0, forgotten: 0, adopted: 0, recorded: 0, waited: 0, failed: [], skipped: [], notStarted: [] };
 }
 
 export function isSuccess(s: ApplySummary): boolean {

@@ -15,6 +15,14 @@ export interface Deadline {
   remainingMs(): number;
 }
 
+/** The run was interrupted while it waited for a job: the job runs on, state records it. */
+export class JobWaitStopped extends Error {
+  constructor(name: string, state: string | undefined) {
+    super(`stopped waiting for job ${name} (${state ?? 'running'}): it keeps running and state records it; apply --wait-jobs again to wait for it`);
+    this.name = 'JobWaitStopped';
+  }
+}
+
 export class StepTimeout extends Error {
   constructor(message: string) {
     super(message);
@@ -176,9 +184,12 @@ export async function waitJobTerminal(
   name: string,
   deadline: Deadline,
   onState?: (state: string) => void,
+  /** Stops the wait (not the job) when aborted: the first Ctrl-C of an apply --wait-jobs. */
+  signal?: AbortSignal,
 ): Promise<Live | null> {
   let lastState: string | undefined;
   for (let poll = 0; ; poll++) {
+    if (signal?.aborted) throw new JobWaitStopped(name, lastState);
     const live = await getResource(client, kind, name);
     if (!live) return null;
     const state = jobState(kind, live);
@@ -187,6 +198,6 @@ export async function waitJobTerminal(
     if (isTerminal(kind, live)) return live;
     const remaining = deadline.remainingMs();
     if (remaining <= 0) throw new StepTimeout(`step timed out while job ${name} was ${state ?? 'running'}`);
-    await sleep(Math.min(remaining, JOB_POLL_MAX_MS, JOB_POLL_BASE_MS * 2 ** Math.min(poll, 10)));
+    await sleep(Math.min(remaining, JOB_POLL_MAX_MS, JOB_POLL_BASE_MS * 2 ** Math.min(poll, 10)), undefined, { signal }).catch(() => undefined);
   }
 }

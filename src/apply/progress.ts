@@ -69,6 +69,7 @@ export function summaryLines(s: ApplySummary, verb = 'Apply'): string[] {
     s.adopted ? `${s.adopted} adopted` : '',
     s.recorded ? `${s.recorded} recorded` : '',
     s.forgotten ? `${s.forgotten} removed from state only` : '',
+    s.waited ? `${s.waited} ${s.waited === 1 ? 'job' : 'jobs'} waited for` : '',
   ].filter(Boolean);
   const tail = extra.length ? `; ${extra.join(', ')}` : '';
   const ok = s.failed.length === 0 && s.skipped.length === 0 && s.notStarted.length === 0;

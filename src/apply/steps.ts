@@ -3,6 +3,7 @@ import { bodyFromProps } from '../kinds/body.js';
 import { isOwnedBy, labelsOf, type Owner } from '../kinds/labels.js';
 import { idOf, parentName, resourceName } from '../kinds/names.js';
 import type { KindDef } from '../kinds/types.js';
+import { describeFailedJob, jobStatusOf } from '../kinds/job-status.js';
 import { dataProps } from '../kinds/virtual-props.js';
 import { untouchedLabels } from '../plan/diff.js';
 import type { PlannedStep } from '../plan/types.js';
@@ -40,6 +41,8 @@ export interface StepEnv {
   parallelism?: number;
   /** The command that imports a resource under an address (the CLI knows the flags it needs). */
   importHint?: (address: string, name: string) => string;
+  /** Aborted by the first Ctrl-C: no new steps, and job waits stop (the jobs run on). */
+  signal?: AbortSignal;
 }
 
 /** One step ready to run: references in its props are resolved. */
@@ -74,8 +77,18 @@ export function runStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
     case 'adopt':
       return adoptStep(env, task);
     case 'no-op':
-      throw new Error('a no-op step has nothing to run');
+      // Only an unchanged job that apply --wait-jobs watches reaches here (the executor skips other no-ops).
+      if (!needsWatching(task.step, env.waitJobs)) throw new Error('a no-op step has nothing to run');
+      return watchJob(env, task).then(() => ({ result: 'waited', name: task.step.name }));
   }
+}
+
+/**
+ * Whether an unchanged job still has something to say to an apply --wait-jobs: it runs (wait for
+ * it), or it ended badly (the run fails, this time and every time, until it is re-submitted).
+ */
+export function needsWatching(step: PlannedStep, waitJobs: boolean): boolean {
+  return waitJobs && step.action === 'no-op' && !!step.job && step.job.outcome !== 'succeeded';
 }
 
 const now = () => new Date().toISOString();
@@ -470,11 +483,25 @@ async function finishJob(env: StepEnv, task: StepTask, live: Live): Promise<Live
   await record(env, task, live);
   const { kind } = task;
   if (!env.waitJobs || !kind.job) return live;
+  return waitForJob(env, task, live);
+}
+
+/** Waits for a recorded job's terminal state and records it; a job that did not succeed fails the step. */
+async function waitForJob(env: StepEnv, task: StepTask, live: Live): Promise<Live> {
+  const { kind } = task;
   const name = String(live.name);
-  const done = await waitJobTerminal(env.client, kind, name, task.deadline, (s) => task.progress(s));
+  const done = isTerminal(kind, live) ? live : await waitJobTerminal(env.client, kind, name, task.deadline, (s) => task.progress(s), env.signal);
   if (!done) throw new Error(`job ${name} disappeared while it ran`);
-  await record(env, task, done);
-  const state = jobState(kind, done) ?? 'unknown';
-  if (kind.job.failed.includes(state)) throw new Error(`job ${name} ended ${state}: ${jobError(kind, done) ?? 'no error message'}`);
+  if (done !== live) await record(env, task, done);
+  const status = jobStatusOf(kind, done);
+  if (status?.outcome === 'failed') throw new Error(describeFailedJob(name, status, task.step.address));
   return done;
+}
+
+/** An unchanged job under --wait-jobs: waited for while it runs; one that ended badly fails the run again. */
+async function watchJob(env: StepEnv, task: StepTask): Promise<void> {
+  const name = task.step.name ?? env.store.doc.resources[task.step.address]?.name;
+  const live = env.live.get(task.step.address) ?? (name ? await getResource(env.client, task.kind, name) : null);
+  if (!live) throw new Error(`job ${name ?? task.step.address} no longer exists; run plan again`);
+  await waitForJob(env, task, live);
 }

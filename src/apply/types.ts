@@ -1,7 +1,7 @@
 import type { Action } from '../plan/types.js';
 
 /** What an apply (or destroy) step did, as counted in the closing summary. */
-export type StepResult = 'created' | 'updated' | 'replaced' | 'deleted' | 'forgotten' | 'adopted' | 'recorded';
+export type StepResult = 'created' | 'updated' | 'replaced' | 'deleted' | 'forgotten' | 'adopted' | 'recorded' | 'waited';
 
 /**
  * Progress of an apply, one value per event. `--json` writes each as one line; the terminal
@@ -40,6 +40,8 @@ export interface ApplySummary {
   adopted: number;
   /** State-only changes: protected, deletionPolicy, dependsOn, ignoreChanges. */
   recorded: number;
+  /** Unchanged jobs that apply --wait-jobs waited for until they ended. */
+  waited: number;
   failed: { address: string; error: string }[];
   skipped: { address: string; reason: string }[];
   /** Steps never started because the run was interrupted. */

@@ -137,7 +137,7 @@ async function confirmAndRun(
   reviewed = false,
 ): Promise<boolean> {
   printPlan(plan, opts.json);
-  if (!hasWork(plan)) {
+  if (!hasWork(plan, opts.waitJobs)) {
     if (opts.json) process.stdout.write(`${JSON.stringify({ event: 'apply-done', ok: true, summary: emptySummary(), time: new Date().toISOString() })}\n`);
     return true;
   }

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Option, type Command } from 'commander';
 import { executePlan, isSuccess } from '../apply/executor.js';
+import { needsWatching } from '../apply/steps.js';
 import type { Live } from '../apply/operations.js';
 import { progressRenderer } from '../apply/progress.js';
 import type { ApplySummary } from '../apply/types.js';
@@ -126,9 +127,9 @@ export function printPlan(plan: Plan, json: boolean | undefined): void {
   else process.stdout.write(renderPlanText(plan, { color: useColor(process.stdout) }));
 }
 
-/** Whether a plan has anything to carry out: a change, or something to record in state. */
-export function hasWork(plan: Plan): boolean {
-  return plan.steps.some((s) => s.action !== 'no-op');
+/** Whether a plan has anything to carry out: a change, something to record in state, or (with --wait-jobs) a job to watch. */
+export function hasWork(plan: Plan, waitJobs = false): boolean {
+  return plan.steps.some((s) => s.action !== 'no-op' || needsWatching(s, waitJobs));
 }
 
 /** Whether a plan changes anything live (recording in state alone needs no confirmation). */

@@ -23,6 +23,8 @@ export interface RunningEmulator {
   configure(opts: Partial<EmulatorOptions>): void;
   /** make a job (custom job / notebook execution job / notebooks execution) end FAILED: by full name or display-name regex */
   failJobs(match: { name?: string; displayNamePattern?: string; message?: string }): void;
+  /** Jobs created from now on end as their outcome profile says again (the rules of failJobs are dropped). */
+  clearJobFailures(): void;
   stats(): { requests: { total: number; byMethod: Record<string, number>; byPathKind?: Record<string, number> } };
   resetStats(): void;
 }
@@ -59,6 +61,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     },
     failJobs(match) {
       core.failJobs(checkFailRule(match));
+    },
+    clearJobFailures() {
+      core.store.failRules.length = 0;
     },
     stats() {
       return structuredClone(server.stats);

@@ -2,6 +2,7 @@ import type { ApiClient } from '../api/client.js';
 import { UserError } from '../core/errors.js';
 import { ownRecord } from '../core/records.js';
 import { bodyFromProps } from '../kinds/body.js';
+import { jobStatusOf } from '../kinds/job-status.js';
 import { getKind } from '../kinds/index.js';
 import { describeOwner, getPath, isLegacyOf, ownershipLabels, sameOwner, type Owner } from '../kinds/labels.js';
 import { idOf, parentName, parseResourceName } from '../kinds/names.js';
@@ -361,11 +362,13 @@ async function planResource(
   }
   // After a replace, a client-chosen id gives the same name again; the server chooses a new one.
   const nameAfter = action !== 'replace' ? live.name : kind.idChosenBy === 'client' ? knownName(kind, props, clientId(kind, props)) : undefined;
+  const job = jobStatusOf(kind, live.body);
   const step: PlannedStep = {
     ...base,
     action,
     name: live.name,
     ...(action === 'replace' && { order: replaceOrder(live.name, nameAfter) }),
+    ...(job && { job }),
     ...(updateMask.length && { updateMask }),
     ...why,
     ...(fields.length && { fields }),

@@ -1,5 +1,6 @@
 import { findKind } from '../kinds/index.js';
 import { escapeForDisplay } from '../core/display.js';
+import { describeFailedJob } from '../kinds/job-status.js';
 import { childPath, type PathSegment } from '../core/paths.js';
 import { dataProps } from '../kinds/virtual-props.js';
 import { SENSITIVE_MASK } from '../manifest/sensitive.js';
@@ -45,6 +46,14 @@ export function renderPlanText(plan: Pick<Plan, 'steps' | 'mode'>, opts: TextOpt
   if (changed.length) {
     lines.push('vertexctl will perform the following actions:', '');
     for (const step of changed) lines.push(...renderStep(step, paint), '');
+  }
+  // Jobs that ended badly stay as they are (nothing to change), but never silently.
+  const failedJobs = plan.steps.filter((s) => s.action === 'no-op' && s.job?.outcome === 'failed');
+  if (failedJobs.length) {
+    for (const step of failedJobs) {
+      lines.push(`  ${paint('red', '!')} ${escapeForDisplay(step.address)} (${step.type}): ${escapeForDisplay(describeFailedJob(step.name ?? step.address, step.job!, step.address))}`);
+    }
+    lines.push('');
   }
   const sum = summarize(plan.steps);
   if (!changed.length) lines.push(paint('bold', 'No changes. Live resources match the manifests.'));
@@ -102,6 +111,7 @@ function renderStep(step: PlannedStep, paint: Paint): string[] {
   const headline = byReason || HEADLINE[step.action];
   const out = [`${sym} ${paint('bold', escapeForDisplay(step.address))} (${escapeForDisplay(step.type)}) ${headline}${reason}${order}`];
   out.push(`      name: ${step.name === undefined ? KNOWN_AFTER_APPLY : escapeForDisplay(step.name)}`);
+  if (step.job) out.push(`      job: ${step.job.state}${step.job.error ? ` (${escapeForDisplay(step.job.error)})` : ''}`);
   if (step.updateMask?.length) out.push(`      updateMask: ${step.updateMask.join(',')}`);
   const kind = findKind(step.type);
   const data = new Map(kind ? dataProps(kind) : []);

@@ -1,3 +1,4 @@
+import type { JobStatus } from '../kinds/job-status.js';
 /** A Plan is a plain value: printable, savable, reloadable, and applied exactly as written. */
 export const ACTIONS = ['create', 'update', 'replace', 'delete', 'record', 'adopt', 'no-op'] as const;
 /**
@@ -63,6 +64,8 @@ export interface Change {
   reason?: string;
   reasonCode?: ReasonCode;
   fields?: FieldChange[];
+  /** A live job's state and error, as refresh read them. */
+  job?: JobStatus;
 }
 
 export interface PlanSummary {
