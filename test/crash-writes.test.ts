@@ -87,7 +87,7 @@ describe('kill -9 right after an API write, then apply again', () => {
       if (c.before) {
         writeFileSync(file, manifestText(project, stack(project, c.before)));
         // A job still running when it is replaced is cancelled first.
-        if (c.route.endsWith('.cancel')) emulator.configure({ jobPhaseMs: 60_000 });
+        if (c.route.endsWith('.cancel')) emulator.configure({ jobPhaseMs: 15_000 });
         const first = await runCli(args);
         expect(first.code, first.stderr).toBe(0);
       }
