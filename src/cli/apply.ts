@@ -70,6 +70,7 @@ async function applyManifests(paths: string[], opts: ApplyOptions, global: Globa
         // Changes nothing live: as state-only work, it needs no confirmation.
         return confirmAndRun(plan, { client: ctx.client, store, signal, live }, opts, global);
       }
+      const hint = (address: string, name: string) => importHint(address, name, paths, global);
       const plan = await makePlan(stack, {
         client: ctx.client,
         stateDoc: store.doc,
@@ -78,8 +79,8 @@ async function applyManifests(paths: string[], opts: ApplyOptions, global: Globa
         replace: opts.replace,
         source,
         onRefresh: (found) => (live = liveBodies(found)),
+        importHint: hint,
       });
-      const hint = (address: string, name: string) => importHint(address, name, paths, global);
       return confirmAndRun(plan, { client: ctx.client, store, signal, live, importHint: hint }, opts, global);
     });
   } finally {

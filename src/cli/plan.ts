@@ -3,7 +3,7 @@ import { loadStack } from '../manifest/index.js';
 import { UserError } from '../core/errors.js';
 import { destroyPlan, makePlan, refreshOnlyPlan, renderPlanMarkdown, renderPlanText, toPlanJson, useColor, writePlanFile, type Plan } from '../plan/index.js';
 import { openContext } from './context.js';
-import { commandHint } from './hints.js';
+import { commandHint, importHint } from './hints.js';
 import { planTarget } from './plan-target.js';
 import { addGlobalOptions, globalOptions } from './options.js';
 import { stateBackend } from './run-apply.js';
@@ -91,6 +91,7 @@ export function register(program: Command): void {
           targets: opts.target,
           replace: opts.replace,
           source: { paths, vars: global.var },
+          importHint: (address, name) => importHint(address, name, paths, global),
         });
       } finally {
         await ctx?.close();

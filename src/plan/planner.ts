@@ -4,8 +4,8 @@ import { ownRecord } from '../core/records.js';
 import { bodyFromProps } from '../kinds/body.js';
 import { jobStatusOf } from '../kinds/job-status.js';
 import { getKind } from '../kinds/index.js';
-import { describeOwner, getPath, isLegacyOf, ownershipLabels, sameOwner, type Owner } from '../kinds/labels.js';
-import { idOf, parentName, parseResourceName } from '../kinds/names.js';
+import { describeOwner, getPath, isLegacyOf, labelledOwner, labelsOf, ownershipLabels, sameOwner, type Owner } from '../kinds/labels.js';
+import { idOf, parentName, parseResourceName, projectKeyOf } from '../kinds/names.js';
 import type { KindDef } from '../kinds/types.js';
 import { dataProps } from '../kinds/virtual-props.js';
 import { dependencyOrder } from '../manifest/dag.js';
@@ -38,6 +38,8 @@ export interface PlanOptions {
   onRefresh?: (found: RefreshResult) => void;
   /** Plan a replace of a protected resource instead of refusing it (drift reports such drift; nothing applies this plan). */
   reportOnly?: boolean;
+  /** The complete `vertexctl import …` command for an address (the CLI knows the flags it needs). */
+  importHint?: (address: string, name: string) => string;
 }
 
 /** What the planner worked out for one manifest address, for the references of later ones. */
@@ -92,6 +94,8 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
     replace: requestedReplaces(stack, opts.replace),
     problems,
     prepared,
+    holderOf: nameHolders(found),
+    importHint: opts.importHint ?? ((address, name) => `vertexctl import ${address} ${name}`),
   };
   for (const r of ordered) {
     const p = await planResource(ctx, r, entries[r.address], found.live.get(r.address));
@@ -251,6 +255,9 @@ interface PlanContext {
   replace: Set<string>;
   problems: Problem[];
   prepared: PreparedVirtual;
+  /** The live resource that holds a name now, among the collections refresh listed. */
+  holderOf: (kind: KindDef, name: string) => Record<string, unknown> | undefined;
+  importHint: (address: string, name: string) => string;
 }
 
 async function planResource(
@@ -292,7 +299,7 @@ async function planResource(
     ctx.problems.push({
       pos: r.pos,
       address: r.address,
-      message: `${live.name} belongs to ${describeOwner(live.owner)} (its ownership labels say so); refusing to adopt it: give this resource another id, or take it over on purpose with \`vertexctl import ${r.address} ${live.name}\``,
+      message: `${live.name} belongs to ${describeOwner(live.owner)} (its ownership labels say so); refusing to adopt it: give this resource another id, or take it over on purpose with: ${ctx.importHint(r.address, live.name)}`,
     });
   }
 
@@ -362,6 +369,7 @@ async function planResource(
   }
   // After a replace, a client-chosen id gives the same name again; the server chooses a new one.
   const nameAfter = action !== 'replace' ? live.name : kind.idChosenBy === 'client' ? knownName(kind, props, clientId(kind, props)) : undefined;
+  if (action === 'replace' && nameAfter !== undefined && !sameResourceName(live.name, nameAfter)) refuseTakenName(ctx, r, live.name, nameAfter);
   const job = jobStatusOf(kind, live.body);
   const step: PlannedStep = {
     ...base,
@@ -374,6 +382,33 @@ async function planResource(
     ...(fields.length && { fields }),
   };
   return { planned: { kind, props, action, live, nameAfter }, step };
+}
+
+/** Finds the holder of a name in the collections refresh listed (ids compared within one parent). */
+function nameHolders(found: RefreshResult): PlanContext['holderOf'] {
+  const byParent = new Map<string, Map<string, Record<string, unknown>>>();
+  for (const l of found.listed) byParent.set(`${l.kind.type} ${projectKeyOf(l.parent)}`, l.items);
+  return (kind, name) => byParent.get(`${kind.type} ${projectKeyOf(parentOf(name))}`)?.get(idOf(name));
+}
+
+function parentOf(name: string): string {
+  return name.split('/').slice(0, -2).join('/');
+}
+
+/**
+ * A replace that moves a resource to a name another resource holds would delete (or keep) the
+ * old one and then fail to create the new one: refused now, naming the holder and the way out.
+ */
+function refuseTakenName(ctx: PlanContext, r: DesiredResource, oldName: string, newName: string): void {
+  const holder = ctx.holderOf(r.kind, newName);
+  if (!holder) return;
+  const owner = labelledOwner(labelsOf(r.kind, holder));
+  const whose = owner ? describeOwner(owner) : 'no vertexctl stack (it has no ownership labels)';
+  ctx.problems.push({
+    pos: r.pos,
+    address: r.address,
+    message: `cannot be replaced: its new name ${newName} is taken by a resource of ${whose}, so ${oldName} would be given up for a create that fails; give it another ${r.kind.idProp}, or take the existing one over with: ${ctx.importHint(r.address, newName)}`,
+  });
 }
 
 interface Why {
