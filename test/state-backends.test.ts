@@ -61,6 +61,16 @@ describe.each(targets)('$name state backend', (target) => {
     expect(await open(stack, 'dev').read()).toBeNull();
   });
 
+  it('refuses, naming both, a stored document that holds another stack or environment', async () => {
+    const stack = freshStack();
+    // Written where stack "<stack>" in environment "x" keeps its state, but it says it is stack "<stack>-x".
+    const other = docWith(`${stack}-x`, 1, ['a']);
+    await open(stack, 'x').write(other);
+    await expect(open(stack, 'x').read()).rejects.toThrow(
+      new RegExp(`holds the state of stack "${stack}-x" without environment, not of stack "${stack}", environment "x"; refusing to use it`),
+    );
+  });
+
   it('refuses a write whose serial is not the stored one + 1, or of another lineage', async () => {
     const stack = freshStack();
     const b = open(stack);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { checkStateDoc, stateBaseName } from './doc.js';
+import { checkStateDoc, checkStateOwner, stateBaseName } from './doc.js';
 import { GenerationMismatch, StorageClient, type StorageClientOptions } from './gcs-client.js';
 import { LockError, describeHolder, isStale } from './lock.js';
 import { StateConflictError, checkWrite, type StoredHead } from './serial.js';
@@ -45,8 +45,8 @@ export class GcsStateBackend implements StateBackend {
 
   constructor(
     spec: string,
-    stack: string,
-    env: string | undefined,
+    private readonly stack: string,
+    private readonly env: string | undefined,
     private readonly opts: GcsBackendOptions = {},
   ) {
     const { bucket, prefix } = parseGcsUrl(spec);
@@ -65,7 +65,8 @@ export class GcsStateBackend implements StateBackend {
       this.known = null;
       return null;
     }
-    const doc = this.parse(got.text, this.location);
+    // An object copied from another stack's or environment's name is refused, not adopted.
+    const doc = checkStateOwner(this.parse(got.text, this.location), this.stack, this.env, this.location);
     this.known = { serial: doc.serial, lineage: doc.lineage, generation: got.generation };
     return doc;
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { checkStateDoc } from './doc.js';
+import { checkStateDoc, checkStateOwner } from './doc.js';
 import { LockError, describeHolder } from './lock.js';
 import { checkSchemaName, migrate } from './postgres-schema.js';
 import { StateConflictError, checkWrite } from './serial.js';
@@ -92,7 +92,8 @@ export class PostgresStateBackend implements StateBackend {
         `SELECT v.doc FROM ${this.t}.states s JOIN ${this.t}.state_versions v USING (stack, env, serial) WHERE s.stack = $1 AND s.env = $2`,
         [this.stack, this.env],
       );
-      return rows.length ? checkStateDoc(rows[0].doc, this.location) : null;
+      // The row is keyed by stack and environment; the document must say the same (a copied or hand-made row may not).
+      return rows.length ? checkStateOwner(checkStateDoc(rows[0].doc, this.location), this.stack, this.env || undefined, this.location) : null;
     });
   }
 
