@@ -213,7 +213,7 @@ describe('plan against the emulator', () => {
     const err = await makePlan(stack, { client, stateDoc: state, refresh: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(
-      /stack\.yaml:\d+:\d+: resource "run-a": projects\/.*\/runs\/run-a belongs to stack "other-team", no environment \(its ownership labels say so\); refusing to adopt it: give this resource another id, or take it over on purpose with `vertexctl import run-a projects\/.*\/runs\/run-a`$/,
+      /stack\.yaml:\d+:\d+: resource "run-a": projects\/.*\/runs\/run-a belongs to stack "other-team", no environment \(its ownership labels say so\); refusing to adopt it: give this resource another id, or take it over on purpose with: vertexctl import run-a projects\/.*\/runs\/run-a$/,
     );
   });
 
