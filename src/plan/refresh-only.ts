@@ -45,7 +45,7 @@ export async function refreshOnlyPlan(stack: Stack, opts: RefreshOnlyOptions): P
   for (const [address, entry] of Object.entries(entries)) {
     const live = found.live.get(address);
     fingerprints[address] = fingerprint(live);
-    steps.push(refreshStep(address, entry, live, sensitiveOf.get(address) ?? []));
+    steps.push(refreshStep(address, entry, live, sensitiveOf.get(address) ?? entry.sensitive ?? []));
   }
   return assemblePlan({
     mode: 'refresh-only',
