@@ -133,6 +133,25 @@ describe('points from CSV files', () => {
     expect(changesOf(await planNow([dir], dir, client))).toEqual([]);
   });
 
+  it('one changed value in each of the 4 series (2 runs): 4 updates whose points share one write request', async () => {
+    for (const points of data.values()) points[77].value = -7.25;
+    writeStack(dir, project, specs, files());
+    emulator.resetStats();
+    const plan = await runCli(['plan', dir, '--detailed-exitcode', ...args]);
+    expect(plan.code).toBe(2);
+    expect(plan.stdout.split('~ dataPoints: ~ 1 point\n').length - 1).toBe(4);
+    expect(plan.stdout).toContain('Plan: 0 to create, 4 to update, 0 to replace, 0 to destroy.');
+
+    emulator.resetStats();
+    const apply = await runCli(['apply', dir, '--auto-approve', ...args]);
+    expect(apply.code).toBe(0);
+    expect(emulator.stats().requests.byPathKind?.['experiments.write']).toBe(1);
+    expect(writeRequests()).toBe(1);
+    const doc = stateOf(dir, project);
+    for (const key of data.keys()) expect((await livePoints(doc.resources[key].name)).get(77)?.value, key).toBe(-7.25);
+    expect(changesOf(await planNow([dir], dir, client))).toEqual([]);
+  });
+
   it('points removed from the file stay (and the plan says so), or the series is recreated with replaceOnDataRemoval', async () => {
     data.set('a-loss', data.get('a-loss')!.slice(0, 4990));
     writeStack(dir, project, specs, files());

@@ -1,10 +1,11 @@
 import { getKind } from '../kinds/index.js';
 import type { KindDef } from '../kinds/types.js';
+import { dataProps } from '../kinds/virtual-props.js';
 import { referenceValue, resolveProps, targetOfEntry } from '../plan/resolve.js';
 import type { Plan, PlannedStep } from '../plan/types.js';
 import { batchParent } from './batch.js';
 import { StepTimeout, type Deadline } from './operations.js';
-import { createBatch, needsWatching, runStep, type StepEnv, type StepOutcome, type StepTask } from './steps.js';
+import { createBatch, needsWatching, runStep, updateSteps, type StepEnv, type StepOutcome, type StepTask } from './steps.js';
 import type { ApplyEvent, ApplyOptions, ApplySummary } from './types.js';
 
 type Status = 'waiting' | 'running' | 'done' | 'failed' | 'skipped';
@@ -18,8 +19,11 @@ interface Node {
   started?: number;
 }
 
-/** A unit of work: one step, or a batch create of several steps sharing a parent. */
-type Unit = { tasks: StepTask[]; batchOn?: string };
+/**
+ * A unit of work: one step, a batch create of several steps sharing a parent, or updates of
+ * resources with data (metric points) sharing a batch parent, whose data is written together.
+ */
+type Unit = { tasks: StepTask[]; batchOn?: string; updates?: true };
 
 /**
  * Walks the plan's DAG, its steps and `after` edges and nothing else (no-ops need no work): a
@@ -103,7 +107,9 @@ export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'owner'>, opts:
     }
     const work: Promise<Map<string, StepOutcome | Error>> = unit.batchOn
       ? createBatch(env, unit.batchOn, unit.tasks)
-      : runStep(env, unit.tasks[0]).then((o) => new Map([[unit.tasks[0].step.address, o]]));
+      : unit.updates
+        ? updateSteps(env, unit.tasks)
+        : runStep(env, unit.tasks[0]).then((o) => new Map([[unit.tasks[0].step.address, o]]));
     const p = work
       .catch((err: unknown) => new Map(unit.tasks.map((t) => [t.step.address, asError(err)])))
       .then((outcomes) => {
@@ -157,8 +163,9 @@ function readyUnits(
   const batches = new Map<string, Unit>();
   for (const node of nodes.values()) {
     if (node.status !== 'waiting' || !node.deps.every((d) => nodes.get(d)!.status === 'done')) continue;
-    // Full: only creates that may still join a batch already chosen are worth resolving.
-    if (units.length >= room && !(node.step.action === 'create' && node.kind.batchCreate)) continue;
+    const grouped = groupOf(node);
+    // Full: only steps that may still join a group already chosen are worth resolving.
+    if (units.length >= room && !grouped) continue;
     let props: Record<string, unknown> = {};
     if (node.step.desired) {
       const resolved = resolveProps(node.step.desired.props, (address, field) => lookupOutput(env, address, field));
@@ -171,14 +178,13 @@ function readyUnits(
       props = resolved.props;
     }
     const t = task(node, props);
-    const spec = node.kind.batchCreate;
-    if (node.step.action === 'create' && spec) {
+    if (grouped) {
       const on = batchParent(node.kind, props);
-      const key = `${node.kind.type} ${on}`;
+      const key = `${node.step.action} ${node.kind.type} ${on}`;
       let unit = batches.get(key);
-      if (!unit || unit.tasks.length >= spec.max) {
+      if (!unit || unit.tasks.length >= grouped.max) {
         if (units.length >= room) continue;
-        unit = { tasks: [], batchOn: on };
+        unit = grouped.updates ? { tasks: [], updates: true } : { tasks: [], batchOn: on };
         batches.set(key, unit);
         units.push(unit);
       }
@@ -187,8 +193,16 @@ function readyUnits(
     }
     units.push({ tasks: [t] });
   }
-  // A batch of one is a plain create.
+  // A batch of one is a plain create (or update).
   return units.map((u) => (u.tasks.length === 1 ? { tasks: u.tasks } : u));
+}
+
+/** Whether a step joins others ready with it: creates of a batchable kind, updates of a kind with data props. */
+function groupOf(node: Node): { max: number; updates?: true } | undefined {
+  const spec = node.kind.batchCreate;
+  if (node.step.action === 'create' && spec) return { max: spec.max };
+  if (node.step.action === 'update' && dataProps(node.kind).length) return { max: spec?.max ?? 1000, updates: true };
+  return undefined;
 }
 
 /** Reference values come from state: outputs of finished steps and of resources left unchanged. */

@@ -286,7 +286,46 @@ function topField(path: string): string {
   return path.split(/[.[]/)[0];
 }
 
-async function updateStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
+function updateStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
+  return updateSteps(env, [task]).then((outcomes) => {
+    const outcome = outcomes.get(task.step.address)!;
+    if (outcome instanceof Error) throw outcome;
+    return outcome;
+  });
+}
+
+/**
+ * Updates several resources of one kind and batch parent (the time series of one experiment):
+ * each its own patch, then their data (metric points) written together, so that one point
+ * changed in each of many series is one write request.
+ */
+export async function updateSteps(env: StepEnv, tasks: StepTask[]): Promise<Map<string, StepOutcome | Error>> {
+  const outcomes = new Map<string, StepOutcome | Error>();
+  const patched: { task: StepTask; live: Live; name: string; only: string[] }[] = [];
+  await Promise.all(
+    tasks.map(async (task) => {
+      try {
+        patched.push({ task, ...(await patchForUpdate(env, task)) });
+      } catch (err) {
+        outcomes.set(task.step.address, asError(err));
+      }
+    }),
+  );
+  try {
+    await writeVirtualProps(env, patched.filter((p) => p.only.length));
+  } catch (err) {
+    for (const p of patched) outcomes.set(p.task.step.address, asError(err));
+    return outcomes;
+  }
+  for (const { task, live, name } of patched) {
+    await record(env, task, live);
+    outcomes.set(task.step.address, { result: 'updated', name });
+  }
+  return outcomes;
+}
+
+/** An update's patch of API fields (when any changed); returns the live resource and the virtual props to write. */
+async function patchForUpdate(env: StepEnv, task: StepTask): Promise<{ live: Live; name: string; only: string[] }> {
   const { step, kind, props } = task;
   const name = step.name ?? env.store.doc.resources[step.address]?.name;
   if (!name) throw new Error('the resource name is unknown; run plan again');
@@ -317,10 +356,7 @@ async function updateStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
     live = before ?? (await getResource(env.client, kind, name));
     if (!live) throw new Error(`${name} no longer exists; run plan again`);
   }
-  const virtual = kind.virtualProps.filter((v) => changed.some((f) => topField(f) === v));
-  if (virtual.length) await writeVirtualProps(env, [{ task, live }], virtual);
-  await record(env, task, live);
-  return { result: 'updated', name };
+  return { live, name, only: kind.virtualProps.filter((v) => changed.some((f) => topField(f) === v)) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -459,11 +495,10 @@ async function adoptStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
  * values pending: a run that dies in between leaves the mark, and the next plan reads the live
  * values instead of trusting state.
  */
-async function writeVirtualProps(env: StepEnv, items: { task: StepTask; live: Live }[], only?: string[]): Promise<void> {
+async function writeVirtualProps(env: StepEnv, items: { task: StepTask; live: Live; only?: string[] }[]): Promise<void> {
   if (!items.length) return;
   for (const [prop, handler] of dataProps(items[0].task.kind)) {
-    if (only && !only.includes(prop)) continue;
-    const targets = items.filter(({ task }) => task.props[prop] !== undefined);
+    const targets = items.filter(({ task, only }) => task.props[prop] !== undefined && (!only || only.includes(prop)));
     if (!targets.length) continue;
     await env.store.update((doc) => {
       for (const { task } of targets) {
