@@ -23,8 +23,13 @@ const LOCATION = 'us-central1';
 const KILLS = 3;
 const POINTS = 25;
 
-/** 1 board, 4 experiments, 120 runs, 40 time series with points, 3 custom jobs, 1 notebook execution job, 1 notebooks execution. */
-export function chaosStack(project: string): ResourceSpec[] {
+/**
+ * 1 board, 4 experiments, 120 runs, 40 time series with points, 3 custom jobs, 1 notebook
+ * execution job, 1 notebooks execution. Each `version` renames the runs and series and adds a
+ * point to every series, so every apply of a new version has work enough to be killed in.
+ */
+export function chaosStack(project: string, version = 0): ResourceSpec[] {
+  const v = version ? ` v${version}` : '';
   const where = { projectsId: project, locationsId: LOCATION };
   const board = { ...where, tensorboardsId: '{{ board.tensorboardsId }}' };
   const specs: ResourceSpec[] = [{ name: 'board', type: 'google.aiplatform.tensorboards', props: { ...where, displayName: 'chaos board' } }];
@@ -35,7 +40,7 @@ export function chaosStack(project: string): ResourceSpec[] {
     specs.push({
       name: `run-${r}`,
       type: 'google.aiplatform.runs',
-      props: { ...board, experimentsId: `{{ exp-${r % 4}.experimentsId }}`, runsId: `run-${r}`, displayName: `run ${r}` },
+      props: { ...board, experimentsId: `{{ exp-${r % 4}.experimentsId }}`, runsId: `run-${r}`, displayName: `run ${r}${v}` },
     });
   }
   for (let s = 0; s < 40; s++) {
@@ -47,9 +52,9 @@ export function chaosStack(project: string): ResourceSpec[] {
         experimentsId: `{{ exp-${s % 4}.experimentsId }}`,
         runsId: `{{ run-${s}.runsId }}`,
         timeSeriesId: 'loss',
-        displayName: 'loss',
+        displayName: `loss${v}`,
         valueType: 'SCALAR',
-        dataPoints: Array.from({ length: POINTS }, (_, i) => ({ step: i + 1, scalar: { value: pointValue(s, i + 1) } })),
+        dataPoints: Array.from({ length: POINTS + version }, (_, i) => ({ step: i + 1, scalar: { value: pointValue(s, i + 1) } })),
       },
     });
   }
@@ -167,23 +172,29 @@ export interface SeedResult {
 /**
  * One seed: three applies killed at random moments (drawn from the seed), under latency and
  * faults; then an apply to completion and the checks (faults off, so the checks read cleanly).
+ * Each attempt applies a new version of the stack; an apply that finished before its kill moment
+ * is followed by another version, so every seed has exactly three kills.
  */
 export async function chaosSeed(emulator: RunningEmulator, client: ApiClient, scratch: string, seed: number): Promise<SeedResult> {
   const started = Date.now();
   const before = emulator.stats().requests.total;
   const random = mulberry32(seed);
   const project = `chaos-${seed}`;
-  const specs = chaosStack(project);
-  writeFileSync(join(scratch, 'stack.yaml'), manifestText(project, specs));
+  let specs = chaosStack(project);
   const args = ['apply', scratch, '--auto-approve', '--state', scratch, '--endpoint', emulator.url];
   emulator.configure({ ...CHAOS_LATENCY, faults: { seed, ...CHAOS_FAULTS } });
   let kills = 0;
   const problems: string[] = [];
   try {
-    for (let k = 0; k < KILLS; k++) {
-      // An uninterrupted apply of this stack makes about 300 requests under these faults.
-      if (await applyKilledAfter(emulator, args, 1 + Math.floor(random() * 300))) kills++;
+    for (let version = 0; kills < KILLS && version < 3 * KILLS; version++) {
+      specs = chaosStack(project, version);
+      writeFileSync(join(scratch, 'stack.yaml'), manifestText(project, specs));
+      // The first apply creates everything (about 300 requests under these faults); a later
+      // version patches or creates at least the 40 series and writes their points.
+      const moment = 1 + Math.floor(random() * (version === 0 ? 300 : 60));
+      if (await applyKilledAfter(emulator, args, moment)) kills++;
     }
+    if (kills < KILLS) problems.push(`only ${kills} of ${KILLS} applies were killed before they finished`);
     const completed = await runCli(args);
     if (completed.code !== 0) problems.push(`the apply to completion failed: ${completed.stderr.trim()}`);
   } finally {
