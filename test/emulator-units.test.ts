@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalDuration, canonicalTimestamp } from '../src/schema/formats.js';
+import { stripReadOnly } from '../src/emulator/bodies.js';
 import { mulberry32 } from '../src/emulator/faults.js';
+import { messageSchema } from '../src/schema/registry.js';
 import { parseFilter } from '../src/emulator/filter.js';
 import { startEmulator } from '../src/emulator/index.js';
 import { decodePageToken, encodePageToken, pageSize } from '../src/emulator/pagination.js';
@@ -121,5 +123,21 @@ describe('enum numbers for enum-encoding=int', () => {
     const { buildEnumNumbers, renderEnumNumbers, ENUM_NUMBERS_FILE } = await import('../scripts/enum-numbers.js');
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(ENUM_NUMBERS_FILE, 'utf8')).toBe(renderEnumNumbers(buildEnumNumbers()));
+  });
+});
+
+describe('Output only fields of input', () => {
+  it('are dropped at any depth, however many items a list holds, and nothing else is', () => {
+    const schema = messageSchema('GoogleCloudAiplatformV1WriteTensorboardRunDataRequest');
+    const points = Array.from({ length: 3 }, (_, i) => ({ step: String(i), scalar: { value: i / 2 }, wallTime: '2024-05-01T10:00:00Z' }));
+    const blobs = { step: '9', blobs: { values: [{ id: 'server-chosen', data: 'AAE=' }, { data: 'AAI=' }] } };
+    const body = { tensorboardRun: 'r', timeSeriesData: [{ tensorboardTimeSeriesId: 'loss', valueType: 'SCALAR', values: points }, { tensorboardTimeSeriesId: 'img', valueType: 'BLOB_SEQUENCE', values: [blobs] }] };
+    stripReadOnly(schema, body);
+    expect(body.timeSeriesData[0].values).toEqual(Array.from({ length: 3 }, (_, i) => ({ step: String(i), scalar: { value: i / 2 }, wallTime: '2024-05-01T10:00:00Z' })));
+    expect(body.timeSeriesData[1].values).toEqual([{ step: '9', blobs: { values: [{ data: 'AAE=' }, { data: 'AAI=' }] } }]);
+
+    const batch = { requests: [{ parent: 'p', tensorboardRunId: 'r', tensorboardRun: { displayName: 'r', createTime: '2024-05-01T10:00:00Z', etag: 'e', labels: { a: 'b' } } }] };
+    stripReadOnly(messageSchema('GoogleCloudAiplatformV1BatchCreateTensorboardRunsRequest'), batch);
+    expect(batch.requests[0].tensorboardRun).toEqual({ displayName: 'r', etag: 'e', labels: { a: 'b' } });
   });
 });

@@ -44,6 +44,17 @@ function scanForReadOnly(root: SchemaNode, node: SchemaNode, seen: Set<SchemaNod
   return !isObject(schema.additionalProperties) || scanForReadOnly(root, schema.additionalProperties as SchemaNode, seen);
 }
 
+/** The properties of a message schema that are Output only or hold such fields: the only ones looked at. */
+const strippedProps = new WeakMap<SchemaNode, WeakMap<SchemaNode, [string, SchemaNode][]>>();
+
+function propsToStrip(root: SchemaNode, schema: SchemaNode, props: Record<string, SchemaNode>): [string, SchemaNode][] {
+  let known = strippedProps.get(root);
+  if (!known) strippedProps.set(root, (known = new WeakMap()));
+  let list = known.get(schema);
+  if (!list) known.set(schema, (list = Object.entries(props).filter(([, p]) => p.readOnly === true || !holdsNoReadOnly(root, p))));
+  return list;
+}
+
 /** Removes every field the schema marks Output only: the real API ignores them on input. */
 export function stripReadOnly(root: SchemaNode, value: unknown, node: SchemaNode = root): void {
   if (typeof value === 'object' && value !== null && holdsNoReadOnly(root, node)) return;
@@ -55,9 +66,8 @@ export function stripReadOnly(root: SchemaNode, value: unknown, node: SchemaNode
   if (!isObject(value)) return;
   const props = schema.properties as Record<string, SchemaNode> | undefined;
   if (props) {
-    for (const key of Object.keys(value)) {
-      const prop = props[key];
-      if (!prop) continue;
+    for (const [key, prop] of propsToStrip(root, schema, props)) {
+      if (!Object.hasOwn(value, key)) continue;
       if (prop.readOnly === true) delete value[key];
       else stripReadOnly(root, value[key], prop);
     }
