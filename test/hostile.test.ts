@@ -248,6 +248,45 @@ describe('what a reviewer reads', () => {
   });
 });
 
+describe('every problem of a run at once', () => {
+  it('an unknown resource type hides nothing: format and props problems of every file are reported together, each at its line:col', async () => {
+    const dir = writeFiles({
+      'a.yaml': stackYaml(
+        tensorboard(prop('projectsId', 'p')).replace('type: google.aiplatform.tensorboards', 'type: google.aiplatform.tensorbord') +
+          indent(
+            yaml`
+              - name: exp
+                type: google.aiplatform.experiments
+                props:
+                  - name: projectsId
+                    value: p
+                  - name: locationsId
+                    value: '{{ region }}'
+                  - name: tensorboardsId
+                    value: '{{ tb.tensorboardsId }}'
+                  - name: experimentsId
+                    value: 'Bad Id'
+                dependsOn: [tb, nope]
+            `,
+            2,
+          ),
+        'globals:\n  - name: region\n    valu: us-central1\n',
+      ),
+      'b.yaml': `version: 1\nextra: true\nresources:\n${tensorboard(prop('projectsId', 'p') + prop('description', '5')).replace('name: tb', 'name: tb2')}`,
+    });
+    const [a, b] = [join(dir, 'a.yaml'), join(dir, 'b.yaml')];
+    expectRefused(await applyHostile([dir]), [
+      `${a}:4:5: globals[0]: missing "value" or "values"`,
+      `${a}:5:5: globals[0]: unknown field "valu" (did you mean "value"?)`,
+      `${a}:8:11: resource "tb": unknown resource type "google.aiplatform.tensorbord" (did you mean "google.aiplatform.tensorboards"?)`,
+      `${a}:26:16: resource "exp": props.experimentsId: not a valid id: 1-128 characters of [a-z0-9-]`,
+      `${a}:27:21: resource "exp": dependsOn: unknown resource address "nope"`,
+      `${b}:2:1: unknown field "extra"`,
+      `${b}:14:16: resource "tb2": props.description: must be string`,
+    ]);
+  });
+});
+
 describe('manifest files', () => {
   const ONLY_REGULAR = 'not a regular file; only regular files (or symlinks to them) are read';
 

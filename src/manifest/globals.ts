@@ -1,5 +1,5 @@
 import type { Problem } from '../core/errors.js';
-import { pointerOf, posAt, selectValue, isProblem, where, type Selected, type ShapedFile } from './shape.js';
+import { pointerOf, posAt, selectValue, isProblem, usableEntries, where, type Selected, type ShapedFile } from './shape.js';
 import { substituteVariables, type VariableScope } from './template.js';
 import type { LoadOptions } from './types.js';
 import { outsideVariables } from './variables.js';
@@ -10,10 +10,16 @@ import type { ParsedFile } from './yaml.js';
 /** version / name / description: any file may state them; all that do must agree. */
 export function stackHeader(files: readonly ShapedFile[], problems: Problem[]): { name: string; description?: string } {
   const agreed: Partial<Record<'name' | 'description', { value: string; file: ParsedFile }>> = {};
+  let badName = false;
   for (const file of files) {
     for (const key of ['name', 'description'] as const) {
       const value = file.value[key];
       if (value === undefined) continue;
+      if (file.skipped.has(`/${key}`)) {
+        // Reported by the shape check.
+        badName ||= key === 'name';
+        continue;
+      }
       const first = agreed[key];
       if (!first) agreed[key] = { value, file };
       else if (first.value !== value) {
@@ -22,7 +28,7 @@ export function stackHeader(files: readonly ShapedFile[], problems: Problem[]): 
       }
     }
   }
-  if (!agreed.name) {
+  if (!agreed.name && !badName) {
     problems.push({ pos: posAt(files[0], ''), message: 'missing stack "name" (give it in one of the stack\'s files)' });
   }
   return { name: agreed.name?.value ?? '', description: agreed.description?.value };
@@ -51,16 +57,25 @@ export function globalScope(
   const vars = opts.vars ?? {};
   const globals = new Map<string, Global>();
   for (const file of files) {
-    (file.value.globals ?? []).forEach((g, i) => {
-      const pointer = `/globals/${i}`;
+    for (const { entry: g, pointer } of usableEntries(file, 'globals')) {
       const first = globals.get(g.name);
       if (first) {
         problems.push({ pos: posAt(file, `${pointer}/name`), message: `duplicate global "${g.name}" (first defined at ${where(posAt(first.file, `${first.pointer}/name`))})` });
-        return;
+        continue;
       }
       const selected = selectValue(file, g, pointer, opts.env);
       if (isProblem(selected)) problems.push(selected);
       else globals.set(g.name, { name: g.name, file, pointer, selected, state: 'pending' });
+    }
+  }
+  // Globals of the wrong shape (reported already) that still have a name: what uses them is
+  // left as written, neither an unset variable nor a value to check.
+  const unusable = new Set<string>();
+  for (const file of files) {
+    const list = file.value.globals;
+    if (!Array.isArray(list)) continue;
+    list.forEach((g: { name?: unknown } | null, i) => {
+      if (typeof g?.name === 'string' && (file.skipped.has('/globals') || file.skipped.has(`/globals/${i}`)) && !globals.has(g.name)) unusable.add(g.name);
     });
   }
 
@@ -73,7 +88,8 @@ export function globalScope(
       const given = outside.lookup(name);
       if (given) return given;
       const g = globals.get(name);
-      return g ? { value: resolveGlobal(g) } : undefined;
+      if (g) return { value: resolveGlobal(g) };
+      return unusable.has(name) ? { value: `{{ ${name} }}` } : undefined;
     },
     unsetMessage(name) {
       if (addresses.has(name)) return `"${name}" is a resource; reference one of its fields, e.g. {{ ${name}.name }}`;

@@ -8,11 +8,13 @@ import type { DesiredResource } from './types.js';
 
 // References and dependsOn between resources: checked, turned into DAG edges, sensitivity carried along.
 
-export function linkReferences(origins: Map<DesiredResource, Origin>, problems: Problem[]): void {
+/** `unbuilt`: addresses of resources left out for their shape problems; references to them are not checked. */
+export function linkReferences(origins: Map<DesiredResource, Origin>, unbuilt: ReadonlySet<string>, problems: Problem[]): void {
   const resources = [...origins.keys()];
   const byAddress = new Map(resources.map((r) => [r.address, r]));
   for (const r of resources) {
     for (const ref of r.refs) {
+      if (unbuilt.has(ref.address)) continue;
       const target = byAddress.get(ref.address);
       const problem = target
         ? missingField(target, ref.field)
@@ -23,7 +25,7 @@ export function linkReferences(origins: Map<DesiredResource, Origin>, problems: 
     }
     const explicit = r.dependsOn;
     explicit.forEach((dep, k) => {
-      if (byAddress.has(dep)) return;
+      if (byAddress.has(dep) || unbuilt.has(dep)) return;
       const { file, pointer } = origins.get(r)!;
       problems.push({
         pos: posAt(file, `${pointer}/dependsOn/${k}`),

@@ -18,10 +18,19 @@ export async function loadStack(paths: string[], opts: LoadOptions & { validate?
   const problems: Problem[] = [];
   const files = await expandPaths(paths, problems);
   const parsed = await readManifests(files, problems);
-  for (const file of parsed) problems.push(...checkShape(file));
+  // A file that cannot be parsed leaves the stack's addresses and globals unknown: stop there (as
+  // Terraform does). Past that, every problem of the run is reported together: an entry of the
+  // wrong shape is left out of the build, and the rest is built and validated.
   if (problems.length) throw failure(problems, files);
+  const shaped: ShapedFile[] = [];
+  for (const file of parsed) {
+    const shape = checkShape(file);
+    problems.push(...shape.problems);
+    if (shape.shaped) shaped.push(shape.shaped);
+  }
+  if (shaped.length === 0) throw failure(problems, files);
 
-  const { stack, origins } = buildStack(parsed as ShapedFile[], opts, problems);
+  const { stack, origins } = buildStack(shaped, opts, problems);
   if (opts.validate !== false) {
     for (const r of stack.resources) problems.push(...validateProps(r, referenceForm), ...checkIgnoreChanges(r, origins.get(r)!));
   }
@@ -51,12 +60,16 @@ function buildStack(
   const header = stackHeader(files, problems);
 
   // Addresses first: templates need them to tell `{{ a.b }}` mistakes apart.
-  const addresses = new Map<string, Origin & { raw: RawResource }>();
+  // Resources of the wrong shape keep their address (when it is a name): nothing that refers to
+  // them is reported as unknown, only they are not built.
+  const addresses = new Map<string, Origin & { raw: RawResource; usable: boolean }>();
   for (const file of files) {
-    (file.value.resources ?? []).forEach((raw, i) => {
+    const list = Array.isArray(file.value.resources) && !file.skipped.has('/resources') ? file.value.resources : [];
+    list.forEach((raw: RawResource | null, i) => {
+      if (typeof raw?.name !== 'string') return;
       const pointer = `/resources/${i}`;
       const first = addresses.get(raw.name);
-      if (!first) addresses.set(raw.name, { file, pointer, raw });
+      if (!first) addresses.set(raw.name, { file, pointer, raw, usable: !file.skipped.has(pointer) });
       else {
         const firstPos = where(posAt(first.file, `${first.pointer}/name`));
         problems.push({ pos: posAt(file, `${pointer}/name`), address: raw.name, message: `duplicate resource address (first defined at ${firstPos})` });
@@ -67,10 +80,12 @@ function buildStack(
   const scope = globalScope(files, new Set(addresses.keys()), opts, problems);
 
   const origins = new Map<DesiredResource, Origin>();
-  for (const { file, pointer, raw } of addresses.values()) {
-    origins.set(buildResource(file, raw, pointer, opts.env, scope, problems), { file, pointer });
+  const unbuilt = new Set<string>();
+  for (const [address, { file, pointer, raw, usable }] of addresses) {
+    if (usable) origins.set(buildResource(file, raw, pointer, opts.env, scope, problems), { file, pointer });
+    else unbuilt.add(address);
   }
   const resources = [...origins.keys()];
-  linkReferences(origins, problems);
+  linkReferences(origins, unbuilt, problems);
   return { stack: { version: 1, name: header.name, description: header.description, env: opts.env, resources }, origins };
 }

@@ -49,28 +49,50 @@ export interface RawManifest {
   globals?: RawEntry[];
   resources?: RawResource[];
 }
-/** A file whose value passed the manifest schema. */
-export type ShapedFile = ParsedFile & { value: RawManifest };
+/**
+ * A file that can be built from: its value has the manifest's shape except in the entries
+ * `skipped` names (`/resources/3`, `/globals/0`, `/name`, or a whole `/resources` list), whose
+ * shape problems were reported. The rest of the file is built and validated, so one bad entry
+ * does not hide the problems of the others.
+ */
+export type ShapedFile = ParsedFile & { value: RawManifest; skipped: ReadonlySet<string> };
 /** Where a resource was written: its file and the pointer of its entry there. */
 export interface Origin {
   file: ShapedFile;
   pointer: string;
 }
 
-export function checkShape(file: ParsedFile): Problem[] {
+/** The entries of a file's `resources` or `globals` list that passed the shape check, with their pointers. */
+export function usableEntries<K extends 'resources' | 'globals'>(
+  file: ShapedFile,
+  list: K,
+): { entry: NonNullable<RawManifest[K]>[number]; pointer: string }[] {
+  const entries = file.value[list];
+  if (!Array.isArray(entries) || file.skipped.has(`/${list}`)) return [];
+  return entries.flatMap((entry, i) => (file.skipped.has(`/${list}/${i}`) ? [] : [{ entry, pointer: `/${list}/${i}` }]));
+}
+
+/** The manifest's shape problems of a file, and the file to build from (none when its value is not a mapping). */
+export function checkShape(file: ParsedFile): { problems: Problem[]; shaped?: ShapedFile } {
   const { value } = file;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const got = Array.isArray(value) ? 'a list' : `a ${typeof value === 'string' ? 'text' : typeof value} value`;
-    return [{ pos: posAt(file, ''), message: `expected a mapping with version, name and resources, got ${got}` }];
+    return { problems: [{ pos: posAt(file, ''), message: `expected a mapping with version, name and resources, got ${got}` }] };
   }
   const validate = compile(manifestSchema());
-  if (validate(value)) return [];
+  const skipped = new Set<string>();
+  const shaped: ShapedFile = Object.assign(file, { value: value as RawManifest, skipped });
+  if (validate(value)) return { problems: [], shaped };
   const resources = (value as { resources?: unknown }).resources;
-  return schemaIssues(validate.errors ?? [], value).map((issue) => {
+  const problems = schemaIssues(validate.errors ?? [], value).map((issue) => {
     const pointer = pointerOf(issue.segments);
     const keyPos = issue.field !== undefined ? file.located().keyPos.get(pointerOf([...issue.segments, issue.field])) : undefined;
     const pos = keyPos ?? posAt(file, pointer);
     const [top, index, field] = issue.segments;
+    // The entry the problem is in is left out of the build; a problem of the file's top level
+    // (an unknown key, the version) leaves everything else usable.
+    if (top === 'resources' || top === 'globals') skipped.add(typeof index === 'number' ? `/${top}/${index}` : `/${top}`);
+    else if (top === 'name' || top === 'description') skipped.add(`/${top}`);
     const inResource = top === 'resources' && typeof index === 'number';
     const resource = inResource && Array.isArray(resources) ? (resources[index] as { name?: unknown } | null) : undefined;
     const address = typeof resource?.name === 'string' ? resource.name : undefined;
@@ -81,6 +103,7 @@ export function checkShape(file: ParsedFile): Problem[] {
     }
     return { pos, address, message: label ? `${label}: ${issue.message}` : issue.message };
   });
+  return { problems, shaped };
 }
 
 export interface Selected {
