@@ -285,6 +285,28 @@ describe('every problem of a run at once', () => {
       `${b}:14:16: resource "tb2": props.description: must be string`,
     ]);
   });
+
+  it('a YAML indentation error points at the misindented line and its first character', async () => {
+    const lines = yaml`
+      version: 1
+      name: test-stack
+      resources:
+        - name: tb
+          type: google.aiplatform.tensorboards
+          props:
+            - name: projectsId
+              value: p
+    `.split('\n');
+    const shifted = (line: number, by: number): string => lines.map((l, i) => (i === line - 1 ? ' '.repeat(by) + l : l)).join('\n');
+    const outdented = (line: number): string => lines.map((l, i) => (i === line - 1 ? l.slice(1) : l)).join('\n');
+    const dir = writeFiles({ 'a.yaml': shifted(8, 2), 'b.yaml': outdented(6), 'c.yaml': shifted(6, 1), 'd.yaml': lines.join('\n').replace('      - name', '\t- name') });
+    expectRefused(await applyHostile([dir]), [
+      `${join(dir, 'a.yaml')}:8:11: invalid YAML: bad indentation of a mapping entry`,
+      `${join(dir, 'b.yaml')}:6:4: invalid YAML: bad indentation of a sequence entry`,
+      `${join(dir, 'c.yaml')}:6:6: invalid YAML: bad indentation of a mapping entry`,
+      `${join(dir, 'd.yaml')}:7:1: invalid YAML: tab characters must not be used in indentation`,
+    ]);
+  });
 });
 
 describe('manifest files', () => {

@@ -133,10 +133,15 @@ export function parseManifestText(file: string, text: string): ParseResult {
     // The scan above bounds nesting; a parser overflowing anyway is still the same refusal.
     if (err instanceof RangeError) return fail(file, nestingMessage);
     if (!(err instanceof YAMLException)) throw err;
-    // `yaml` words syntax errors better and reports all of them; js-yaml's own message is the fallback.
+    const mark = err.mark as { line: number; column: number } | undefined;
+    // A misindented line: `yaml` reports a cascade about keys, at column 1 or on the line above;
+    // js-yaml names the line itself. Point at its first character, the one to move.
+    if (mark && /indentation/.test(err.reason)) {
+      return fail(file, `invalid YAML: ${err.reason}`, { file, line: mark.line + 1, col: indentationEnd(text, mark.line) });
+    }
+    // `yaml` words other syntax errors better and reports all of them; js-yaml's own message is the fallback.
     const explained = locate(file, text);
     if (!explained.ok) return explained;
-    const mark = err.mark as { line: number; column: number } | undefined;
     return fail(file, `invalid YAML: ${err.reason}`, mark && { file, line: mark.line + 1, col: mark.column + 1 });
   }
   if (value === undefined || value === null) return fail(file, 'empty manifest');
@@ -162,6 +167,16 @@ export function parseManifestText(file: string, text: string): ParseResult {
       },
     },
   };
+}
+
+/** 1-based column of the first character of a line (0-based index) that is not a space. */
+function indentationEnd(text: string, line: number): number {
+  let start = 0;
+  for (let n = 0; n < line && start !== -1; n++) start = text.indexOf('\n', start) + 1 || -1;
+  if (start === -1) return 1;
+  let col = start;
+  while (text[col] === ' ') col++;
+  return col - start + 1;
 }
 
 /**
