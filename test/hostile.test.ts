@@ -309,6 +309,48 @@ describe('every problem of a run at once', () => {
   });
 });
 
+describe('apply --json when it fails early', () => {
+  const dir = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', 'p'))) });
+
+  /** Exit 1, nothing on stderr, one `error` event on stdout saying exactly these lines, nothing written. */
+  function expectErrorEvent(attempt: Attempt, lines: string[], stateBefore: Record<string, string> = {}): void {
+    expect(attempt.stderr).toBe('');
+    expect(attempt.code).toBe(1);
+    const events = attempt.stdout.split('\n').filter(Boolean);
+    expect(events).toHaveLength(1);
+    const event = JSON.parse(events[0]) as { event: string; error: string; problems: unknown[]; time: string };
+    expect(event).toEqual({ event: 'error', error: lines.join('\n'), problems: expect.any(Array), time: expect.any(String) });
+    expect(event.problems).toHaveLength(lines.length);
+    expect(attempt.stateFiles).toEqual(stateBefore);
+    expect(attempt.apiCalls).toBe(0);
+  }
+
+  it('a bad manifest: one error event with every problem, each with its file, line, column and address', async () => {
+    const bad = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', 'p') + prop('description', '5'))) });
+    const f = join(bad, 'a.yaml');
+    const attempt = await applyHostile([bad], { args: ['--json'] });
+    expectErrorEvent(attempt, [`${f}:14:16: resource "tb": props.description: must be string`]);
+    expect(JSON.parse(attempt.stdout).problems).toEqual([{ file: f, line: 14, col: 16, address: 'tb', message: 'props.description: must be string' }]);
+  });
+
+  it('a bad state document', async () => {
+    const stateFiles = { 'test-stack.json': '{"formatVersion": 1, "resources": []}\n' };
+    const attempt = await applyHostile([dir], { args: ['--json'], stateFiles });
+    expectErrorEvent(attempt, [`${join(attempt.stateDir, 'test-stack.json')}: not a valid vertexctl state file: missing "lineage"; the file was left as it is`], stateFiles);
+  });
+
+  it('an endpoint that refuses connections', async () => {
+    const closed = createServer();
+    await once(closed.listen(0, '127.0.0.1'), 'listening');
+    const port = (closed.address() as { port: number }).port;
+    closed.close();
+    const attempt = await applyHostile([dir], { args: ['--json', '--endpoint', `http://127.0.0.1:${port}/`] });
+    expectErrorEvent(attempt, [
+      `refresh failed: cannot list google.aiplatform.tensorboards in projects/p/locations/us-central1: cannot reach http://127.0.0.1:${port}/: ECONNREFUSED (gave up after 3 attempts)`,
+    ]);
+  });
+});
+
 describe('manifest files', () => {
   const ONLY_REGULAR = 'not a regular file; only regular files (or symlinks to them) are read';
 

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
-import { ApiError, CredentialsError, EndpointError } from '../api/client.js';
-import { UserError } from '../core/errors.js';
+import { Command } from 'commander';
 import { registerCommands } from './commands.js';
+import { reportError } from './failure.js';
 import { VERSION } from '../core/project-root.js';
 import { closeOpenBackends } from '../state/index.js';
 import { closeEmbeddedEmulator } from './context.js';
@@ -29,21 +28,6 @@ async function main(argv: string[]): Promise<number> {
     await closeOpenBackends();
     await closeEmbeddedEmulator();
   }
-}
-
-export function reportError(err: unknown): number {
-  if (err instanceof CommanderError) {
-    // help and version exit 0; usage errors were already printed by commander
-    return err.exitCode === 0 ? 0 : 1;
-  }
-  if (err instanceof UserError || err instanceof CredentialsError || err instanceof ApiError || err instanceof EndpointError) {
-    process.stderr.write(`${err.message}\n`);
-    return 1;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`Error: ${message.split('\n').join('\n  ')}\n`);
-  if (process.env.VERTEXCTL_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-  return 1;
 }
 
 // The metadata-server probe of google-auth-library warns when there is no metadata server; the

@@ -13,6 +13,7 @@ import { LockError, StateStore, lockHolder, openState, type StateBackend } from 
 import { adcHeaders } from '../api/auth.js';
 import { embeddedEmulator } from './context.js';
 import { UserError } from '../core/errors.js';
+import { reportFailureAsJson } from './failure.js';
 import { commandHint } from './hints.js';
 import type { GlobalOptions } from './options.js';
 
@@ -45,6 +46,10 @@ export function addLockOption(cmd: Command): Command {
 /** `targetHelp`: what --target selects besides the address (apply: its dependencies; destroy: its dependents). */
 export function addChangeOptions(cmd: Command, targetHelp = 'only this address and what it depends on'): Command {
   return addLockOption(cmd)
+    // With --json, a run that fails before (or between) its events says why as an event too.
+    .hook('preAction', (_program, command) => {
+      if (command.opts<ChangeOptions>().json) reportFailureAsJson();
+    })
     .option('--auto-approve', 'do not ask for confirmation (required without a terminal)')
     .option('--json', 'write progress as one JSON event per line on stdout')
     .addOption(new Option('--step-timeout <duration>', 'time limit of one step, operation waits included').argParser(parseDuration).default(30 * 60_000, '30m'))
