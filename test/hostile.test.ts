@@ -2,9 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
+import { lockHolder, openState } from '../src/state/index.js';
 import { finished, removeScratchDirs, runCli, scratchDir, spawnCli, type CliResult } from './apply.support.js';
 import { indent, stackYaml, writeFiles, yaml } from './manifest.support.js';
 
@@ -348,6 +350,51 @@ describe('apply --json when it fails early', () => {
     expectErrorEvent(attempt, [
       `refresh failed: cannot list google.aiplatform.tensorboards in projects/p/locations/us-central1: cannot reach http://127.0.0.1:${port}/: ECONNREFUSED (gave up after 3 attempts)`,
     ]);
+  });
+});
+
+describe('a state lock held by another run', () => {
+  const dir = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', 'p'))) });
+
+  /** Holds the stack's state lock in `state` as a live process of this host (this test's), and returns the lock file and the state file it guards. */
+  async function holdLock(state: string): Promise<{ lockFile: string; stateFile: string; holder: string }> {
+    const info = await openState(state, 'test-stack').lock({ ...lockHolder('vertexctl apply manifests'), who: 'alice', created: '2026-12-01T09:00:00.000Z' }, 0);
+    const lockFile = readdirSync(state).find((f) => f.endsWith('.lock'))!;
+    const holder = `alice@${hostname()} (pid ${process.pid}, "vertexctl apply manifests", since 2026-12-01T09:00:00.000Z, lock id ${info.id})`;
+    return { lockFile, stateFile: join(state, lockFile.replace(/\.lock$/, '.json')), holder };
+  }
+
+  it('--lock-timeout says once that it waits, and for whom; then fails naming the holder, nothing written', async () => {
+    const state = scratchDir('hostile-state');
+    const { lockFile, stateFile, holder } = await holdLock(state);
+    const lockBefore = readFileSync(join(state, lockFile), 'utf8');
+    const child = spawnCli(['apply', dir, '--auto-approve', '--lock-timeout', '1500ms', '--state', state, '--endpoint', emulator.url]);
+    child.stdin!.end();
+    const attempt = await finished(child);
+    expect(attempt.stderr).toBe(
+      `State ${stateFile} is locked by ${holder}; waiting up to 2s for it (--lock-timeout).\n` +
+        `state ${stateFile} is locked by ${holder} after waiting 2s; if that run is gone, release it with: vertexctl force-unlock ${holder.match(/lock id (\S+)\)$/)![1]} --stack test-stack --state ${state}\n`,
+    );
+    expect(attempt.code).toBe(1);
+    expect(attempt.stdout).toBe('');
+    expect(readdirSync(state)).toEqual([lockFile]);
+    expect(readFileSync(join(state, lockFile), 'utf8')).toBe(lockBefore);
+    expect(emulator.stats().requests.total).toBe(0);
+  });
+
+  it('with --json the refusal is one error event, the waiting notice stays on stderr', async () => {
+    const state = scratchDir('hostile-state');
+    const { lockFile, stateFile, holder } = await holdLock(state);
+    const child = spawnCli(['apply', dir, '--auto-approve', '--json', '--lock-timeout', '300ms', '--state', state, '--endpoint', emulator.url]);
+    child.stdin!.end();
+    const attempt = await finished(child);
+    expect(attempt.stderr).toBe(`State ${stateFile} is locked by ${holder}; waiting up to 300ms for it (--lock-timeout).\n`);
+    expect(attempt.code).toBe(1);
+    const events = attempt.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; error: string });
+    expect(events.map((e) => e.event)).toEqual(['error']);
+    expect(events[0].error).toMatch(new RegExp(`^state ${stateFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is locked by .* after waiting 0s; if that run is gone, release it with: vertexctl force-unlock `));
+    expect(readdirSync(state)).toEqual([lockFile]);
+    expect(emulator.stats().requests.total).toBe(0);
   });
 });
 

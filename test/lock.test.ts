@@ -71,7 +71,10 @@ describe('state lock', () => {
     expect(createdFirst + Number(stopped![2])).toBe(specs.length);
 
     const completed = await waiterDone;
-    expect(completed.stderr).toBe('');
+    // It said once that it waited, and for whom.
+    expect(completed.stderr).toBe(
+      `State ${join(dir, 'locking.json')} is locked by ${holder.who}@${holder.host} (pid ${first.pid}, "${holder.command}", since ${holder.created}, lock id ${holder.id}); waiting up to 60s for it (--lock-timeout).\n`,
+    );
     expect(completed.code).toBe(0);
     expect(completed.stdout, interrupted.stdout).toMatch(new RegExp(`Apply complete: ${specs.length - createdFirst} created, 0 updated, 0 replaced, 0 deleted\\.\\n$`));
     const doc = (await openState(dir, 'locking').read())!;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { checkStateDoc, checkStateOwner, stateBaseName } from './doc.js';
 import { GenerationMismatch, StorageClient, type StorageClientOptions } from './gcs-client.js';
-import { LockError, describeHolder, isStale } from './lock.js';
+import { LockError, describeHolder, isStale, waitingNotice } from './lock.js';
 import { StateConflictError, checkWrite, type StoredHead } from './serial.js';
 import type { LockInfo, StateBackend, StateDoc, StateVersion, WriteOptions } from './types.js';
 
@@ -102,6 +102,7 @@ export class GcsStateBackend implements StateBackend {
   async lock(info: Omit<LockInfo, 'id'>, timeoutMs: number): Promise<LockInfo> {
     const mine: LockInfo = { id: randomUUID(), ...info };
     const deadline = Date.now() + timeoutMs;
+    let waiting = false;
     for (;;) {
       try {
         await this.client.insert(this.lockObject, `${JSON.stringify(mine, null, 2)}\n`, { ifGenerationMatch: '0' });
@@ -125,6 +126,10 @@ export class GcsStateBackend implements StateBackend {
             `if that run is gone, release it with: vertexctl force-unlock ${holder.info.id}`,
           holder.info,
         );
+      }
+      if (!waiting) {
+        waiting = true;
+        this.opts.notice?.(waitingNotice(this.location, holder.info, timeoutMs));
       }
       await new Promise((r) => setTimeout(r, Math.min(LOCK_POLL_MS, Math.max(1, deadline - Date.now()))));
     }

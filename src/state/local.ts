@@ -4,7 +4,7 @@ import { link, mkdir, open, readFile, readdir, rename, stat, unlink } from 'node
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkStateDoc, checkStateOwner, isStateOf, legacyStateBaseName, stateBaseName, StateDocError } from './doc.js';
-import { LockError, describeHolder, isStale } from './lock.js';
+import { LockError, describeHolder, isStale, waitingNotice } from './lock.js';
 import { checkWrite, type StoredHead } from './serial.js';
 import type { LockInfo, StateBackend, StateDoc, StateVersion, WriteOptions } from './types.js';
 import { syncDir, writeFileAtomic } from '../files/write-atomic.js';
@@ -140,6 +140,7 @@ export class LocalStateBackend implements StateBackend {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const mine: LockInfo = { id: randomUUID(), ...info };
     const deadline = Date.now() + timeoutMs;
+    let waiting = false;
     for (;;) {
       if (await this.tryCreateLock(mine)) {
         await this.removeLeftovers();
@@ -160,6 +161,10 @@ export class LocalStateBackend implements StateBackend {
             `if that run is gone, release it with: vertexctl force-unlock ${holder.id}`,
           holder,
         );
+      }
+      if (!waiting) {
+        waiting = true;
+        this.opts.notice?.(waitingNotice(this.file, holder, timeoutMs));
       }
       await sleep(Math.min(LOCK_POLL_MS, Math.max(1, deadline - Date.now())));
     }

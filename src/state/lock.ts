@@ -23,6 +23,12 @@ export function lockHolder(command: string): Omit<LockInfo, 'id'> {
   return { who, host: hostname(), pid: process.pid, command, created: new Date().toISOString() };
 }
 
+/** What a run waiting for a lock (`--lock-timeout`) says once, when it starts waiting. */
+export function waitingNotice(location: string, holder: LockInfo, timeoutMs: number): string {
+  const wait = timeoutMs < 1000 ? `${timeoutMs}ms` : `${Math.round(timeoutMs / 1000)}s`;
+  return `State ${location} is locked by ${describeHolder(holder)}; waiting up to ${wait} for it (--lock-timeout).`;
+}
+
 export function describeHolder(h: LockInfo): string {
   return `${h.who}@${h.host} (pid ${h.pid}, "${h.command}", since ${h.created}, lock id ${h.id})`;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { checkStateDoc, checkStateOwner } from './doc.js';
-import { LockError, describeHolder } from './lock.js';
+import { LockError, describeHolder, waitingNotice } from './lock.js';
 import { checkSchemaName, migrate } from './postgres-schema.js';
 import { StateConflictError, checkWrite } from './serial.js';
 import type { LockInfo, StateBackend, StateDoc, StateVersion, WriteOptions } from './types.js';
@@ -137,6 +137,7 @@ export class PostgresStateBackend implements StateBackend {
     const mine: LockInfo = { id: randomUUID(), ...info };
     const deadline = Date.now() + timeoutMs;
     const unnamedUntil = Date.now() + 2000;
+    let waiting = false;
     for (;;) {
       const outcome = await this.exclusive(async (c, backendPid) => {
         const got = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [this.lockKey]);
@@ -171,6 +172,10 @@ export class PostgresStateBackend implements StateBackend {
             `if that run is gone, release it with: vertexctl force-unlock ${holder.id}`,
           holder,
         );
+      }
+      if (!waiting && outcome.holder) {
+        waiting = true;
+        this.opts.notice?.(waitingNotice(this.location, rowToInfo(outcome.holder), timeoutMs));
       }
       await new Promise((r) => setTimeout(r, Math.min(LOCK_POLL_MS, Math.max(1, deadline - Date.now()))));
     }
