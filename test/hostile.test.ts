@@ -106,6 +106,23 @@ describe('templates and variables', () => {
   });
 });
 
+describe('the example stack and its variables', () => {
+  it('takes its project from VERTEXCTL_VAR_project, as the README shows, never from an unprefixed variable', async () => {
+    const state = scratchDir('hostile-state');
+    const projectsOf = async (env: Record<string, string>): Promise<Set<string>> => {
+      const plan = await runCli(['plan', 'manifests/', '--json', '--state', state, '--endpoint', emulator.url], env);
+      expect(plan.stderr).toBe('');
+      expect(plan.code).toBe(0);
+      const { changes } = JSON.parse(plan.stdout) as { changes: { action: string; name?: string | null }[] };
+      expect(changes.map((c) => c.action)).toEqual(changes.map(() => 'create'));
+      return new Set(changes.flatMap((c) => (c.name ? [c.name.split('/').slice(0, 2).join('/')] : [])));
+    };
+    expect(await projectsOf({ VERTEXCTL_VAR_project: 'readme-project', project: 'unprefixed' })).toEqual(new Set(['projects/readme-project']));
+    expect(await projectsOf({ project: 'unprefixed', PROJECT: 'unprefixed' })).toEqual(new Set(['projects/demo-project']));
+    expect(readdirSync(state)).toEqual([]);
+  });
+});
+
 describe('numbers', () => {
   const job = (name: string, replicaCount: string): string =>
     indent(
