@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -6,6 +7,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
+import { ADDRESS_RULE } from '../src/kinds/addresses.js';
+import { canonicalJson } from '../src/plan/normalize.js';
 import { lockHolder, openState } from '../src/state/index.js';
 import { finished, removeScratchDirs, runCli, scratchDir, spawnCli, type CliResult } from './apply.support.js';
 import { indent, stackYaml, writeFiles, yaml } from './manifest.support.js';
@@ -231,6 +234,29 @@ describe('state documents', () => {
     const stateFiles = { 'test-stack.json': `${JSON.stringify({ ...good, resources }, null, 2)}\n` };
     const attempt = await applyHostile([dir], { stateFiles });
     expectRefused(attempt, [`${join(attempt.stateDir, 'test-stack.json')}: not a valid vertexctl state file: ${why}; the file was left as it is`], stateFiles);
+  });
+});
+
+describe('plan files', () => {
+  it('a plan file edited to hold the address __proto__, its digest made again, is refused before it can reach state', async () => {
+    const dir = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', 'p'))) });
+    const state = scratchDir('hostile-state');
+    const planFile = join(scratchDir('hostile-plan'), 'tb.plan');
+    const plan = await runCli(['plan', dir, '--out', planFile, '--state', state, '--endpoint', emulator.url]);
+    expect(plan.code, plan.stderr).toBe(0);
+    const { digest: _digest, ...body } = JSON.parse(readFileSync(planFile, 'utf8')) as { digest: string; steps: { address: string }[]; fingerprints: object };
+    body.steps[0].address = '__proto__';
+    body.fingerprints = JSON.parse('{"__proto__": "absent"}') as object;
+    writeFileSync(planFile, JSON.stringify({ ...body, digest: `sha256:${createHash('sha256').update(canonicalJson(body)).digest('hex')}` }));
+    emulator.resetStats();
+    const attempt = await runCli(['apply', planFile, '--auto-approve']);
+    expect(attempt.stderr).toBe(
+      `${planFile}: fingerprints: invalid key "__proto__": ${ADDRESS_RULE}, or such an address, # and the id of a resource it replaced; refusing the plan file\n`,
+    );
+    expect(attempt.code).toBe(1);
+    expect(attempt.stdout).toBe('');
+    expect(readdirSync(state)).toEqual([]);
+    expect(emulator.stats().requests.total).toBe(0);
   });
 });
 

@@ -91,9 +91,9 @@ async function applyManifests(paths: string[], opts: ApplyOptions, global: Globa
 async function applyPlanFile(file: string, opts: ApplyOptions, flags: GlobalOptions, cmd: Command): Promise<boolean> {
   const plan = await readPlanFile(file);
   const global = optionsForPlan(file, plan.target, flags, cmd);
-  const varsGiven = Object.entries(flags.var).filter(([k, v]) => plan.source.vars[k] !== v);
+  const varsGiven = Object.entries(flags.var).filter(([k, v]) => (Object.hasOwn(plan.source.vars, k) ? plan.source.vars[k] : undefined) !== v);
   if (varsGiven.length) {
-    throw new UserError(`${file}: the plan was made with ${varsGiven.map(([k]) => `${k}=${JSON.stringify(plan.source.vars[k] ?? null)}`).join(', ')}, not --var ${varsGiven.map(([k, v]) => `${k}=${v}`).join(' --var ')}`);
+    throw new UserError(`${file}: the plan was made with ${varsGiven.map(([k]) => `${k}=${JSON.stringify(Object.hasOwn(plan.source.vars, k) ? plan.source.vars[k] : null)}`).join(', ')}, not --var ${varsGiven.map(([k, v]) => `${k}=${v}`).join(' --var ')}`);
   }
   if (global.env !== undefined && global.env !== plan.env) {
     throw new UserError(`${file}: the plan was made for ${plan.env ? `--env ${plan.env}` : 'no --env'}, not --env ${global.env}`);

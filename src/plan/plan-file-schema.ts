@@ -1,4 +1,6 @@
+import { STEP_ADDRESS_PATTERN, STEP_ADDRESS_RULE } from '../kinds/addresses.js';
 import { kindTypes } from '../kinds/index.js';
+import { VARIABLE_NAME } from '../manifest/variables.js';
 import { ACTIONS, PLAN_FORMAT_VERSION, REASON_CODES } from './types.js';
 
 /**
@@ -8,6 +10,8 @@ import { ACTIONS, PLAN_FORMAT_VERSION, REASON_CODES } from './types.js';
  */
 export function planFileSchema(): Record<string, unknown> {
   const strings = { type: 'array', items: { type: 'string' } };
+  // Addresses become keys of state: a plan file edited to hold `__proto__` (digest and all) is refused.
+  const address = { type: 'string', pattern: STEP_ADDRESS_PATTERN, 'x-rule': STEP_ADDRESS_RULE };
   const needsDesired = ACTIONS.filter((a) => a !== 'delete');
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -28,11 +32,14 @@ export function planFileSchema(): Record<string, unknown> {
         required: ['lineage', 'serial'],
         additionalProperties: false,
       },
-      fingerprints: { description: 'Hash of each live resource read, by address.', type: 'object', additionalProperties: { type: 'string' } },
+      fingerprints: { description: 'Hash of each live resource read, by address.', type: 'object', propertyNames: address, additionalProperties: { type: 'string' } },
       source: {
         description: 'The manifest paths and --var values the plan was made from.',
         type: 'object',
-        properties: { paths: strings, vars: { type: 'object', additionalProperties: { type: 'string' } } },
+        properties: {
+          paths: strings,
+          vars: { type: 'object', propertyNames: { type: 'string', pattern: VARIABLE_NAME.source }, additionalProperties: { type: 'string' } },
+        },
         required: ['paths', 'vars'],
         additionalProperties: false,
       },
@@ -56,7 +63,7 @@ export function planFileSchema(): Record<string, unknown> {
       step: {
         type: 'object',
         properties: {
-          address: { type: 'string', minLength: 1 },
+          address,
           type: { enum: kindTypes() },
           action: { enum: [...ACTIONS] },
           name: { type: 'string', minLength: 1 },
@@ -66,7 +73,7 @@ export function planFileSchema(): Record<string, unknown> {
           reasonCode: { enum: [...REASON_CODES] },
           fields: { type: 'array', items: { $ref: '#/$defs/field' } },
           desired: { $ref: '#/$defs/desired' },
-          after: strings,
+          after: { type: 'array', items: address },
           inState: { type: 'boolean' },
         },
         required: ['address', 'type', 'action', 'after', 'inState'],
