@@ -200,14 +200,15 @@ describe('vertexctl drift', () => {
             notebookExecutionJobsId: 'eval',
             displayName: 'doomed eval',
             gcsNotebookSource: { uri: 'gs://b/eval.ipynb' },
-            gcsOutputUri: 'gs://b/out',
+            gcsOutputUri: 'gs://b/out-token-s3cr3t',
             customEnvironmentSpec: { machineSpec: { machineType: 'n1-standard-4' } },
           },
+          sensitive: ['gcsOutputUri'],
         },
       ]),
     );
     const name = 'projects/drift-failed/locations/us-central1/notebookExecutionJobs/eval';
-    emulator.failJobs({ name, message: 'notebook cell 3 raised ZeroDivisionError' });
+    emulator.failJobs({ name, message: 'notebook cell 3 raised ZeroDivisionError writing to gs://b/out-token-s3cr3t' });
     emulator.configure({ jobPhaseMs: 1 });
     const args = [dir, '--state', dir];
     expect((await runCli(['apply', ...args, '--auto-approve', ...api])).code).toBe(0);
@@ -222,8 +223,16 @@ describe('vertexctl drift', () => {
     expect(got.get('eval')).toMatchObject<Partial<DriftResource>>({
       status: 'failed',
       name,
-      reason: 'JOB_STATE_FAILED: notebook cell 3 raised ZeroDivisionError',
+      reason: 'JOB_STATE_FAILED: notebook cell 3 raised ZeroDivisionError writing to (sensitive)',
     });
+    // The report files do not pass through the terminal: the secret the job's error quotes is masked in each.
+    const files = ['md', 'html', 'json'].map((ext) => join(dir, `report.${ext}`));
+    expect((await runCli(['drift', ...args, ...files.flatMap((f) => ['--output', f]), ...api])).code).toBe(2);
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      expect(text).toContain('ZeroDivisionError');
+      expect(text).not.toContain('s3cr3t');
+    }
     expect(got.get('board')).toMatchObject({ status: 'modified', fields: [{ path: 'description', expected: 'first', actual: 'changed' }] });
 
     writeFileSync(join(dir, 'ignore'), 'board:description\n');
@@ -249,6 +258,11 @@ describe('vertexctl drift', () => {
       ['stack-0', 'board', 'in-sync'],
       ['stack-1', 'board', 'in-sync'],
     ]);
+
+    // Alone, one stack does not call the other's board unmanaged: it carries that stack's ownership labels.
+    const alone = await drift([dirs[0], '--state', state]);
+    expect(alone.code).toBe(0);
+    expect(alone.report.summary).toMatchObject({ 'in-sync': 1, unmanaged: 0, coverage: 100 });
 
     // Both boards renamed by hand: a stack directory's ignore file covers its own stack only.
     for (const [i] of dirs.entries()) {

@@ -7,6 +7,7 @@ import { loadStack } from '../manifest/index.js';
 import { useColor } from '../plan/index.js';
 import { openContext } from './context.js';
 import { UserError } from '../core/errors.js';
+import { maskSecrets } from '../core/secrets.js';
 import { addGlobalOptions, globalOptions } from './options.js';
 import { stateBackend } from './run-apply.js';
 
@@ -71,7 +72,8 @@ export function register(program: Command): void {
     } else {
       for (const file of opts.output) {
         const format = (opts.output.length === 1 ? opts.format : undefined) ?? formatOfFile(file) ?? opts.format ?? 'text';
-        await writeFileAtomic(file, renderDrift(report, format, { generatedAt })).catch((err: NodeJS.ErrnoException) => {
+        // Files do not pass through the terminal's net: what the renderer did not mask is masked here.
+        await writeFileAtomic(file, maskSecrets(renderDrift(report, format, { generatedAt }))).catch((err: NodeJS.ErrnoException) => {
           throw new UserError(`--output ${file}: cannot write the report: ${err.code === 'ENOENT' ? 'no such directory' : (err.code ?? err.message)}`);
         });
       }

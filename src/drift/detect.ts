@@ -1,5 +1,6 @@
 import type { ApiClient } from '../api/client.js';
-import { KINDS, STACK_LABEL, getKind, labelsOf, parentName, parseResourceName } from '../kinds/index.js';
+import { KINDS, getKind, labelledOwner, labelsOf, parentName, parseResourceName } from '../kinds/index.js';
+import { jobStatusOf } from '../kinds/job-status.js';
 import type { KindDef } from '../kinds/types.js';
 import type { Stack } from '../manifest/types.js';
 import { listCollection, makePlan, type Listing, type LiveResource, type PlannedStep, type RefreshResult } from '../plan/index.js';
@@ -118,13 +119,9 @@ function statusOf(step: PlannedStep, live: LiveResource | null | undefined, stat
 
 /** Why a job's live state is a failure (FAILED, CANCELLED, EXPIRED), with its error, or undefined. */
 function jobFailure(live: LiveResource): string | undefined {
-  const job = live.kind.job;
-  if (!job) return undefined;
-  const state = live.body[job.stateField];
-  if (typeof state !== 'string' || !job.failed.includes(state)) return undefined;
-  const error = job.errorField ? live.body[job.errorField] : undefined;
-  const message = error && typeof error === 'object' ? (error as { message?: unknown }).message : undefined;
-  return typeof message === 'string' && message ? `${state}: ${message}` : state;
+  const status = jobStatusOf(live.kind, live.body);
+  if (status?.outcome !== 'failed') return undefined;
+  return status.error ? `${status.state}: ${status.error}` : status.state;
 }
 
 function parentDrifted(kind: KindDef, live: LiveResource | null | undefined, byName: Map<string, DriftResource>): boolean {
@@ -163,7 +160,7 @@ async function findUnmanaged(stacks: StackDrift[], client: ApiClient, ignore: Ig
   for (const { kind, items } of listings.values()) {
     for (const item of items.values()) {
       const name = String(item.name);
-      if (owned.has(name) || out.has(name) || labelsOf(kind, item)?.[STACK_LABEL] !== undefined) continue;
+      if (owned.has(name) || out.has(name) || labelledOwner(labelsOf(kind, item)) !== undefined) continue;
       const res: DriftResource = { address: null, type: kind.type, name, status: 'unmanaged', stack: null };
       if (!ignore.ignoresResource(res)) out.set(name, res);
     }
