@@ -9,6 +9,7 @@ import { baseUrlFor, requestLocation, withTrailingSlash } from './endpoints.js';
 import { ApiError, EndpointError, apiErrorFromOperation, apiErrorFromResponse, isGoogleErrorBody } from './errors.js';
 import { redact } from './redact.js';
 import { isRetryableNetworkCode, isRetryableStatus, retryAfterMs, retryDelay, retryInfoMs, retryLimitFor } from './retry.js';
+import { QuotaPacer, type QuotaRates } from './quota.js';
 import { Semaphore } from './semaphore.js';
 import type { ListOptions, Operation, RequestOptions, WaitOptions } from './types.js';
 
@@ -30,6 +31,8 @@ export interface ApiClientOptions {
   impersonate?: string;
   /** Timeout of each HTTP attempt; default 60 s. */
   timeoutMs?: number;
+  /** Request quotas to pace under, per project and region; kinds not given keep Google's defaults. */
+  quotas?: QuotaRates;
 }
 
 const DEFAULTS = { maxInFlightPerHost: 10, retries: 5, retryBaseMs: 500, timeoutMs: 60_000 };
@@ -61,6 +64,7 @@ export class ApiClient {
   private readonly maxInFlightPerHost: number;
   private readonly debug?: (line: string) => void;
   private readonly authHeaders?: HeaderSource;
+  private readonly pacer: QuotaPacer;
   private readonly hosts = new Map<string, Host>();
   private readonly agents = {
     http: new HttpAgent({ keepAlive: true }),
@@ -74,6 +78,7 @@ export class ApiClient {
     this.timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
     this.maxInFlightPerHost = opts.maxInFlightPerHost ?? DEFAULTS.maxInFlightPerHost;
     this.debug = opts.debug;
+    this.pacer = new QuotaPacer(opts.quotas);
     // with an endpoint, ADC is never touched: the emulator and CI dry runs need no credentials
     if (!this.endpoint) this.authHeaders = adcHeaders(opts.impersonate ?? (process.env.VERTEXCTL_IMPERSONATE_SERVICE_ACCOUNT || undefined));
   }
@@ -89,7 +94,11 @@ export class ApiClient {
     for (let attempt = 1; ; attempt++) {
       // per attempt: the library caches the token and refreshes it when it nears expiry
       const headers = this.authHeaders ? await this.authHeaders(url.toString()) : {};
-      const { outcome, ms } = await host.slots.run(() => this.attempt(host.http, path, req, searchParams, headers));
+      // the quota is spent right before sending, so requests go out no denser than it allows
+      const { outcome, ms } = await host.slots.run(async () => {
+        await this.pacer.admit(req);
+        return this.attempt(host.http, path, req, searchParams, headers);
+      });
       const retriesUsed = attempt - 1;
 
       if ('networkCode' in outcome) {

@@ -41,7 +41,7 @@ export async function closeEmbeddedEmulator(): Promise<void> {
  */
 export async function openContext(opts: GlobalOptions): Promise<ApiContext> {
   const debug = opts.debug ? (line: string) => process.stderr.write(`[api] ${line}\n`) : undefined;
-  const clientOptions = { maxInFlightPerHost: opts.parallelism, debug };
+  const clientOptions = { maxInFlightPerHost: opts.parallelism, debug, quotas: opts.quota };
   if (opts.emulator) {
     const emulator = await embeddedEmulator(opts);
     const client = new ApiClient({ ...clientOptions, endpoint: emulator.url });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseQuotaSetting, type QuotaRates } from '../api/quota.js';
 import { VARIABLE_NAME } from '../manifest/variables.js';
 
 /** Options every command accepts (DESIGN.md, CLI contract: "Global"). */
@@ -12,6 +13,8 @@ export interface GlobalOptions {
   debug?: boolean;
   /** Service account to impersonate with the ADC credentials (Google endpoints only). */
   impersonateServiceAccount?: string;
+  /** `--quota KIND=N/min` settings over Google's default request quotas. */
+  quota: QuotaRates;
 }
 
 function collectVar(value: string, previous: Record<string, string> = {}): Record<string, string> {
@@ -22,6 +25,11 @@ function collectVar(value: string, previous: Record<string, string> = {}): Recor
     throw new Error(`--var ${JSON.stringify(name)}: a variable name starts with a letter or _ and holds letters, digits, _ and -`);
   }
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+function collectQuota(value: string, previous: QuotaRates = {}): QuotaRates {
+  const [kind, rate] = parseQuotaSetting(value);
+  return { ...previous, [kind]: rate };
 }
 
 function positiveInt(value: string): number {
@@ -38,6 +46,7 @@ export function addGlobalOptions(cmd: Command): Command {
     .option('--env <name>', 'environment: selects per-environment prop values')
     .option('--var <k=v>', 'set a template variable (repeatable)', collectVar)
     .option('--parallelism <n>', 'API calls / steps in flight', positiveInt, 10)
+    .option('--quota <kind=rate>', 'pace API calls under a request quota per project and region, e.g. job-submissions=60/min, resource-management=10/s or tensorboard-writes=off (repeatable; default Google\'s quotas)', collectQuota)
     .option('--debug', 'log every API request (credentials redacted) to stderr')
     .option('--impersonate-service-account <email>', 'call Google as this service account (env VERTEXCTL_IMPERSONATE_SERVICE_ACCOUNT)');
 }
@@ -53,5 +62,6 @@ export function globalOptions(cmd: Command): GlobalOptions {
     parallelism: o.parallelism ?? 10,
     debug: o.debug,
     impersonateServiceAccount: o.impersonateServiceAccount,
+    quota: o.quota ?? {},
   };
 }

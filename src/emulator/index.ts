@@ -25,7 +25,7 @@ export interface RunningEmulator {
   failJobs(match: { name?: string; displayNamePattern?: string; message?: string }): void;
   /** Jobs created from now on end as their outcome profile says again (the rules of failJobs are dropped). */
   clearJobFailures(): void;
-  stats(): { requests: { total: number; byMethod: Record<string, number>; byPathKind?: Record<string, number> } };
+  stats(): { requests: { total: number; byMethod: Record<string, number>; byPathKind?: Record<string, number>; byStatus?: Record<string, number> } };
   resetStats(): void;
 }
 

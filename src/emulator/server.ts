@@ -19,10 +19,10 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const JSON_TYPE = 'application/json; charset=UTF-8';
 
 export interface Stats {
-  requests: { total: number; byMethod: Record<string, number>; byPathKind: Record<string, number> };
+  requests: { total: number; byMethod: Record<string, number>; byPathKind: Record<string, number>; byStatus: Record<string, number> };
 }
 
-export const emptyStats = (): Stats => ({ requests: { total: 0, byMethod: {}, byPathKind: {} } });
+export const emptyStats = (): Stats => ({ requests: { total: 0, byMethod: {}, byPathKind: {}, byStatus: {} } });
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, pretty = false): void {
   const text = pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body);
@@ -131,6 +131,11 @@ export class EmulatorServer {
     const parsed = parsePath(pathname);
     const route = parsed && this.router.find(method, parsed);
     this.count(method, route);
+    // answers by HTTP status (how many 429s a client ran into)
+    res.once('finish', () => {
+      const byStatus = this.stats.requests.byStatus;
+      byStatus[res.statusCode] = (byStatus[res.statusCode] ?? 0) + 1;
+    });
     const settings = this.core.settings;
     let system: SystemParams = { enumsAsNumbers: false, pretty: false };
     try {
