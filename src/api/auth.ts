@@ -1,4 +1,4 @@
-import { GoogleAuth, Impersonated, type AuthClient } from 'google-auth-library';
+import type { AuthClient } from 'google-auth-library';
 import { CredentialsError } from './errors.js';
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -34,6 +34,8 @@ async function createClient(impersonate: string | undefined): Promise<AuthClient
   // Our URLs name the project, so the library's own project discovery (a gcloud subprocess, the
   // metadata server, or Cloud Resource Manager for workload identity federation, which needs an
   // extra permission) would only slow getClient() down or fail it: give it a value that is never used.
+  // loaded on the first call to Google: the emulator and commands that make no calls never pay for it
+  const { GoogleAuth, Impersonated } = await import('google-auth-library');
   const auth = new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE], projectId: 'unused-by-vertexctl' });
   let source: AuthClient;
   try {

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import got, { ParseError, RequestError, type Got, type Response } from 'got';
+import type { Got, Response } from 'got';
 import { inAskedProjectSpelling } from '../kinds/names.js';
 import type { ApiName } from '../kinds/types.js';
 import { adcHeaders, type HeaderSource } from './auth.js';
@@ -43,8 +43,14 @@ const LONG_POLL_MAX_S = 30;
 const POLL_BASE_MS = 200;
 const POLL_MAX_MS = 10_000;
 
+// got is loaded on the first request, so commands that make none (validate, --version) start fast
+type GotModule = typeof import('got');
+let gotModule: Promise<GotModule> | undefined;
+const loadGot = (): Promise<GotModule> => (gotModule ??= import('got'));
+
 /** One HTTP client per host (prefixUrl) sharing keep-alive agents, each with its in-flight bound. */
 interface Host {
+  lib: GotModule;
   http: Got;
   slots: Semaphore;
 }
@@ -85,7 +91,7 @@ export class ApiClient {
 
   async request<T>(req: RequestOptions): Promise<T> {
     const base = this.endpoint ?? baseUrlFor(req.api, requestLocation(req.path, req.location));
-    const host = this.host(base);
+    const host = await this.host(base);
     const path = req.path.replace(/^\/+/, '');
     const searchParams = definedParams(req.query);
     const url = new URL(path, base);
@@ -97,7 +103,7 @@ export class ApiClient {
       // the quota is spent right before sending, so requests go out no denser than it allows
       const { outcome, ms } = await host.slots.run(async () => {
         await this.pacer.admit(req);
-        return this.attempt(host.http, path, req, searchParams, headers);
+        return this.attempt(host, path, req, searchParams, headers);
       });
       const retriesUsed = attempt - 1;
 
@@ -192,11 +198,16 @@ export class ApiClient {
     this.agents.https.destroy();
   }
 
-  private host(base: string): Host {
+  private async host(base: string): Promise<Host> {
     let host = this.hosts.get(base);
     if (!host) {
+      const lib = await loadGot();
+      // another request may have made it while got loaded
+      host = this.hosts.get(base);
+      if (host) return host;
       host = {
-        http: got.extend({
+        lib,
+        http: lib.default.extend({
           prefixUrl: base,
           responseType: 'json',
           throwHttpErrors: false,
@@ -213,7 +224,7 @@ export class ApiClient {
   }
 
   private async attempt(
-    http: Got,
+    { http, lib }: Host,
     path: string,
     req: RequestOptions,
     searchParams: Record<string, string | number | boolean>,
@@ -231,12 +242,12 @@ export class ApiClient {
       });
       return { outcome: { response: response as Response<unknown> }, ms: ms() };
     } catch (err) {
-      if (err instanceof ParseError) {
+      if (err instanceof lib.ParseError) {
         // a 2xx whose body is not JSON: the host is not the API we think it is
         const url = new URL(err.response.url);
         throw new EndpointError(`${url.origin}${url.pathname}`, err.response.statusCode, contentTypeOf(err.response) || 'not JSON', API_TITLES[req.api]);
       }
-      if (err instanceof RequestError) return { outcome: { networkCode: err.code }, ms: ms() };
+      if (err instanceof lib.RequestError) return { outcome: { networkCode: err.code }, ms: ms() };
       throw err;
     }
   }

@@ -1,20 +1,36 @@
 import type { Command } from 'commander';
-import * as apply from './apply.js';
-import * as destroy from './destroy.js';
-import * as drift from './drift.js';
-import * as emulator from './emulator.js';
-import * as forceUnlock from './force-unlock.js';
-import * as graph from './graph.js';
-import * as importCmd from './import.js';
-import * as plan from './plan.js';
-import * as show from './show.js';
-import * as start from './start.js';
-import * as state from './state.js';
-import * as validate from './validate.js';
 
-/** Every command lives in its own file in src/cli/ and exports `register(program)`. */
-export function registerCommands(program: Command): void {
-  for (const cmd of [validate, plan, show, apply, drift, destroy, importCmd, state, forceUnlock, graph, emulator, start]) {
-    cmd.register(program);
-  }
+interface CommandModule {
+  register(program: Command): void;
+}
+
+/** Every command lives in its own file in src/cli/ and exports `register(program)`; listed in help order. */
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  validate: () => import('./validate.js'),
+  plan: () => import('./plan.js'),
+  show: () => import('./show.js'),
+  apply: () => import('./apply.js'),
+  drift: () => import('./drift.js'),
+  destroy: () => import('./destroy.js'),
+  import: () => import('./import.js'),
+  state: () => import('./state.js'),
+  'force-unlock': () => import('./force-unlock.js'),
+  graph: () => import('./graph.js'),
+  emulator: () => import('./emulator.js'),
+  start: () => import('./start.js'),
+};
+
+/**
+ * Registers the command the arguments name, loading only its module (and what it imports), so
+ * a command starts without paying for the others; without a known command (`--help`, a typo
+ * that deserves a suggestion) every command is registered, and none for `--version`.
+ * Returns how many were registered.
+ */
+export async function registerCommands(program: Command, args: readonly string[]): Promise<number> {
+  const named = args.find((a) => !a.startsWith('-'));
+  const versionOnly = named === undefined && (args.includes('--version') || args.includes('-V'));
+  const names = versionOnly ? [] : named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+  const modules = await Promise.all(names.map((name) => COMMANDS[name]()));
+  for (const cmd of modules) cmd.register(program);
+  return modules.length;
 }

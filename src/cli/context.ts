@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ApiClient } from '../api/client.js';
-import { startEmulator, type RunningEmulator } from '../emulator/index.js';
+import type { RunningEmulator } from '../emulator/index.js';
 import { stateKind } from '../state/index.js';
 import type { GlobalOptions } from './options.js';
 
@@ -23,7 +23,8 @@ let embedded: Promise<RunningEmulator> | undefined;
 
 /** The `--emulator` of this process, started on first use: the API client and gs:// state share it. */
 export function embeddedEmulator(opts: Pick<GlobalOptions, 'state'>): Promise<RunningEmulator> {
-  embedded ??= startEmulator({ port: 0, dataDir: emulatorDataDir(opts), quiet: true });
+  // loaded only by the commands that start it
+  embedded ??= import('../emulator/index.js').then(({ startEmulator }) => startEmulator({ port: 0, dataDir: emulatorDataDir(opts), quiet: true }));
   return embedded;
 }
 

@@ -1,8 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { startEmulator, type FaultProfile } from '../emulator/index.js';
-import { checkConfig, checkFaultProfile, checkQuotas } from '../emulator/server.js';
-import type { JobOutcomeProfile, QuotaSettings } from '../emulator/options.js';
+import type { FaultProfile, JobOutcomeProfile, QuotaSettings } from '../emulator/options.js';
 import { UserError } from '../core/errors.js';
 
 /**
@@ -18,9 +16,9 @@ function wholeNumber(flag: string) {
   };
 }
 
-/** A flag that takes inline JSON or the path of a JSON file, checked by `check`. */
-function jsonFlag<T>(flag: string, check: (value: unknown) => T) {
-  return (value: string): T => {
+/** A flag that takes inline JSON or the path of a JSON file; checked in the action, once the emulator is loaded. */
+function jsonFlag(flag: string) {
+  return (value: string): unknown => {
     const text = value.trim().startsWith('{') ? value : existsSync(value) ? readFileSync(value, 'utf8') : undefined;
     if (text === undefined) throw new UserError(`${flag}: "${value}" is neither JSON nor an existing file`);
     let parsed: unknown;
@@ -29,17 +27,18 @@ function jsonFlag<T>(flag: string, check: (value: unknown) => T) {
     } catch (err) {
       throw new UserError(`${flag}: invalid JSON: ${(err as Error).message}`);
     }
-    try {
-      return check(parsed);
-    } catch (err) {
-      throw new UserError(`${flag}: ${(err as Error).message}`);
-    }
+    return parsed;
   };
 }
 
-const faultProfile = jsonFlag<FaultProfile>('--faults', checkFaultProfile);
-const quotaSettings = jsonFlag<QuotaSettings>('--quotas', checkQuotas);
-const jobOutcomes = jsonFlag<JobOutcomeProfile>('--job-outcomes', (v) => checkConfig({ jobOutcomes: v }).jobOutcomes ?? {});
+function checked<T>(flag: string, value: unknown, check: (value: unknown) => T): T | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return check(value);
+  } catch (err) {
+    throw new UserError(`${flag}: ${(err as Error).message}`);
+  }
+}
 
 interface EmulatorFlags {
   port: number;
@@ -48,10 +47,10 @@ interface EmulatorFlags {
   jitter?: number;
   operationDelay?: number;
   jobPhase?: number;
-  faults?: FaultProfile;
-  quotas?: QuotaSettings | true;
+  faults?: unknown;
+  quotas?: unknown;
   projectIdsInNames?: boolean;
-  jobOutcomes?: JobOutcomeProfile;
+  jobOutcomes?: unknown;
   quiet?: boolean;
 }
 
@@ -65,12 +64,18 @@ export function register(program: Command): void {
     .option('--jitter <ms>', 'add a random delay of up to this long', wholeNumber('--jitter'))
     .option('--operation-delay <ms>', 'long-running operations finish after this long (default 50)', wholeNumber('--operation-delay'))
     .option('--job-phase <ms>', 'time a job spends in each state (default 200)', wholeNumber('--job-phase'))
-    .option('--faults <json|file>', 'fault profile, e.g. \'{"seed":1,"rate429":0.05,"rate503":0.02}\'', faultProfile)
-    .option('--quotas [json|file]', 'enforce per-minute quotas per project and region (Google\'s limits, or e.g. \'{"resourceManagementPerMinute":100}\')', quotaSettings)
-    .option('--job-outcomes <json|file>', 'seeded shares of jobs that fail, are preempted or hang, e.g. \'{"seed":1,"failed":0.1,"hung":0.05}\'', jobOutcomes)
+    .option('--faults <json|file>', 'fault profile, e.g. \'{"seed":1,"rate429":0.05,"rate503":0.02}\'', jsonFlag('--faults'))
+    .option('--quotas [json|file]', 'enforce per-minute quotas per project and region (Google\'s limits, or e.g. \'{"resourceManagementPerMinute":100}\')', jsonFlag('--quotas'))
+    .option('--job-outcomes <json|file>', 'seeded shares of jobs that fail, are preempted or hang, e.g. \'{"seed":1,"failed":0.1,"hung":0.05}\'', jsonFlag('--job-outcomes'))
     .option('--project-ids-in-names', 'answer aiplatform names with the project id the request used (Google answers with project numbers)')
     .option('--quiet', 'do not log requests on stderr')
     .action(async (flags: EmulatorFlags) => {
+      // the emulator is loaded only by the commands that run it
+      const { startEmulator } = await import('../emulator/index.js');
+      const { checkConfig, checkFaultProfile, checkQuotas } = await import('../emulator/server.js');
+      const faults = checked<FaultProfile>('--faults', flags.faults, checkFaultProfile);
+      const quotas = flags.quotas === true ? {} : checked<QuotaSettings>('--quotas', flags.quotas, checkQuotas);
+      const jobOutcomes = checked<JobOutcomeProfile>('--job-outcomes', flags.jobOutcomes, (v) => checkConfig({ jobOutcomes: v }).jobOutcomes ?? {});
       const emulator = await startEmulator({
         port: flags.port,
         dataDir: flags.data,
@@ -78,10 +83,10 @@ export function register(program: Command): void {
         jitterMs: flags.jitter,
         operationDelayMs: flags.operationDelay,
         jobPhaseMs: flags.jobPhase,
-        faults: flags.faults,
-        quotas: flags.quotas === true ? {} : flags.quotas,
+        faults,
+        quotas,
         projectIdsInNames: flags.projectIdsInNames,
-        jobOutcomes: flags.jobOutcomes,
+        jobOutcomes,
         quiet: flags.quiet ?? false,
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new UserError(`port ${flags.port} is already in use (try --port 0)`);

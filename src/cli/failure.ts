@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { ApiError, CredentialsError, EndpointError } from '../api/client.js';
+import { ApiError, CredentialsError, EndpointError } from '../api/errors.js';
 import { escapeForDisplay } from '../core/display.js';
 import { UserError, formatProblem, type Problem } from '../core/errors.js';
 

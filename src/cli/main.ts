@@ -3,8 +3,6 @@ import { Command } from 'commander';
 import { registerCommands } from './commands.js';
 import { reportError } from './failure.js';
 import { VERSION } from '../core/project-root.js';
-import { closeOpenBackends } from '../state/index.js';
-import { closeEmbeddedEmulator } from './context.js';
 import { hasSecrets, maskSecrets } from '../core/secrets.js';
 
 /** Exit codes: 0 ok, 1 error, 2 "changes"/"drift" where a command says so. */
@@ -17,16 +15,21 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  registerCommands(program);
+  let commands = 0;
   try {
+    commands = await registerCommands(program, argv.slice(2));
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     return reportError(err);
   } finally {
-    // Database connections of state backends, or an emulator started for gs:// state, would keep the process alive.
-    await closeOpenBackends();
-    await closeEmbeddedEmulator();
+    // Database connections of state backends, or an emulator started for gs:// state, would keep
+    // the process alive (`--version` loads neither).
+    if (commands > 0) {
+      const [{ closeOpenBackends }, { closeEmbeddedEmulator }] = await Promise.all([import('../state/index.js'), import('./context.js')]);
+      await closeOpenBackends();
+      await closeEmbeddedEmulator();
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type { Type } from 'protobufjs';
 
 /**
  * TensorBoard event files (`events.out.tfevents.*`): TFRecord framing, each record an `Event`
@@ -57,8 +58,10 @@ const DESCRIPTOR = {
   },
 };
 
-const root = protobuf.Root.fromJSON(DESCRIPTOR);
-const EventType = root.lookupType('Event');
+// protobufjs is loaded when the first event file is read, not by every command
+const require = createRequire(import.meta.url);
+let eventType: Type | undefined;
+const EventType = (): Type => (eventType ??= (require('protobufjs') as typeof import('protobufjs')).Root.fromJSON(DESCRIPTOR).lookupType('Event'));
 
 type Int64 = number | { toNumber(): number };
 
@@ -118,7 +121,7 @@ export async function* readEventFile(path: string): AsyncGenerator<TaggedScalar>
     record++;
     let event: EventMessage;
     try {
-      event = EventType.toObject(EventType.decode(data), { defaults: false }) as EventMessage;
+      event = EventType().toObject(EventType().decode(data), { defaults: false }) as EventMessage;
     } catch (err) {
       throw new EventFileError(record, `not an Event message (${(err as Error).message})`);
     }

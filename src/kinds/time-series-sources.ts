@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { parse as parseCsv } from 'csv-parse';
+import { createRequire } from 'node:module';
 import { EventFileError, readEventFile } from './tfevents.js';
 
 /**
@@ -145,6 +145,9 @@ export async function locate(src: DataSource, fileIndex: number, at: number): Pr
 const CSV_COLUMNS = ['step', 'value', 'wallTime'] as const;
 // Fields are not trimmed by the parser (that costs per field): Number() ignores the spaces
 // around a number, and the header and wall times are trimmed here.
+// csv-parse is loaded when the first CSV file is read, not by every command
+const require = createRequire(import.meta.url);
+const parseCsv = (options: import('csv-parse').Options): import('csv-parse').Parser => (require('csv-parse') as typeof import('csv-parse')).parse(options);
 const CSV_OPTIONS = { bom: true, skip_empty_lines: true, relax_column_count: true } as const;
 
 interface CsvColumns {
