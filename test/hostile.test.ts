@@ -221,6 +221,23 @@ describe('addresses named like Object.prototype members', () => {
   });
 });
 
+describe('map keys named like Object.prototype members', () => {
+  it('a label named constructor is a key like any other: removing it is an update, and after apply nothing is left to do', async () => {
+    const withLabels = (labels: string): string => stackYaml(tensorboard(prop('projectsId', 'p') + prop('labels', labels)));
+    const dir = writeFiles({ 'a.yaml': withLabels('{ constructor: team, tostring: x }') });
+    const state = scratchDir('hostile-state');
+    const run = (...args: string[]): Promise<CliResult> => runCli([...args, dir, '--state', state, '--endpoint', emulator.url]);
+    expect((await run('apply', '--auto-approve')).code).toBe(0);
+    writeFileSync(join(dir, 'a.yaml'), withLabels('{ tostring: x }'));
+    const plan = await run('plan');
+    expect(plan.stderr).toBe('');
+    expect(plan.stdout).toContain('      - labels.constructor: "team"\n');
+    expect(plan.stdout).toContain('Plan: 0 to create, 1 to update, 0 to replace, 0 to destroy.');
+    expect((await run('apply', '--auto-approve')).code).toBe(0);
+    expect((await run('plan')).stdout).toBe('No changes. Live resources match the manifests.\n');
+  });
+});
+
 describe('state documents', () => {
   const dir = writeFiles({ 'a.yaml': stackYaml(tensorboard(prop('projectsId', 'p'))) });
   const good = { formatVersion: 1, lineage: 'l-1', serial: 4, stack: 'test-stack', resources: {} as Record<string, unknown> };

@@ -47,10 +47,10 @@ export function diffBody(input: BodyDiffInput): FieldChange[] {
   const ctx = kindCtx(input.kind, input.ignoreChanges);
   const changes: FieldChange[] = [];
   for (const [key, value] of Object.entries(input.desired)) {
-    changes.push(...diffNode(ctx, [key], value, input.prior?.[key], input.base[key]));
+    changes.push(...diffNode(ctx, [key], value, own(input.prior, key), own(input.base, key)));
   }
   for (const key of Object.keys(input.prior ?? {})) {
-    if (!(key in input.desired)) changes.push(...cleared(ctx, [key], input.base[key]));
+    if (!Object.hasOwn(input.desired, key)) changes.push(...cleared(ctx, [key], own(input.base, key)));
   }
   const sensitive = new Set(input.sensitive);
   return changes.map((c) => (sensitive.has(c.path.split(/[.[]/)[0]) ? mask(c) : c));
@@ -82,8 +82,8 @@ function diffNode(ctx: Ctx, path: PathSegment[], desired: unknown, prior: unknow
     const b = isObject(base) ? base : {};
     const p = isObject(prior) ? prior : {};
     const out: FieldChange[] = [];
-    for (const [k, v] of Object.entries(desired)) out.push(...diffNode(ctx, [...path, k], v, p[k], b[k]));
-    for (const k of Object.keys(p)) if (!(k in desired)) out.push(...cleared(ctx, [...path, k], b[k]));
+    for (const [k, v] of Object.entries(desired)) out.push(...diffNode(ctx, [...path, k], v, own(p, k), own(b, k)));
+    for (const k of Object.keys(p)) if (!Object.hasOwn(desired, k)) out.push(...cleared(ctx, [...path, k], own(b, k)));
     return out;
   }
   if (shape === 'map' && isObject(desired)) {
@@ -92,9 +92,9 @@ function diffNode(ctx: Ctx, path: PathSegment[], desired: unknown, prior: unknow
     const b = isObject(base) ? base : {};
     const p = isObject(prior) ? prior : {};
     const out: FieldChange[] = [];
-    for (const [k, v] of Object.entries(desired)) out.push(...diffNode(ctx, [...path, k], v, p[k], b[k]));
+    for (const [k, v] of Object.entries(desired)) out.push(...diffNode(ctx, [...path, k], v, own(p, k), own(b, k)));
     for (const [k, v] of Object.entries(b)) {
-      if (!(k in desired) && !skippedKey(ctx, path, k) && !ctx.ignored([...path, k])) out.push(change([...path, k], v, undefined));
+      if (!Object.hasOwn(desired, k) && !skippedKey(ctx, path, k) && !ctx.ignored([...path, k])) out.push(change([...path, k], v, undefined));
     }
     return out;
   }
@@ -165,6 +165,11 @@ export function mask(c: FieldChange): FieldChange {
     ...(after !== undefined && { after: SENSITIVE_MASK }),
     sensitive: true,
   };
+}
+
+/** A key's value as data: map keys are user text, and `constructor` is a valid label key. */
+function own(obj: Record<string, unknown> | undefined, key: string): unknown {
+  return obj !== undefined && Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
