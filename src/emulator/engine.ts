@@ -78,6 +78,11 @@ export class EmulatorCore {
     this.changed();
   }
 
+  /** Drops the rules of failJobs: jobs created from now on end as their outcome profile says. */
+  clearFailRules(): void {
+    this.store.failRules.length = 0;
+  }
+
   newEtag(): string {
     return randomBytes(12).toString('base64url');
   }

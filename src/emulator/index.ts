@@ -63,7 +63,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       core.failJobs(checkFailRule(match));
     },
     clearJobFailures() {
-      core.store.failRules.length = 0;
+      core.clearFailRules();
     },
     stats() {
       return structuredClone(server.stats);

@@ -18,7 +18,7 @@ import type { StateDoc, StateEntry } from '../state/types.js';
 import { classifyChanges, diffBody, mask } from './diff.js';
 import { fingerprint } from './fingerprint.js';
 import { sameResourceName } from './normalize.js';
-import { refresh, type LiveResource, type RefreshResult } from './refresh.js';
+import { parentOfName, refresh, type LiveResource, type RefreshResult } from './refresh.js';
 import { prepareVirtualProps, type PreparedVirtual } from './virtual.js';
 import { clientId, knownName, knownParent, referenceValue, resolveProps, targetOfEntry, type Lookup, type ReferenceTarget } from './resolve.js';
 import { PLAN_FORMAT_VERSION, type Action, type Change, type FieldChange, type Plan, type PlannedStep, type PlanSummary, type ReasonCode, type ReplaceOrder } from './types.js';
@@ -388,11 +388,10 @@ async function planResource(
 function nameHolders(found: RefreshResult): PlanContext['holderOf'] {
   const byParent = new Map<string, Map<string, Record<string, unknown>>>();
   for (const l of found.listed) byParent.set(`${l.kind.type} ${projectKeyOf(l.parent)}`, l.items);
-  return (kind, name) => byParent.get(`${kind.type} ${projectKeyOf(parentOf(name))}`)?.get(idOf(name));
-}
-
-function parentOf(name: string): string {
-  return name.split('/').slice(0, -2).join('/');
+  return (kind, name) => {
+    const parent = parentOfName(kind, name);
+    return parent === undefined ? undefined : byParent.get(`${kind.type} ${projectKeyOf(parent)}`)?.get(idOf(name));
+  };
 }
 
 /**

@@ -218,7 +218,8 @@ function currentTarget(
   return props && { kind, name: knownName(kind, props, clientId(kind, props)), props };
 }
 
-function parentOfName(kind: KindDef, name: string): string | undefined {
+/** The parent of a full resource name, as the kind spells it (undefined when the name is not of the kind). */
+export function parentOfName(kind: KindDef, name: string): string | undefined {
   const ids = parseResourceName(kind, name);
   return ids ? parentName(kind, ids) : undefined;
 }
