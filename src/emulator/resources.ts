@@ -188,6 +188,8 @@ export class ResourceHandlers {
       if (!orderBy && cursor?.after !== undefined && res.seq <= cursor.after) continue;
       const body = this.core.view(res, ctx.now);
       if (matches(idField ? { ...body, [ID_FIELD]: res.name.slice(res.name.lastIndexOf('/') + 1) } : body)) items.push(res);
+      // In creation order a page ends at its size (one more tells there is a next page); only a sort needs every item.
+      if (!orderBy && items.length > size) break;
     }
     let next: string | undefined;
     if (orderBy) {
