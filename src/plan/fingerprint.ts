@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ApiClient } from '../api/client.js';
+import { ownRecord } from '../core/records.js';
 import { fieldInfo } from '../schema/registry.js';
 import type { StateDoc } from '../state/types.js';
 import { canonicalJson } from './normalize.js';
@@ -18,8 +19,20 @@ import type { Plan } from './types.js';
  */
 export function fingerprint(live: LiveResource | null | undefined): string {
   if (!live) return 'absent';
-  const body = Object.fromEntries(Object.entries(live.body).filter(([k]) => !fieldInfo(live.kind.type, [k])?.readOnly));
+  const body = ownRecord<unknown>();
+  for (const k of Object.keys(live.body)) if (!isOutputOnly(live.kind.type, k)) body[k] = live.body[k];
   return createHash('sha256').update(canonicalJson({ name: live.name, body })).digest('hex');
+}
+
+const outputOnly = new Map<string, Map<string, boolean>>();
+
+/** Whether a top-level field of a kind's body is Output only (asked once per kind and field: a plan hashes every resource). */
+function isOutputOnly(type: string, field: string): boolean {
+  let fields = outputOnly.get(type);
+  if (!fields) outputOnly.set(type, (fields = new Map()));
+  let readOnly = fields.get(field);
+  if (readOnly === undefined) fields.set(field, (readOnly = !!fieldInfo(type, [field])?.readOnly));
+  return readOnly;
 }
 
 /** Reads again what the plan read: the same collections, matched the same way. */

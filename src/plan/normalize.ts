@@ -84,21 +84,40 @@ export function sameResourceName(a: string, b: string): boolean {
   return full !== undefined && short !== undefined && !short.includes('/') && full.slice(full.lastIndexOf('/') + 1) === short;
 }
 
-/** JSON with object keys sorted, for hashing and order-insensitive equality. */
+/**
+ * JSON with object keys sorted, for hashing and order-insensitive equality: the text
+ * `JSON.stringify` gives a copy with sorted keys, written in one pass without the copy (a plan
+ * hashes every live resource). Own keys only, so a `__proto__` key is kept as data. As in any
+ * object JavaScript builds, integer keys ("2", "10") come first, in numeric order.
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  return canonical(value) as string;
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    // fromEntries defines own properties: a `__proto__` key is kept as data.
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, v]) => [k, sortKeys(v)]),
-    );
+function canonical(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += `${i ? ',' : ''}${canonical(value[i]) ?? 'null'}`;
+    return `${out}]`;
   }
-  return value;
+  const keys = sortedKeys(value);
+  let out = '{';
+  for (const k of keys) {
+    const text = canonical((value as Record<string, unknown>)[k]);
+    if (text === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${text}`;
+  }
+  return `${out}}`;
+}
+
+const INTEGER_KEY = /^(0|[1-9]\d{0,9})$/;
+
+/** Object.keys lists integer keys first, ascending; the string keys after them are sorted here. */
+function sortedKeys(value: object): string[] {
+  const keys = Object.keys(value);
+  let ints = 0;
+  while (ints < keys.length && INTEGER_KEY.test(keys[ints]) && Number(keys[ints]) < 2 ** 32 - 1) ints++;
+  if (ints === 0) return keys.sort();
+  return [...keys.slice(0, ints), ...keys.slice(ints).sort()];
 }
