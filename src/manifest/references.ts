@@ -32,6 +32,7 @@ export function resolveReferences(
 ): { value: unknown; unknown: { address: string; field: string }[] } {
   const unknown: { address: string; field: string }[] = [];
   const resolveString = (s: string): unknown => {
+    if (!s.includes('{{')) return s;
     const refs = scanTemplates(s).filter((m) => m.expr.kind === 'ref');
     if (refs.length === 0) return s;
     const answers = refs.map((m) => {
@@ -54,7 +55,7 @@ export function resolveReferences(
     if (Array.isArray(v)) return v.map(walk);
     if (v !== null && typeof v === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, child] of Object.entries(v)) setOwn(out, k, walk(child));
+      for (const k of Object.keys(v)) setOwn(out, k, walk((v as Record<string, unknown>)[k]));
       return out;
     }
     return v;

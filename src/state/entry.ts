@@ -83,7 +83,9 @@ function recordedOptions(options: ResourceOptions): Recorded {
 export function optionChanges(entry: StateEntry, options: ResourceOptions): { path: keyof Recorded; before: unknown; after: unknown }[] {
   const want = recordedOptions(options);
   const out: { path: keyof Recorded; before: unknown; after: unknown }[] = [];
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  // Each option is a scalar or a list of strings.
+  const same = (a: unknown, b: unknown) =>
+    a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]));
   const defaults: Required<Recorded> = { dependsOn: [], deletionPolicy: 'delete', protected: false, ignoreChanges: [], sensitive: [] };
   for (const path of ['protected', 'deletionPolicy', 'dependsOn', 'ignoreChanges', 'sensitive'] as const) {
     const before = entry[path] ?? defaults[path];
