@@ -79,23 +79,44 @@ export async function refresh(
   const manifestAddresses = new Set(resources.map((r) => r.address));
   const stateOnly = Object.entries(stateEntries).filter(([a]) => !manifestAddresses.has(a));
 
+  const types = new Map(resources.map((r) => [r.address, r.type]));
+  for (const [a, e] of Object.entries(stateEntries)) if (!types.has(a)) types.set(a, e.type);
+  const resolutions = new Map<string, Resolution>();
   const listingKey = (kind: KindDef, parent: string) => `${kind.type} ${parent}`;
   const listingOf = (kind: KindDef, parent: string | undefined) =>
     parent === undefined ? undefined : listings.get(listingKey(kind, parent));
 
+  const listed = new Map<string, Promise<void>>();
+  const startListing = (kind: KindDef, parent: string): Promise<void> => {
+    const key = listingKey(kind, parent);
+    let done = listed.get(key);
+    if (!done) {
+      done = listCollection(client, kind, parent).then((items) => void listings.set(key, { kind, parent, items }));
+      // Awaited by the wave that needs it; marked handled so a failure waits for that await.
+      done.catch(() => undefined);
+      listed.set(key, done);
+    }
+    return done;
+  };
+  // The parents state names are listed at once: their pages come in while the manifests'
+  // references are resolved below, instead of after.
+  for (const [address, entry] of Object.entries(stateEntries)) {
+    const parent = entry.name ? parentOfName(getKind(types.get(address)!), entry.name) : undefined;
+    if (parent !== undefined) startListing(getKind(types.get(address)!), parent);
+  }
+
   // Waves: a child's parent id may only become known once its parent was found (a server-chosen
   // id adopted by labels), so list what is known, match, and repeat until nothing new appears.
   for (;;) {
-    const wanted = candidates(resources, stateOnly, stateEntries, live);
-    const toList = new Map<string, { kind: KindDef; parent: string }>();
+    const wanted = await candidates(resources, stateOnly, stateEntries, types, live, resolutions);
+    const waiting: Promise<void>[] = [];
     for (const c of wanted) {
       for (const parent of [c.stateParent, c.desiredParent]) {
-        if (parent !== undefined && !listings.has(listingKey(c.kind, parent))) toList.set(listingKey(c.kind, parent), { kind: c.kind, parent });
+        if (parent === undefined || listings.has(listingKey(c.kind, parent))) continue;
+        waiting.push(startListing(c.kind, parent));
       }
     }
-    await Promise.all([...toList.values()].map(async ({ kind, parent }) => {
-      listings.set(listingKey(kind, parent), { kind, parent, items: await listCollection(client, kind, parent) });
-    }));
+    await Promise.all(waiting);
 
     // Names first (for every candidate), then labels, so an adoption never takes a resource
     // that state or a client-chosen id names. A candidate whose parent ids are not known yet
@@ -120,7 +141,7 @@ export async function refresh(
         decided++;
       }
     }
-    if (toList.size === 0 && decided === 0) {
+    if (waiting.length === 0 && decided === 0) {
       // No further progress: what state places under a listed parent and was not found is gone.
       for (const c of rest) if (!live.has(c.address) && listingOf(c.kind, c.stateParent)) settle(c);
       break;
@@ -164,37 +185,61 @@ interface Candidate {
   desiredId?: string;
 }
 
+const YIELD_EVERY = 500;
+
+/** A manifest resource's candidate as last worked out, and the answers its references got then. */
+interface Resolution {
+  candidate: Candidate;
+  props: Record<string, unknown>;
+  answers: { address: string; field: string; value: unknown }[];
+}
+
 /**
  * Where to look for each address, given what was found so far. Manifest resources come first,
  * in the order given (dependencies first), so references to parents found in an earlier wave
- * resolve.
+ * resolve. A resource is resolved again only when one of its references answers differently
+ * from the last wave (a parent adopted by labels under a new id): the props are resolved once.
  */
-function candidates(
+async function candidates(
   resources: readonly RefreshResource[],
   stateOnly: [string, StateEntry][],
   stateEntries: Record<string, StateEntry>,
+  types: Map<string, string>,
   live: Map<string, LiveResource | null>,
-): Candidate[] {
-  const resolved = new Map<string, Record<string, unknown>>();
-  const types = new Map(resources.map((r) => [r.address, r.type]));
-  for (const [a, e] of Object.entries(stateEntries)) if (!types.has(a)) types.set(a, e.type);
+  resolutions: Map<string, Resolution>,
+): Promise<Candidate[]> {
+  const resolved = (address: string) => resolutions.get(address)?.props;
   const lookup: Lookup = (address, field) =>
-    referenceValue(currentTarget(types.get(address), live.get(address), stateEntries[address], resolved.get(address)), field);
+    referenceValue(currentTarget(types.get(address), live.get(address), stateEntries[address], resolved(address)), field);
   const out: Candidate[] = [];
-  for (const r of resources) {
+  for (let i = 0; i < resources.length; i++) {
+    // Lets list pages in flight be read and the next ones asked for while this works.
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
+    const r = resources[i];
+    const last = resolutions.get(r.address);
+    if (last && last.answers.every((a) => lookup(a.address, a.field) === a.value)) {
+      out.push(last.candidate);
+      continue;
+    }
+    const answers: Resolution['answers'] = [];
+    const { props } = resolveProps(r.props, (address, field) => {
+      const value = lookup(address, field);
+      answers.push({ address, field, value });
+      return value;
+    });
     const kind = getKind(r.type);
-    const { props } = resolveProps(r.props, lookup);
-    resolved.set(r.address, props);
     const entry = stateEntries[r.address];
     const stateName = entry?.name ? entry.name : undefined;
-    out.push({
+    const candidate: Candidate = {
       address: r.address,
       kind,
       stateName,
       stateParent: stateName ? parentOfName(kind, stateName) : undefined,
       desiredParent: knownParent(kind, props),
       desiredId: clientId(kind, props),
-    });
+    };
+    resolutions.set(r.address, { candidate, props, answers });
+    out.push(candidate);
   }
   for (const [address, entry] of stateOnly) {
     const kind = getKind(entry.type);
