@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 
 interface CommandModule {
   register(program: Command): void;
+  /** The command opens no state backend and starts no emulator, so main need not load those to close them. */
+  offline?: boolean;
 }
 
 /** Every command lives in its own file in src/cli/ and exports `register(program)`; listed in help order. */
@@ -24,7 +26,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
  * Registers the command the arguments name, loading only its module (and what it imports), so
  * a command starts without paying for the others; without a known command (`--help`, a typo
  * that deserves a suggestion) every command is registered, and none for `--version`.
- * Returns how many were registered.
+ * Returns how many of them may leave a state backend or an emulator open (not `offline`).
  */
 export async function registerCommands(program: Command, args: readonly string[]): Promise<number> {
   const named = args.find((a) => !a.startsWith('-'));
@@ -32,5 +34,5 @@ export async function registerCommands(program: Command, args: readonly string[]
   const names = versionOnly ? [] : named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
   const modules = await Promise.all(names.map((name) => COMMANDS[name]()));
   for (const cmd of modules) cmd.register(program);
-  return modules.length;
+  return modules.filter((m) => !m.offline).length;
 }

@@ -15,17 +15,17 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  let commands = 0;
+  let holdingCommands = 0;
   try {
-    commands = await registerCommands(program, argv.slice(2));
+    holdingCommands = await registerCommands(program, argv.slice(2));
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     return reportError(err);
   } finally {
     // Database connections of state backends, or an emulator started for gs:// state, would keep
-    // the process alive (`--version` loads neither).
-    if (commands > 0) {
+    // the process alive (`--version` and `validate` open neither).
+    if (holdingCommands > 0) {
       const [{ closeOpenBackends }, { closeEmbeddedEmulator }] = await Promise.all([import('../state/index.js'), import('./context.js')]);
       await closeOpenBackends();
       await closeEmbeddedEmulator();

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadStack } from '../manifest/index.js';
-import { prepareVirtualProps } from '../plan/virtual.js';
 import type { Problem } from '../manifest/types.js';
 import { UserError } from '../core/errors.js';
 import { addGlobalOptions, globalOptions } from './options.js';
@@ -10,6 +9,9 @@ import { addGlobalOptions, globalOptions } from './options.js';
  * Exit 0 valid, 1 invalid; problems one per line on stderr, or with --json one JSON document
  * on stdout: `{ "valid": bool, "problems": [{ file, line, col, address, message }] }`.
  */
+/** Opens no state backend and starts no emulator: nothing to close at exit (see main.ts). */
+export const offline = true;
+
 export function register(program: Command): void {
   addGlobalOptions(
     program
@@ -23,8 +25,11 @@ export function register(program: Command): void {
     let summary = '';
     try {
       const stack = await loadStack(paths, { env: global.env, vars: global.var });
-      // Data files (metric points) are read and checked too.
-      await prepareVirtualProps(stack.resources, () => undefined);
+      // Data files (metric points) are read and checked too; their readers load only when a resource has one.
+      if (stack.resources.some((r) => r.kind.virtualProps.some((p) => r.props[p] !== undefined))) {
+        const { prepareVirtualProps } = await import('../plan/virtual.js');
+        await prepareVirtualProps(stack.resources, () => undefined);
+      }
       const n = stack.resources.length;
       const files = stack.files.length;
       summary = `✓ ${n} resource${n === 1 ? '' : 's'} valid (stack "${stack.name}"${stack.env ? `, env ${stack.env}` : ''}, ${files} file${files === 1 ? '' : 's'})`;
