@@ -1,9 +1,10 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { crc32c } from '../src/kinds/tfevents.js';
 import { loadSeries, planPoints, preparePoints, recordedPoints } from '../src/kinds/time-series-data.js';
-import { DataSourceError, resolveSource } from '../src/kinds/time-series-sources.js';
+import { DataSourceError, plainDecimal, readCsvWithParser, readSource, resolveSource, type DataSource } from '../src/kinds/time-series-sources.js';
 import { removeScratchDirs, scratchDir } from './apply.support.js';
 import { eventFile } from './metric-data.support.js';
 
@@ -173,5 +174,67 @@ describe('data files', () => {
     ]);
     const recreate = await planPoints(prepared, { live, fresh: false, liveRead: true, replaceOnDataRemoval: true });
     expect(recreate.recreate).toContain('1 live point is not in dataPoints');
+  });
+});
+
+/** What a reader makes of a file: its points in reading order, or its error with the place. */
+async function readingOf(read: (onPoint: Parameters<typeof readSource>[1]) => Promise<void>): Promise<unknown> {
+  const points: unknown[] = [];
+  try {
+    await read((step, value, wallTime, _file, at) => points.push([step, Object.is(value, -0) ? '-0' : value, wallTime, at]));
+    return { points };
+  } catch (err) {
+    if (!(err instanceof DataSourceError)) throw err;
+    return { error: err.message, line: err.line, points: points.length };
+  }
+}
+
+describe('plain CSV lines read in place', () => {
+  it('plain decimals are read exactly as Number() reads them, anything else is left to it', () => {
+    const decimal = fc.tuple(fc.boolean(), fc.stringMatching(/^(0|[1-9][0-9]{0,16})$/), fc.option(fc.stringMatching(/^[0-9]{1,16}$/))).map(([neg, int, frac]) => `${neg ? '-' : ''}${int}${frac === null ? '' : `.${frac}`}`);
+    fc.assert(
+      fc.property(fc.oneof(decimal, fc.double().map(String), fc.string({ unit: fc.constantFrom('0', '1', '9', '.', '-', '+', 'e', ' ', ',') })), (text) => {
+        const n = plainDecimal(`x${text}y`, 1, text.length + 1);
+        if (!Number.isNaN(n)) expect(Object.is(n, Number(text)) && Object.is(n, JSON.parse(text))).toBe(true);
+        else if (/^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/.test(text)) expect(text.replace(/[-.]/g, '').length).toBeGreaterThan(15);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('any file gives the same points and errors as csv-parse alone', async () => {
+    const { dir, manifest } = stackDir({});
+    const token = fc.constantFrom('1', '2', '0', '-3', '0.5', '1e3', ' 4', 'x', '', ',', ',', '\n', '\n', '\r\n', '\r', '"', '"7"', '2024-05-01T10:00:00Z', '1714557600');
+    const header = fc.constantFrom('step,value', 'value,step', 'step,value,wallTime', 'wallTime,step,value', 'step,loss', '', '\uFEFFstep,value', '"step",value');
+    const ending = fc.constantFrom('\n', '\r\n', '\r', '');
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(header, ending, fc.array(fc.array(token, { maxLength: 6 }), { maxLength: 8 }), fc.boolean(), async (head, eol, lines, endsWithEol) => {
+        const text = `${head}${eol}${lines.map((l) => l.join('')).join(eol)}${endsWithEol ? eol : ''}`;
+        const path = join(dir, `random-${n++}.csv`);
+        writeFileSync(path, text);
+        const src: DataSource = await resolveSource({ file: path.slice(dir.length + 1) }, manifest);
+        const fast = await readingOf((onPoint) => readSource(src, onPoint));
+        const general = await readingOf((onPoint) => readCsvWithParser(src, 0, onPoint));
+        expect(fast, JSON.stringify(text)).toEqual(general);
+      }),
+      { numRuns: 300 },
+    );
+    // Files of many chunks: a "\r\n" split between two, a quote or a stray "\r" far in, a bad value after it.
+    const many = (eol: string, from: number, to: number) => Array.from({ length: to - from }, (_, i) => `${from + i},${((from + i) % 97) / 8}${eol}`).join('');
+    const big = {
+      crlf: `step,value\r\n${many('\r\n', 0, 30_000)}`,
+      'crlf-quote': `step,value\r\n${many('\r\n', 0, 20_000)}"20000",1.5\r\n${many('\r\n', 20_001, 30_000)}30000,x\r\n`,
+      'lf-stray-cr': `step,value\n${many('\n', 0, 20_000)}20000,1\r5\n${many('\n', 20_001, 30_000)}`,
+      'lf-then-crlf': `step,value\n${many('\n', 0, 20_000)}${many('\r\n', 20_000, 20_010)}`,
+      'bad-far-in': `step,value\n${many('\n', 0, 25_000)}25000,,\n`,
+    };
+    for (const [name, text] of Object.entries(big)) {
+      writeFileSync(join(dir, `${name}.csv`), text);
+      const src = await resolveSource({ file: `${name}.csv` }, manifest);
+      const fast = await readingOf((onPoint) => readSource(src, onPoint));
+      expect(fast, name).toEqual(await readingOf((onPoint) => readCsvWithParser(src, 0, onPoint)));
+      if (name === 'crlf') expect((fast as { points: unknown[] }).points).toHaveLength(30_000);
+    }
   });
 });
