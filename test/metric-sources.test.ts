@@ -160,6 +160,15 @@ describe('data files', () => {
     expect(inline.digest).toEqual(prepared.digest);
   });
 
+  it('a point written as JSON text is JSON.stringify of the point', async () => {
+    const fromFile = await loadSeries({ source: await resolveSource({ file: 'data/ok.csv' }, manifest) });
+    const inline = await loadSeries({ inline: [{ step: 2, scalar: { value: -0 } }, { step: '3', tensor: { value: 'AAE=' }, wallTime: '2024-05-01T10:00:00Z' }] });
+    for (const series of [fromFile, inline]) {
+      for (let i = 0; i < series.size; i++) expect(series.pointJson(i)).toBe(JSON.stringify(series.point(i)));
+    }
+    expect(fromFile.size).toBe(3);
+  });
+
   it('the step diff: adds, changes, points that stay, and the steps apply writes', async () => {
     const points = Array.from({ length: 10 }, (_, i) => ({ step: i, scalar: { value: i } }));
     const prepared = await preparePoints(points, { manifestFile: manifest, recorded: undefined, valueType: 'SCALAR' });

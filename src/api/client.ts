@@ -236,8 +236,7 @@ export class ApiClient {
       const response = await http(path, {
         method: req.method,
         searchParams,
-        headers,
-        json: req.body,
+        ...(req.bodyText === undefined ? { headers, json: req.body } : { headers: { ...headers, 'content-type': 'application/json' }, body: req.bodyText }),
         timeout: { request: req.timeoutMs ?? this.timeoutMs },
       });
       return { outcome: { response: response as Response<unknown> }, ms: ms() };

@@ -81,6 +81,8 @@ export interface SeriesPoints {
   key(i: number): string;
   /** The point as written (a TimeSeriesDataPoint). */
   point(i: number): Json;
+  /** JSON.stringify(point(i)), without the object. */
+  pointJson(i: number): string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,6 +156,9 @@ class InlineSeries implements SeriesPoints {
   point(i: number): Json {
     return this.points[i];
   }
+  pointJson(i: number): string {
+    return JSON.stringify(this.points[i]);
+  }
 }
 
 /**
@@ -181,6 +186,12 @@ class ScalarSeries implements SeriesPoints {
     const wall = this.walls?.[i];
     if (wall !== undefined) point.wallTime = wall;
     return point;
+  }
+  pointJson(i: number): string {
+    // A finite number's JSON is its String(): the same text JSON.stringify gives.
+    const wall = this.walls?.[i];
+    const head = `{"step":${this.steps[i]},"scalar":{"value":${this.values[i]}}`;
+    return wall === undefined ? `${head}}` : `${head},"wallTime":${JSON.stringify(wall)}}`;
   }
 }
 
@@ -476,9 +487,18 @@ export interface SeriesWrite {
   planned: PlannedPoints;
 }
 
+/** One run's part of a write request, its points as JSON text (a request carries up to 5000). */
 interface RunData {
   tensorboardRun: string;
-  timeSeriesData: { tensorboardTimeSeriesId: string; valueType: string; values: Json[] }[];
+  series: { id: string; valueType: string; points: string }[];
+}
+
+/** A write request's body as JSON text: the shape of JSON.stringify of WriteTensorboard{Run,Experiment}DataRequest. */
+function writeBodyText(chunk: RunData[]): string {
+  const seriesText = (run: RunData) =>
+    run.series.map((s) => `{"tensorboardTimeSeriesId":${JSON.stringify(s.id)},"valueType":${JSON.stringify(s.valueType)},"values":[${s.points}]}`).join(',');
+  if (chunk.length === 1) return `{"timeSeriesData":[${seriesText(chunk[0])}]}`;
+  return `{"writeRunDataRequests":[${chunk.map((run) => `{"tensorboardRun":${JSON.stringify(run.tensorboardRun)},"timeSeriesData":[${seriesText(run)}]}`).join(',')}]}`;
 }
 
 function runOf(series: string): string {
@@ -516,10 +536,9 @@ export async function writePoints(client: KindApi, writes: SeriesWrite[], opts: 
     while (inFlight.size >= Math.max(1, opts.parallelism)) await Promise.race(inFlight);
     if (failure) return;
     requests++;
-    const body = chunk.length === 1 ? { timeSeriesData: chunk[0].timeSeriesData } : { writeRunDataRequests: chunk };
     const path = chunk.length === 1 ? `v1/${chunk[0].tensorboardRun}:write` : `v1/${experiment}:write`;
     const p: Promise<void> = client
-      .request({ api: 'aiplatform', method: 'POST', path, body })
+      .request({ api: 'aiplatform', method: 'POST', path, bodyText: writeBodyText(chunk) })
       .then(
         () => undefined,
         (err: unknown) => {
@@ -538,20 +557,19 @@ export async function writePoints(client: KindApi, writes: SeriesWrite[], opts: 
       const id = w.series.slice(w.series.lastIndexOf('/') + 1);
       const series = await loadSeries(w.planned);
       if (w.planned.source) forgetParsed(w.planned.source.sha256);
-      // The points of the planned steps go into requests as they are taken: one series' points
-      // are never all objects at once.
+      // The points of the planned steps go into requests as they are taken, as JSON text: one
+      // series' points are never all objects (or text) at once.
       const ranges = w.planned.write;
-      let values: Json[] | undefined;
+      let values: RunData['series'][number] | undefined;
       for (let i = 0, r = 0; i < series.size && r < ranges.length && !failure; i++) {
         const step = series.step(i);
         while (r < ranges.length && ranges[r][1] < step) r++;
         if (r === ranges.length || ranges[r][0] > step) continue;
         if (!values) {
           let entry = chunk.find((d) => d.tensorboardRun === run);
-          if (!entry) chunk.push((entry = { tensorboardRun: run, timeSeriesData: [] }));
-          entry.timeSeriesData.push({ tensorboardTimeSeriesId: id, valueType: w.valueType, values: (values = []) });
-        }
-        values.push(series.point(i));
+          if (!entry) chunk.push((entry = { tensorboardRun: run, series: [] }));
+          entry.series.push((values = { id, valueType: w.valueType, points: series.pointJson(i) }));
+        } else values.points += `,${series.pointJson(i)}`;
         if (--room === 0) {
           await send(experiment, chunk);
           chunk = [];

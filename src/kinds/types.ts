@@ -12,6 +12,8 @@ export interface KindRequest {
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
+  /** The body as JSON text, in place of `body`: large bodies (metric points) built without an object tree. */
+  bodyText?: string;
 }
 
 /** What a kind's handlers call the API through (src/api's ApiClient is one; kinds sit below api). */
