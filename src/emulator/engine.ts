@@ -113,6 +113,7 @@ export class EmulatorCore {
   /** Records a change to a stored resource: new updateTime and etag. */
   touch(kind: KindDef, res: StoredResource, now: number): void {
     res.body.updateTime = iso(now);
+    this.store.bodyChanged(res.name);
     if (this.hasEtag(kind)) res.body.etag = this.newEtag();
     this.enforceExclusiveFlag(kind, behaviourOf(kind), res, now);
     this.changed();

@@ -125,10 +125,9 @@ export class ResourceHandlers {
   private checkDisplayNameFree(kind: KindDef, parent: string, displayName: unknown, self?: string): void {
     const b = behaviourOf(kind);
     if (!b.uniqueDisplayName || displayName === undefined) return;
-    for (const sibling of this.core.store.children(`${parent}/${kind.collection}`)) {
-      if (sibling.name !== self && sibling.body.displayName === displayName) {
-        throw new ApiFailure('ALREADY_EXISTS', `${shortName(b)} with display name "${String(displayName)}" already exists in ${parent}.`);
-      }
+    const holder = this.core.store.displayNameHolder(`${parent}/${kind.collection}`, displayName);
+    if (holder !== undefined && holder !== self) {
+      throw new ApiFailure('ALREADY_EXISTS', `${shortName(b)} with display name "${String(displayName)}" already exists in ${parent}.`);
     }
   }
 
