@@ -11,8 +11,14 @@ export function bodyFromProps(
   props: Record<string, unknown>,
   owner?: Owner & { address: string },
 ): Record<string, unknown> {
-  const skip = new Set([...identityProps(kind), ...kind.virtualProps]);
-  const body = Object.fromEntries(Object.entries(props).filter(([k]) => !skip.has(k)));
+  const skip = notInBody(kind);
+  const body: Record<string, unknown> = {};
+  for (const k of Object.keys(props)) {
+    if (skip.has(k)) continue;
+    // Defined, not assigned: a `__proto__` key stays data.
+    if (k === '__proto__') Object.defineProperty(body, k, { value: props[k], enumerable: true, writable: true, configurable: true });
+    else body[k] = props[k];
+  }
   if (owner && kind.labelsPath) {
     const segs = kind.labelsPath.split('.');
     let cur = body;
@@ -25,4 +31,13 @@ export function bodyFromProps(
     cur[last] = { ...((cur[last] as Record<string, string>) ?? {}), ...ownershipLabels(owner, owner.address) };
   }
   return body;
+}
+
+const skipped = new WeakMap<KindDef, Set<string>>();
+
+/** The props a kind's body leaves out (identity and virtual props), worked out once per kind. */
+function notInBody(kind: KindDef): Set<string> {
+  let skip = skipped.get(kind);
+  if (!skip) skipped.set(kind, (skip = new Set([...identityProps(kind), ...kind.virtualProps])));
+  return skip;
 }

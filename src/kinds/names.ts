@@ -5,9 +5,9 @@ import type { KindDef } from './types.js';
  * from its parentProps; its full name appends `{collection}/{id}`.
  */
 export function parentName(kind: KindDef, props: Record<string, unknown>): string {
-  return kind.parentProps
-    .map((p, i) => `${kind.parentCollections[i]}/${String(props[p])}`)
-    .join('/');
+  let name = '';
+  for (let i = 0; i < kind.parentProps.length; i++) name += `${i ? '/' : ''}${kind.parentCollections[i]}/${String(props[kind.parentProps[i]])}`;
+  return name;
 }
 
 export function resourceName(kind: KindDef, props: Record<string, unknown>, id: string): string {

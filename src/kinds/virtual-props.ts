@@ -82,9 +82,14 @@ export const VIRTUAL_PROPS: Record<string, VirtualProp> = {
 };
 
 /** The kind's virtual props that carry data (the others, like replaceOnDataRemoval, are settings read by those). */
-export function dataProps(kind: KindDef): [string, VirtualProp][] {
-  return kind.virtualProps.filter((p) => VIRTUAL_PROPS[p]).map((p) => [p, VIRTUAL_PROPS[p]]);
+export function dataProps(kind: KindDef): readonly (readonly [string, VirtualProp])[] {
+  let props = dataPropsOf.get(kind);
+  if (!props) dataPropsOf.set(kind, (props = kind.virtualProps.filter((p) => VIRTUAL_PROPS[p]).map((p) => [p, VIRTUAL_PROPS[p]] as const)));
+  return props;
 }
+
+// Asked for every resource of every plan: worked out once per kind.
+const dataPropsOf = new WeakMap<KindDef, (readonly [string, VirtualProp])[]>();
 
 /** The props as state keeps them: data props reduced to what `recorded` keeps. */
 export function recordedProps(kind: KindDef, props: Record<string, unknown>): Record<string, unknown> {

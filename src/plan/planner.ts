@@ -72,7 +72,10 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
     if (!opts.client) throw new Error('makePlan: refresh needs an API client');
     found = await refresh(ordered, state && { ...state, resources: stateSel }, opts.client, {
       owner: ownerOfStack(stack),
-      virtualReads: (address, live) => virtualPropsToRead(byAddress.get(address), prepared.get(address), recordOf(stateSel[address], live)),
+      virtualReads: (address, live) => {
+        const values = prepared.get(address);
+        return values ? virtualPropsToRead(byAddress.get(address), values, recordOf(stateSel[address], live)) : [];
+      },
     });
     // Orphans are pruned by whole-stack plans only: a targeted plan touches its targets alone.
     if (opts.targets?.length) found.orphans = [];
@@ -96,6 +99,7 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
     prepared,
     holderOf: nameHolders(found),
     importHint: opts.importHint ?? ((address, name) => `vertexctl import ${address} ${name}`),
+    owner: ownerOfStack(stack),
   };
   for (const r of ordered) {
     const p = await planResource(ctx, r, entries[r.address], found.live.get(r.address));
@@ -258,6 +262,8 @@ interface PlanContext {
   /** The live resource that holds a name now, among the collections refresh listed. */
   holderOf: (kind: KindDef, name: string) => Record<string, unknown> | undefined;
   importHint: (address: string, name: string) => string;
+  /** Whose resources this stack's are. */
+  owner: Owner;
 }
 
 async function planResource(
@@ -294,7 +300,7 @@ async function planResource(
     return { planned: { kind, props, action: 'create', live, nameAfter }, step };
   }
 
-  const owner = ownerOfStack(ctx.stack);
+  const owner = ctx.owner;
   if (!inState && live.owner !== undefined && !sameOwner(live.owner, owner)) {
     ctx.problems.push({
       pos: r.pos,
@@ -474,11 +480,16 @@ function labelMigration(kind: KindDef, live: LiveResource, owner: Owner, address
  * takes it along), or the manifest puts it under another parent or gives it another id.
  */
 function moveReason(ctx: PlanContext, kind: KindDef, props: Record<string, unknown>, live: LiveResource): Why | undefined {
-  const ids = parseResourceName(kind, live.name);
-  const liveParent = ids ? parentName(kind, ids) : undefined;
+  const wantParent = knownParent(kind, props);
+  // Most resources stay where they are: their live name is the wanted parent's, plus their own id.
+  const idAt = wantParent === undefined ? -1 : wantParent.length + kind.collection.length + 2;
+  const stays =
+    wantParent !== undefined && live.name.length > idAt && live.name.startsWith(wantParent) && live.name.startsWith(`/${kind.collection}/`, wantParent.length) &&
+    !live.name.includes('/', idAt) && slashes(wantParent) === kind.parentCollections.length * 2 - 1;
+  const ids = stays ? undefined : parseResourceName(kind, live.name);
+  const liveParent = stays ? wantParent : ids ? parentName(kind, ids) : undefined;
   const parentAddr = liveParent !== undefined ? ctx.byLiveName.get(liveParent) : undefined;
   if (parentAddr && ctx.steps.get(parentAddr)?.action === 'replace') return { reason: `parent "${parentAddr}" is replaced`, reasonCode: 'parent_replaced' };
-  const wantParent = knownParent(kind, props);
   if (wantParent === undefined) return { reason: 'it moves to a parent that does not exist yet', reasonCode: 'parent_not_created' };
   if (liveParent === undefined || !sameResourceName(wantParent, liveParent)) {
     return { reason: `it moves from ${liveParent ?? live.name} to ${wantParent}`, reasonCode: 'parent_changed' };
@@ -608,6 +619,12 @@ function orderSteps(steps: Map<string, PlannedStep>, desired: Map<string, Desire
     steps.delete(s.address);
     steps.set(s.address, s);
   }
+}
+
+function slashes(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('/'); i !== -1; i = s.indexOf('/', i + 1)) n++;
+  return n;
 }
 
 function depth(name: string | undefined): number {

@@ -57,7 +57,7 @@ export function resolveProps(props: Record<string, unknown>, lookup: Lookup): { 
 
 /** A string value that holds no unresolved reference. */
 function knownString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' && !hasReferences(value) ? value : undefined;
+  return typeof value === 'string' && value !== '' && (!value.includes('{{') || !hasReferences(value)) ? value : undefined;
 }
 
 /** A value with no unresolved reference in it (undefined stays undefined). */
