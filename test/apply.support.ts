@@ -92,9 +92,9 @@ export async function inventory(client: ApiClient, project: string, location: st
 }
 
 /** Resolves once `check` holds (polled every few ms); rejects after `ms`. */
-export async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 2));
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../src/api/client.js';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
-import type { StateDoc } from '../src/state/index.js';
+import { openState, type StateDoc } from '../src/state/index.js';
 import { finished, removeScratchDirs, runCli, scratchDir, spawnCli, until } from './apply.support.js';
 import { manifestText, testClient, type ResourceSpec } from './plan-fixtures.js';
 
@@ -105,9 +105,9 @@ describe('Ctrl-C during apply --wait-jobs', () => {
         const done = finished(child);
         let stdout = '';
         child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-        const stateFile = join(dir, 'jobs.json');
-        const recorded = () => existsSync(stateFile) && !!(JSON.parse(readFileSync(stateFile, 'utf8')) as StateDoc).resources.trainer?.name;
-        await until(() => recorded() && /JOB_STATE_(PENDING|RUNNING|QUEUED)/.test(stdout), 300_000, 'the job to be recorded and waited for');
+        // Read as any reader does (the document and the journal the running apply appends to).
+        const recorded = async () => !!(await openState(dir, 'jobs').read().catch(() => null))?.resources.trainer?.name;
+        await until(async () => /JOB_STATE_(PENDING|RUNNING|QUEUED)/.test(stdout) && (await recorded()), 300_000, 'the job to be recorded and waited for');
         const started = Date.now();
         child.kill('SIGINT');
         if (signals === 2) {
@@ -116,7 +116,7 @@ describe('Ctrl-C during apply --wait-jobs', () => {
         }
         const res = await done;
         expect(Date.now() - started).toBeLessThan(30_000);
-        const name = (JSON.parse(readFileSync(stateFile, 'utf8')) as StateDoc).resources.trainer.name;
+        const name = (await openState(dir, 'jobs').read())!.resources.trainer.name;
         const job = await client.request<{ state: string }>({ api: 'aiplatform', method: 'GET', path: `v1/${name}` });
         expect(job.state).toMatch(/JOB_STATE_(PENDING|RUNNING|QUEUED)/);
         if (signals === 1) {

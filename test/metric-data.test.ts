@@ -283,9 +283,11 @@ describe('a crash right after a metric write', () => {
     const dying = new DiesAfterWrite({ endpoint: emulator.url, retryBaseMs: 5 });
     void (await applyWith(dying)).done;
     await until(() => dying.writes === 1, 10_000, 'the metric write');
-    const name = stateOf(dir, project).resources['r-loss'].name;
+    // State as the next run reads it: the document and the journal the killed apply appended to.
+    const afterCrash = (await openState(dir, project).read())!;
+    const name = afterCrash.resources['r-loss'].name;
     expect((await livePoints(name)).get(7)?.value).toBe(700);
-    expect(stateOf(dir, project).resources['r-loss'].props.dataPoints).toMatchObject({ pendingWrite: expect.any(String) });
+    expect(afterCrash.resources['r-loss'].props.dataPoints).toMatchObject({ pendingWrite: expect.any(String) });
 
     // Back to v1: live differs from it at step 7, and the plan must say so although state's digest was v1's.
     writeStack(dir, project, stackWith(v1), {});

@@ -164,3 +164,110 @@ describe('state store', () => {
     expect(reopened.doc.lineage).toBe(store.doc.lineage);
   });
 });
+
+describe('state journal (local state during an apply)', () => {
+  const run = (i: number) => ({ type: 'google.aiplatform.runs', name: `projects/p/locations/l/tensorboards/1/experiments/e/runs/r${i}`, id: `r${i}`, props: { displayName: `run ${i}` }, outputs: {} });
+
+  /** A local backend that counts whole writes and appends. */
+  function counted() {
+    const backend = openState(dir, 'team') as LocalStateBackend;
+    const seen = { whole: 0, appended: 0 };
+    const write = backend.write.bind(backend);
+    const append = backend.appendChange.bind(backend);
+    backend.write = async (d, o) => {
+      await write(d, o);
+      seen.whole++;
+    };
+    backend.appendChange = async (c) => {
+      const ok = await append(c);
+      if (ok) seen.appended++;
+      return ok;
+    };
+    return { backend, seen };
+  }
+
+  it('appends each write and writes the whole document once at the end; every read sees the appended changes', async () => {
+    const { backend, seen } = counted();
+    const first = await StateStore.open(backend, 'team');
+    await first.update((doc) => {
+      for (let i = 0; i < 500; i++) doc.resources[`run-${i}`] = run(i);
+    });
+    expect(seen).toEqual({ whole: 1, appended: 0 });
+
+    const store = await StateStore.open(backend, 'team');
+    store.journal();
+    for (let i = 0; i < 5; i++) {
+      await store.update((doc) => {
+        doc.resources[`run-${i}`] = { ...run(i), props: { displayName: `renamed ${i}` } };
+        delete doc.resources[`run-${100 + i}`];
+      });
+    }
+    expect(seen).toEqual({ whole: 1, appended: 5 });
+    // Another reader (plan in another shell, or the next run after kill -9) sees document + journal.
+    const journal = join(dir, 'team.json.journal');
+    expect(readFileSync(journal, 'utf8').trim().split('\n')).toHaveLength(5);
+    expect(statSync(journal).mode & 0o777).toBe(0o600);
+    const meanwhile = (await openState(dir, 'team').read())!;
+    expect(meanwhile.serial).toBe(6);
+    expect(meanwhile.resources['run-3'].props.displayName).toBe('renamed 3');
+    expect(meanwhile.resources['run-103']).toBeUndefined();
+    expect(Object.keys(meanwhile.resources)).toHaveLength(495);
+    // An entry once written is frozen: changes replace entries, they never edit them in place.
+    expect(() => {
+      (store.doc.resources['run-1'].props as Record<string, unknown>).displayName = 'edited';
+    }).toThrow(TypeError);
+
+    await store.flush();
+    expect(seen).toEqual({ whole: 2, appended: 5 });
+    expect(readdirSync(dir).filter((f) => f.includes('journal'))).toEqual([]);
+    const onDisk = JSON.parse(readFileSync(join(dir, 'team.json'), 'utf8')) as StateDoc;
+    expect(onDisk.serial).toBe(7);
+    expect(onDisk.resources['run-4'].props.displayName).toBe('renamed 4');
+    expect(Object.keys(onDisk.resources)).toHaveLength(495);
+  });
+
+  it('a last line cut short by a crash is left out; a damaged line before it is refused naming the journal and line', async () => {
+    const { backend } = counted();
+    const first = await StateStore.open(backend, 'team');
+    await first.update((doc) => {
+      doc.resources.a = run(1);
+    });
+    const store = await StateStore.open(backend, 'team');
+    store.journal();
+    await store.update((doc) => {
+      doc.resources.b = run(2);
+    });
+    const journal = join(dir, 'team.json.journal');
+    const good = readFileSync(journal, 'utf8');
+    writeFileSync(journal, `${good}{"lineage":"${store.doc.lineage}","serial":3,"set":{"c":`);
+    const read = (await openState(dir, 'team').read())!;
+    expect(Object.keys(read.resources).sort()).toEqual(['a', 'b']);
+    expect(read.serial).toBe(2);
+
+    writeFileSync(journal, `{"lineage":\n${good}`);
+    await expect(openState(dir, 'team').read()).rejects.toThrow(/team\.json\.journal:1: not a valid vertexctl state journal line; the files were left as they are/);
+    // A line repeated is one already applied; a line that skips a serial means a lost write.
+    writeFileSync(journal, `${good}${good}`);
+    expect((await openState(dir, 'team').read())!.serial).toBe(2);
+    writeFileSync(journal, `${good}${good.replace('"serial":2', '"serial":4')}`);
+    await expect(openState(dir, 'team').read()).rejects.toThrow(/team\.json\.journal:2: journal line of serial 4 does not follow serial 2/);
+  });
+
+  it('an append is refused when another run wrote meanwhile, as a whole write is', async () => {
+    const { backend } = counted();
+    const first = await StateStore.open(backend, 'team');
+    await first.update((doc) => {
+      doc.resources.a = run(1);
+    });
+    const store = await StateStore.open(backend, 'team');
+    store.journal();
+    // Another run (a force-unlocked lock) moves the state on.
+    const other = await StateStore.open(openState(dir, 'team'), 'team');
+    await other.update((doc) => {
+      doc.resources.x = run(9);
+    });
+    await expect(store.update((doc) => {
+      doc.resources.b = run(2);
+    })).rejects.toThrow(/refused to write serial 2: the stored state is at serial 2/);
+  });
+});

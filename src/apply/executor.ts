@@ -41,6 +41,8 @@ export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'owner'>, opts:
     parallelism: opts.parallelism,
     ...(opts.signal && { signal: opts.signal }),
   };
+  // Each finished step appends its entries to state; the whole document is written once at the end.
+  env.store.journal();
   const summary = emptySummary();
   const emit = (e: DistributiveOmit<ApplyEvent, 'time'>) => opts.onEvent({ ...e, time: new Date().toISOString() } as ApplyEvent);
   const nodes = new Map<string, Node>();

@@ -133,8 +133,8 @@ function writeIntent(env: StepEnv, task: StepTask, pending: Omit<PendingOperatio
 
 function noteOperation(env: StepEnv, address: string, operation: string): Promise<void> {
   return env.store.update((doc) => {
-    const pending = doc.resources[address]?.pending;
-    if (pending) pending.operation = operation;
+    const entry = doc.resources[address];
+    if (entry?.pending) doc.resources[address] = { ...entry, pending: { ...entry.pending, operation } };
   });
 }
 
@@ -503,7 +503,7 @@ async function writeVirtualProps(env: StepEnv, items: { task: StepTask; live: Li
     await env.store.update((doc) => {
       for (const { task } of targets) {
         const entry = doc.resources[task.step.address];
-        if (entry) entry.props = { ...entry.props, [prop]: handler.pending(entry.props[prop]) };
+        if (entry) doc.resources[task.step.address] = { ...entry, props: { ...entry.props, [prop]: handler.pending(entry.props[prop]) } };
       }
     });
     await handler.write(env.client, targets.map(({ task, live }) => ({ props: task.props, live })), { parallelism: env.parallelism ?? 10 });

@@ -67,11 +67,13 @@ export function forgetEntry(doc: StateDoc, address: string): void {
 
 /** The resource named was retired: no entry waits to replace it any more. */
 export function settleReplaced(doc: StateDoc, name: string): void {
-  for (const e of Object.values(doc.resources)) {
+  for (const [address, e] of Object.entries(doc.resources)) {
     if (e.pending?.replaces !== name) continue;
-    // Once the new resource's name is known nothing is pending any more.
-    if (e.name) delete e.pending;
-    else delete e.pending.replaces;
+    // Once the new resource's name is known nothing is pending any more. (Entries are replaced, never edited: see StateStore.)
+    const { pending, ...rest } = e;
+    const { replaces, ...stillPending } = pending;
+    void replaces;
+    doc.resources[address] = e.name ? rest : { ...rest, pending: stillPending };
   }
 }
 

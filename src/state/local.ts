@@ -6,10 +6,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkStateDoc, checkStateOwner, isStateOf, legacyStateBaseName, stateBaseName, StateDocError } from './doc.js';
 import { LockError, describeHolder, isStale, waitingNotice } from './lock.js';
 import { checkWrite, type StoredHead } from './serial.js';
-import type { LockInfo, StateBackend, StateDoc, StateVersion, WriteOptions } from './types.js';
+import type { LockInfo, StateBackend, StateChange, StateDoc, StateVersion, WriteOptions } from './types.js';
 import { syncDir, writeFileAtomic } from '../files/write-atomic.js';
 
 const LOCK_POLL_MS = 100;
+/** A small state's journal may still hold a few writes before it is compacted. */
+const MIN_JOURNAL_BYTES = 64 * 1024;
 
 export interface LocalBackendOptions {
   /** Called with a one-line notice, e.g. when a stale lock is broken. */
@@ -21,6 +23,12 @@ export interface LocalBackendOptions {
  * fsync, rename, fsync of the directory) with mode 0600, and a lock file beside it that is
  * created exclusively and holds the LockInfo of its holder.
  *
+ * During an apply, changes are appended to `<stack>[.<env>].json.journal` (one JSON line per
+ * write, fsync'd) instead of rewriting the document; the apply's last write puts the whole
+ * document in place and removes the journal. A run killed in between leaves the journal, which
+ * every read applies on top of the document (a last line cut short by the crash was never
+ * confirmed, so it is left out).
+ *
  * A lock whose holder ran on this host and whose process is gone (kill -9, power loss) is broken
  * automatically, with a notice: waiting on a dead process can only end in a manual force-unlock,
  * and a rerun after a crash must converge on its own. Locks of other hosts are never broken.
@@ -29,7 +37,10 @@ export class LocalStateBackend implements StateBackend {
   readonly location: string;
   readonly keepsHistory = false;
   private readonly file: string;
+  private readonly journalFile: string;
   private readonly lockFile: string;
+  /** Bytes of the document and of the journal as last written: the journal is compacted once it outgrows the document. */
+  private sizes = { doc: 0, journal: 0 };
   /** Serial and lineage of the file as last read or written, with its inode/size/mtime: a cheap serial check. */
   private known: (StoredHead & { stamp: string }) | undefined;
   /** Where an earlier version kept this state (`<stack>-<env>.json`); moved to `file` by the first write. */
@@ -44,6 +55,7 @@ export class LocalStateBackend implements StateBackend {
   ) {
     const base = stateBaseName(stack, env);
     this.file = join(resolve(dir), `${base}.json`);
+    this.journalFile = `${this.file}.journal`;
     this.lockFile = join(resolve(dir), `${base}.lock`);
     const legacy = legacyStateBaseName(stack, env);
     if (legacy) this.legacyFile = join(resolve(dir), `${legacy}.json`);
@@ -83,15 +95,89 @@ export class LocalStateBackend implements StateBackend {
     } catch (err) {
       throw new StateDocError(`${file}: not a valid vertexctl state file: not valid JSON (${(err as Error).message}); the file was left as it is`);
     }
+    if (file === this.file) raw = await this.withJournal(raw);
     const doc = checkStateDoc(raw, file);
     if (stamp) this.known = { serial: doc.serial, lineage: doc.lineage, stamp };
+    if (file === this.file) this.sizes.doc = Buffer.byteLength(text);
     return doc;
+  }
+
+  /**
+   * The document with the journal's changes applied: lines of its lineage that follow its serial
+   * one by one (lines at or below it were compacted into it already).
+   */
+  private async withJournal(raw: unknown): Promise<unknown> {
+    let text: string;
+    try {
+      text = await readFile(this.journalFile, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return raw;
+      throw err;
+    }
+    this.sizes.journal = Buffer.byteLength(text);
+    const loose = raw as { serial?: unknown; resources?: unknown } | null;
+    // A document that is not one is reported by its check, as without a journal.
+    if (!loose || typeof loose !== 'object' || typeof loose.serial !== 'number' || !loose.resources || typeof loose.resources !== 'object') return raw;
+    const doc = raw as { lineage?: unknown; serial: number; resources: Record<string, unknown>; forgotten?: unknown };
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i] === '') continue;
+      let change: StateChange;
+      try {
+        change = JSON.parse(lines[i]) as StateChange;
+      } catch {
+        // The last line of a run killed while appending: never confirmed, so never acted on.
+        if (i === lines.length - 1) break;
+        throw new StateDocError(`${this.journalFile}:${i + 1}: not a valid vertexctl state journal line; the files were left as they are`);
+      }
+      if (!change || typeof change !== 'object' || change.lineage !== doc.lineage || typeof change.serial !== 'number' || change.serial <= doc.serial) continue;
+      if (change.serial !== doc.serial + 1 || !change.set || typeof change.set !== 'object' || !Array.isArray(change.removed)) {
+        throw new StateDocError(`${this.journalFile}:${i + 1}: journal line of serial ${String(change.serial)} does not follow serial ${doc.serial}; the files were left as they are`);
+      }
+      for (const [address, entry] of Object.entries(change.set)) Object.defineProperty(doc.resources, address, { value: entry, enumerable: true, writable: true, configurable: true });
+      for (const address of change.removed) delete doc.resources[address];
+      if (change.forgotten) doc.forgotten = change.forgotten;
+      doc.serial = change.serial;
+    }
+    return doc;
+  }
+
+  async appendChange(change: StateChange): Promise<boolean> {
+    const stored = await this.storedHead();
+    // Nothing stored here yet (or an earlier version's file to move): the first write is whole.
+    if (!stored || this.migrateFrom) return false;
+    checkWrite(stored, change, this.file);
+    const line = `${JSON.stringify(change)}\n`;
+    if (this.sizes.journal + line.length > Math.max(this.sizes.doc, MIN_JOURNAL_BYTES)) return false;
+    const fh = await open(this.journalFile, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
+    try {
+      await fh.writeFile(line);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    if (this.sizes.journal === 0) await syncDir(this.dir);
+    this.sizes.journal += Buffer.byteLength(line);
+    const stamp = await this.stamp();
+    this.known = stamp ? { serial: change.serial, lineage: change.lineage, stamp } : undefined;
+    return true;
   }
 
   async write(doc: StateDoc, opts?: WriteOptions): Promise<void> {
     checkWrite(await this.storedHead(), doc, this.file, opts);
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(this.file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
+    const text = `${JSON.stringify(doc, null, 2)}\n`;
+    await writeFileAtomic(this.file, text, { mode: 0o600 });
+    // The document holds everything the journal said; a crash before this unlink leaves lines at or below its serial, which reads skip.
+    const compacted = await unlink(this.journalFile).then(
+      () => true,
+      (err: unknown) => {
+        ignoreEnoent(err);
+        return false;
+      },
+    );
+    if (compacted) await syncDir(this.dir);
+    this.sizes = { doc: Buffer.byteLength(text), journal: 0 };
     const stamp = await this.stamp();
     this.known = stamp ? { serial: doc.serial, lineage: doc.lineage, stamp } : undefined;
     if (this.migrateFrom) {
@@ -117,15 +203,22 @@ export class LocalStateBackend implements StateBackend {
 
   async close(): Promise<void> {}
 
-  /** Identifies one version of the file: every write renames a new file into place (a new inode). */
+  /**
+   * Identifies one version of the state: every write renames a new document into place (a new
+   * inode), every append grows the journal.
+   */
   private async stamp(): Promise<string | undefined> {
-    try {
-      const st = await stat(this.file);
-      return `${st.ino}:${st.size}:${st.mtimeMs}`;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
+    const of = async (file: string) => {
+      try {
+        const st = await stat(file);
+        return `${st.ino}:${st.size}:${st.mtimeMs}`;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    };
+    const doc = await of(this.file);
+    return doc && `${doc}/${(await of(this.journalFile)) ?? '-'}`;
   }
 
   private async storedHead(): Promise<StoredHead | null> {

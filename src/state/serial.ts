@@ -19,7 +19,7 @@ export interface StoredHead {
  * than the stored one (greater, for a migration). A first write may carry any serial. Throws a
  * StateConflictError saying what is stored and what was refused.
  */
-export function checkWrite(stored: StoredHead | null, doc: StateDoc, location: string, opts: WriteOptions = {}): void {
+export function checkWrite(stored: StoredHead | null, doc: Pick<StateDoc, 'lineage' | 'serial'>, location: string, opts: WriteOptions = {}): void {
   if (!stored) return;
   if (stored.lineage !== doc.lineage) {
     throw new StateConflictError(

@@ -1,5 +1,6 @@
-import { cloneDoc, newStateDoc } from './doc.js';
-import type { StateBackend, StateDoc } from './types.js';
+import { ownRecord } from '../core/records.js';
+import { newStateDoc } from './doc.js';
+import type { StateBackend, StateChange, StateDoc, StateEntry } from './types.js';
 
 /**
  * The in-memory state of one run plus a single write queue. A change is applied to the document
@@ -7,22 +8,33 @@ import type { StateBackend, StateDoc } from './types.js';
  * in progress go together into the next one (the serial goes up once per write). Steps running
  * in parallel therefore never lose each other's updates, and a big state is not rewritten once
  * per step when many steps finish together.
+ *
+ * While journaling (an apply), a write sends only the entries that changed, where the backend
+ * can append them; flush() then writes the whole document once. Entries are frozen once written:
+ * a change replaces an entry instead of editing it, which is how the store tells what changed.
  */
 export class StateStore {
   private queue: Promise<void> = Promise.resolve();
   /** The write not yet started, which the next change joins. */
   private next: Promise<void> | undefined;
   private failure: unknown;
+  /** Each address's entry as last written (the same object while unchanged). */
+  private written = new Map<string, StateEntry>();
+  private writtenForgotten: string | undefined;
+  private journaling = false;
+  /** Changes appended since the whole document was last written. */
+  private appended = 0;
 
   private constructor(
     readonly backend: StateBackend,
     private current: StateDoc,
-  ) {}
+  ) {
+    this.markWritten();
+  }
 
   /** Reads the backend's document, or starts a new one for the stack. */
   static async open(backend: StateBackend, stack: string, env?: string): Promise<StateStore> {
-    const doc = (await backend.read()) ?? newStateDoc(stack, env);
-    return new StateStore(backend, doc);
+    return new StateStore(backend, (await backend.read()) ?? newStateDoc(stack, env));
   }
 
   /** The current document (read-only by convention: change it through update()). */
@@ -30,18 +42,20 @@ export class StateStore {
     return this.current;
   }
 
+  /** From now on writes append what changed where the backend can; flush() writes the whole document. */
+  journal(): void {
+    this.journaling = true;
+  }
+
   /** Applies a change; resolves once a write containing it is on disk. */
   update(change: (doc: StateDoc) => void): Promise<void> {
     change(this.current);
+    return this.schedule();
+  }
+
+  private schedule(whole = false): Promise<void> {
     if (!this.next) {
-      const write = this.queue.then(async () => {
-        this.next = undefined;
-        // The serial moves only when a write succeeds: backends refuse anything but stored + 1.
-        const doc = cloneDoc(this.current);
-        doc.serial = this.current.serial + 1;
-        await this.backend.write(doc);
-        this.current.serial = doc.serial;
-      });
+      const write = this.queue.then(() => this.write(whole));
       this.next = write;
       // Later writes carry every earlier change, so one failed write must not block the queue.
       this.queue = write.catch((err: unknown) => {
@@ -51,9 +65,54 @@ export class StateStore {
     return this.next;
   }
 
-  /** Waits for every queued write; throws the first write error, if any. */
+  private async write(whole: boolean): Promise<void> {
+    this.next = undefined;
+    // The serial moves only when a write succeeds: backends refuse anything but stored + 1.
+    const serial = this.current.serial + 1;
+    const change = this.changes(serial);
+    const appended = !whole && this.journaling && this.backend.appendChange ? await this.backend.appendChange(change) : false;
+    if (!appended) await this.backend.write(this.snapshot(serial));
+    this.appended = appended ? this.appended + 1 : 0;
+    this.current.serial = serial;
+    this.markWritten();
+  }
+
+  /** What changed since the last write; the entries it holds are frozen, so they stay as written. */
+  private changes(serial: number): StateChange {
+    const set = ownRecord<StateEntry>();
+    for (const [address, entry] of Object.entries(this.current.resources)) {
+      if (this.written.get(address) !== entry) set[address] = deepFreeze(entry);
+    }
+    const removed = [...this.written.keys()].filter((a) => !Object.hasOwn(this.current.resources, a));
+    const forgotten = this.current.forgotten && JSON.stringify(this.current.forgotten) !== this.writtenForgotten ? [...this.current.forgotten] : undefined;
+    return { lineage: this.current.lineage, serial, set, removed, ...(forgotten && { forgotten }) };
+  }
+
+  /** The document to write whole: a copy of the maps and lists, sharing the (frozen) entries. */
+  private snapshot(serial: number): StateDoc {
+    const resources = ownRecord<StateEntry>();
+    for (const [address, entry] of Object.entries(this.current.resources)) resources[address] = deepFreeze(entry);
+    return { ...this.current, serial, resources, ...(this.current.forgotten && { forgotten: [...this.current.forgotten] }) };
+  }
+
+  private markWritten(): void {
+    this.written = new Map(Object.entries(this.current.resources).map(([a, e]) => [a, deepFreeze(e)]));
+    this.writtenForgotten = this.current.forgotten && JSON.stringify(this.current.forgotten);
+  }
+
+  /** Waits for every queued write (and writes the whole document after appended ones); throws the first write error, if any. */
   async flush(): Promise<void> {
     await this.queue;
+    if (!this.failure && this.appended > 0) await this.schedule(true).catch(() => undefined);
+    await this.queue;
+    this.journaling = false;
     if (this.failure) throw this.failure;
   }
+}
+
+/** Freezes an entry and everything in it (once: a frozen entry is left as it is). */
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  for (const child of Object.values(value)) deepFreeze(child);
+  return Object.freeze(value);
 }

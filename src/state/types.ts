@@ -87,6 +87,22 @@ export interface WriteOptions {
 }
 
 /**
+ * What one write changes, for a backend that can append it to the stored document instead of
+ * rewriting the whole document (a 10,000-run apply writes a few entries at a time).
+ */
+export interface StateChange {
+  lineage: string;
+  /** The serial of the document once the change is applied: the stored serial + 1. */
+  serial: number;
+  /** Entries added or replaced, by address. */
+  set: Record<string, StateEntry>;
+  /** Addresses removed. */
+  removed: string[];
+  /** The whole forgotten list, when it changed. */
+  forgotten?: string[];
+}
+
+/**
  * Where a stack's state lives: a local directory, PostgreSQL or Cloud Storage. The rest of the
  * code talks only to this interface.
  *
@@ -101,6 +117,13 @@ export interface StateBackend {
   read(): Promise<StateDoc | null>;
   /** Writes atomically, refusing a serial that is not the stored + 1; bumps nothing itself (the caller sets serial). */
   write(doc: StateDoc, opts?: WriteOptions): Promise<void>;
+  /**
+   * Appends a change durably, refusing a serial that is not the stored + 1 as write does. Resolves
+   * false when the change should be written as a whole document instead (nothing stored yet, or
+   * what is appended has outgrown the document); the next write compacts what was appended.
+   * Backends without it are always written whole.
+   */
+  appendChange?(change: StateChange): Promise<boolean>;
   /** Takes the lock, waiting up to timeoutMs; throws LockError naming the holder. */
   lock(info: Omit<LockInfo, 'id'>, timeoutMs: number): Promise<LockInfo>;
   unlock(lockId: string): Promise<void>;
