@@ -5,6 +5,7 @@ import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
 import type { Document, Node } from 'yaml';
 import { escapePointer } from '../core/paths.js';
 import { findTooDeep, nestingMessage, valueDeeperThan } from './depth.js';
+import { readPlainYaml } from './plain-yaml.js';
 import type { Problem, SourcePos } from './types.js';
 
 // `yaml` is slow to load (~50 ms) and only wanted for positions: required on first use.
@@ -124,6 +125,10 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
 }
 
 export function parseManifestText(file: string, text: string): ParseResult {
+  // Most manifests are plain YAML, read in one pass exactly as js-yaml would; the rest (and
+  // every error) takes the path below.
+  const plain = readPlainYaml(text);
+  if (plain !== undefined) return parsed(file, text, plain);
   const deep = findTooDeep(text);
   if (deep) return fail(file, nestingMessage, { file, ...deep });
   let value: unknown;
@@ -152,6 +157,10 @@ export function parseManifestText(file: string, text: string): ParseResult {
     if (!explained.ok) return explained;
     return fail(file, aliasBombMessage);
   }
+  return parsed(file, text, value);
+}
+
+function parsed(file: string, text: string, value: unknown): ParseResult {
   let located: Located | undefined;
   return {
     ok: true,
