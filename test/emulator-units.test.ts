@@ -1,7 +1,8 @@
-/** Pure parts of the emulator: filters, canonical JSON values, page tokens, and state kept across restarts. */
+/** Pure parts of the emulator: filters, canonical JSON values, page tokens, stored metric points, and state kept across restarts. */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalDuration, canonicalTimestamp } from '../src/schema/formats.js';
 import { stripReadOnly } from '../src/emulator/bodies.js';
@@ -10,6 +11,7 @@ import { messageSchema } from '../src/schema/registry.js';
 import { parseFilter } from '../src/emulator/filter.js';
 import { startEmulator } from '../src/emulator/index.js';
 import { decodePageToken, encodePageToken, pageSize } from '../src/emulator/pagination.js';
+import { SeriesPoints } from '../src/emulator/series-points.js';
 
 describe('filters', () => {
   const job = { displayName: 'my_job_1', state: 'JOB_STATE_RUNNING', labels: { env: 'dev', team: 'a' }, createTime: '2024-05-18T10:00:00Z' };
@@ -139,5 +141,38 @@ describe('Output only fields of input', () => {
     const batch = { requests: [{ parent: 'p', tensorboardRunId: 'r', tensorboardRun: { displayName: 'r', createTime: '2024-05-01T10:00:00Z', etag: 'e', labels: { a: 'b' } } }] };
     stripReadOnly(messageSchema('GoogleCloudAiplatformV1BatchCreateTensorboardRunsRequest'), batch);
     expect(batch.requests[0].tensorboardRun).toEqual({ displayName: 'r', etag: 'e', labels: { a: 'b' } });
+  });
+});
+
+describe('stored metric points', () => {
+  it('columns give what a map by step would: sorted, one a step, the last write of a step kept', () => {
+    const write = fc.record({
+      step: fc.oneof(fc.integer({ min: -5, max: 3000 }), fc.constant(0)),
+      value: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(0)),
+      wall: fc.constantFrom('', '2024-05-01T00:00:00Z', '2024-05-02T00:00:00.500Z'),
+      tensor: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(write, { maxLength: 3000 }), (writes) => {
+        const series = new SeriesPoints();
+        const model = new Map<number, Record<string, unknown>>();
+        for (const w of writes) {
+          // A read between writes puts the columns in order.
+          if (w.step % 97 === 0) expect(series.size).toBe(model.size);
+          if (w.tensor) {
+            const point = { step: String(w.step), tensor: { value: 'AAE=' }, wallTime: w.wall };
+            series.addObject(w.step, point);
+            model.set(w.step, point);
+          } else {
+            series.addScalar(w.step, w.value, w.wall);
+            model.set(w.step, { ...(w.step !== 0 && { step: String(w.step) }), scalar: w.value ? { value: w.value } : {}, ...(w.wall && { wallTime: w.wall }) });
+          }
+        }
+        const expected = [...model].sort(([a], [b]) => a - b).map(([, p]) => p);
+        expect(series.size).toBe(expected.length);
+        expect(series.points()).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

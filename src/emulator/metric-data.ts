@@ -9,7 +9,8 @@ import { iso } from './jobs.js';
 import { decodePageToken, encodePageToken, fingerprint, pageSize } from './pagination.js';
 import { itemPattern, requireObjectBody, ResourceHandlers } from './resources.js';
 import type { Reply, RequestContext, Route } from './router.js';
-import type { Json, StoredPoint } from './store.js';
+import { SeriesPoints } from './series-points.js';
+import type { Json } from './store.js';
 
 /**
  * Metric data of TensorBoard time series: runs:write, experiments:write, timeSeries:read and
@@ -71,17 +72,26 @@ class MetricData {
     // The write's time, for points that give none: one timestamp for the whole request.
     const written = canonicalTimestamp(iso(now));
     for (const { series, points } of writes) {
-      let byStep = this.core.store.points.get(series);
-      if (!byStep) this.core.store.points.set(series, (byStep = new Map()));
-      const stored: StoredPoint[] = [];
+      let stored = this.core.store.points.get(series);
+      if (!stored) this.core.store.points.set(series, (stored = new SeriesPoints()));
+      let maxStep = -Infinity;
+      const walls = new Set<string>();
       for (const raw of points) {
-        const point = canonicalScalarPoint(raw, written) ?? (canonicalize(schema, { ...raw, wallTime: raw.wallTime ?? written }) as Json);
-        const step = Number(point.step ?? 0);
-        const entry = { step, point };
-        byStep.set(step, entry);
-        stored.push(entry);
+        let step: number;
+        let wall: string;
+        if (readScalarPoint(raw, written)) {
+          ({ step, wallTime: wall } = scalarRead);
+          stored.addScalar(step, scalarRead.value, wall);
+        } else {
+          const point = canonicalize(schema, { ...raw, wallTime: raw.wallTime ?? written }) as Json;
+          step = Number(point.step ?? 0);
+          wall = String(point.wallTime ?? '');
+          stored.addObject(step, point);
+        }
+        if (step > maxStep) maxStep = step;
+        walls.add(wall);
       }
-      this.updateMetadata(series, stored);
+      this.updateMetadata(series, maxStep, walls);
     }
     this.core.changed();
   }
@@ -90,20 +100,16 @@ class MetricData {
    * The time series' output-only metadata, maxStep and maxWallTime, brought up to date with the
    * points just written (not all of them again: a series may hold millions).
    */
-  private updateMetadata(series: string, written: StoredPoint[]): void {
+  private updateMetadata(series: string, writtenMaxStep: number, writtenWalls: Set<string>): void {
     const res = this.core.store.get(series);
     if (!res) return;
     const before = (res.body.metadata ?? {}) as { maxStep?: string; maxWallTime?: string };
     let maxStep = before.maxStep === undefined ? -Infinity : Number(before.maxStep);
     let maxWall = before.maxWallTime ?? '';
     let maxWallMs = Date.parse(maxWall) || -Infinity;
-    let lastWall = '';
-    for (const { step, point } of written) {
-      if (step > maxStep) maxStep = step;
-      const wall = String(point.wallTime ?? '');
-      // Points of one write mostly share their wall time: parsed once.
-      if (wall === lastWall) continue;
-      lastWall = wall;
+    if (writtenMaxStep > maxStep) maxStep = writtenMaxStep;
+    // Points of one write mostly share their wall time: each parsed once.
+    for (const wall of writtenWalls) {
       const ms = Date.parse(wall);
       if (ms > maxWallMs) {
         maxWallMs = ms;
@@ -160,8 +166,8 @@ class MetricData {
     return { body: {} };
   }
 
-  private sortedPoints(series: string): StoredPoint[] {
-    return [...(this.core.store.points.get(series)?.values() ?? [])].sort((a, b) => a.step - b.step);
+  private sortedPoints(series: string): Json[] {
+    return this.core.store.points.get(series)?.points() ?? [];
   }
 
   /** Counts a data read of a time series as a view of its TensorBoard (readUsage). */
@@ -188,9 +194,9 @@ class MetricData {
   readSize(ctx: RequestContext): Reply {
     const board = this.resources.find(tensorboards, ctx.path);
     let bytes = 0;
-    for (const [series, byStep] of this.core.store.points) {
+    for (const [series, points] of this.core.store.points) {
       if (!series.startsWith(`${board.name}/`)) continue;
-      for (const { point } of byStep.values()) bytes += Buffer.byteLength(JSON.stringify(point));
+      for (const point of points.points()) bytes += Buffer.byteLength(JSON.stringify(point));
     }
     return { body: bytes ? { storageSizeByte: String(bytes) } : {} };
   }
@@ -203,7 +209,7 @@ class MetricData {
     if (!Number.isInteger(max) || max < -1) throw invalidArgument(`Invalid max_data_points "${raw}": a positive number or -1 (all).`);
     const filter = ctx.query.get('filter');
     const matches = filter ? parseFilter(filter) : () => true;
-    let points = this.sortedPoints(stored.name).map((p) => p.point).filter(matches);
+    let points = this.sortedPoints(stored.name).filter(matches);
     if (max !== -1 && points.length > max) {
       // Evenly spaced sample that keeps the first and the last point.
       const n = points.length;
@@ -231,14 +237,24 @@ class MetricData {
     const offset = decodePageToken((body.pageToken as string | undefined) ?? null, print)?.offset ?? 0;
     const m = /^(step|wall_time|wallTime)(?:\s+(asc|desc))?$/.exec(orderBy);
     if (orderBy && !m) throw invalidArgument(`Invalid order_by "${orderBy}": use step or wall_time, optionally with desc.`);
-    const matches = filter ? parseFilter(filter) : () => true;
-    let points = this.sortedPoints(stored.name).map((p) => p.point).filter(matches);
-    if (m?.[1] !== undefined && m[1] !== 'step') {
-      points = points.sort((a, b) => Date.parse(String(a.wallTime)) - Date.parse(String(b.wallTime)));
+    let page: Json[];
+    let total: number;
+    const series = this.core.store.points.get(stored.name);
+    if (!filter && (m?.[1] ?? 'step') === 'step' && m?.[2] !== 'desc') {
+      // By step, unfiltered: only the page's points are made.
+      total = series?.size ?? 0;
+      page = Array.from({ length: Math.max(0, Math.min(size, total - offset)) }, (_, i) => series!.point(offset + i));
+    } else {
+      const matches = filter ? parseFilter(filter) : () => true;
+      let points = this.sortedPoints(stored.name).filter(matches);
+      if (m?.[1] !== undefined && m[1] !== 'step') {
+        points = points.sort((a, b) => Date.parse(String(a.wallTime)) - Date.parse(String(b.wallTime)));
+      }
+      if (m?.[2] === 'desc') points.reverse();
+      page = points.slice(offset, offset + size);
+      total = points.length;
     }
-    if (m?.[2] === 'desc') points.reverse();
-    const page = points.slice(offset, offset + size);
-    const next = points.length > offset + size ? encodePageToken({ offset: offset + size }, print) : undefined;
+    const next = total > offset + size ? encodePageToken({ offset: offset + size }, print) : undefined;
     return { body: { ...(page.length && { timeSeriesDataPoints: page }), ...(next && { nextPageToken: next }) } };
   }
 }
@@ -282,30 +298,33 @@ function setAsidePlainPoints(body: Json): () => void {
   };
 }
 
+/** What readScalarPoint read; reused, so no object is made per point. */
+const scalarRead = { step: 0, value: 0, wallTime: '' };
+
 /**
- * A scalar point as canonicalize would make it, without walking the schema (a write carries
- * thousands): int64 step as a string, defaults left out, the wall time canonical. Undefined for
- * any other shape, which takes the general way.
+ * Reads a scalar point into scalarRead as canonicalize would make it, without walking the schema
+ * (a write carries thousands): the int64 step as a number (a safe integer), the value (0 when
+ * left out), the wall time canonical (`written` when it gives none). False for any other shape,
+ * which takes the general way.
  */
-function canonicalScalarPoint(raw: Json, written: string): Json | undefined {
-  for (const k in raw) if (k !== 'step' && k !== 'scalar' && k !== 'wallTime') return undefined;
+function readScalarPoint(raw: Json, written: string): boolean {
+  for (const k in raw) if (k !== 'step' && k !== 'scalar' && k !== 'wallTime') return false;
   const scalar = raw.scalar as Json | undefined;
-  if (!scalar || typeof scalar !== 'object' || Array.isArray(scalar)) return undefined;
-  for (const k in scalar) if (k !== 'value') return undefined;
+  if (!scalar || typeof scalar !== 'object' || Array.isArray(scalar)) return false;
+  for (const k in scalar) if (k !== 'value') return false;
   const value = scalar.value;
-  if (value !== undefined && typeof value !== 'number') return undefined;
+  if (value !== undefined && typeof value !== 'number') return false;
   const rawStep = raw.step ?? 0;
-  let step: string;
-  if (typeof rawStep === 'number' && Number.isSafeInteger(rawStep)) step = String(rawStep);
-  else if (typeof rawStep === 'string' && /^-?\d+$/.test(rawStep)) step = BigInt(rawStep).toString();
-  else return undefined;
-  if (raw.wallTime !== undefined && typeof raw.wallTime !== 'string') return undefined;
-  const wallTime = raw.wallTime === undefined ? written : canonicalTimestamp(raw.wallTime);
-  const point: Json = {};
-  if (step !== '0') point.step = step;
-  point.scalar = value ? { value } : {};
-  if (wallTime !== '') point.wallTime = wallTime;
-  return point;
+  let step: number;
+  if (typeof rawStep === 'number') step = rawStep;
+  else if (typeof rawStep === 'string' && /^-?\d+$/.test(rawStep)) step = Number(rawStep);
+  else return false;
+  if (!Number.isSafeInteger(step)) return false;
+  if (raw.wallTime !== undefined && typeof raw.wallTime !== 'string') return false;
+  scalarRead.step = step;
+  scalarRead.value = value ?? 0;
+  scalarRead.wallTime = raw.wallTime === undefined ? written : canonicalTimestamp(raw.wallTime);
+  return true;
 }
 
 export function metricDataRoutes(core: EmulatorCore): Route[] {

@@ -1,6 +1,7 @@
 import { KINDS, getKind } from '../kinds/index.js';
 import type { KindDef } from '../kinds/types.js';
 import type { ApiName } from '../kinds/types.js';
+import { SeriesPoints, type StoredPoint } from './series-points.js';
 
 /**
  * The emulator's data: resources keyed by full name, each parent collection an ordered set of
@@ -65,11 +66,6 @@ export interface FailRule {
   message?: string;
 }
 
-export interface StoredPoint {
-  step: number;
-  point: Json;
-}
-
 interface Snapshot {
   version: 1;
   seq: number;
@@ -93,8 +89,8 @@ export class Store {
   readonly pendingOperations = new Set<StoredOperation>();
   /** Names that pending create operations will take. */
   readonly reservedNames = new Set<string>();
-  /** time series name → step → point */
-  readonly points = new Map<string, Map<number, StoredPoint>>();
+  /** time series name → its points */
+  readonly points = new Map<string, SeriesPoints>();
   failRules: FailRule[] = [];
   private seq = 0;
   // 19-digit ids like the real API's; increasing across restarts.
@@ -182,7 +178,7 @@ export class Store {
       nextId: this.nextId.toString(),
       resources: [...this.resources.values()].sort((a, b) => a.seq - b.seq),
       operations: [...this.operations.values()],
-      points: [...this.points].map(([name, byStep]) => [name, [...byStep.values()]]),
+      points: [...this.points].map(([name, series]) => [name, series.stored()]),
       failRules: this.failRules,
     };
   }
@@ -206,7 +202,11 @@ export class Store {
       }
       this.addOperation(op);
     }
-    for (const [name, list] of snap.points) this.points.set(rename(name), new Map(list.map((p) => [p.step, p])));
+    for (const [name, list] of snap.points) {
+      const series = new SeriesPoints();
+      for (const p of list) series.addObject(p.step, p.point);
+      this.points.set(rename(name), series);
+    }
     this.failRules = snap.failRules ?? [];
   }
 }
