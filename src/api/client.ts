@@ -236,7 +236,7 @@ export class ApiClient {
       const response = await http(path, {
         method: req.method,
         searchParams,
-        ...(req.bodyText === undefined ? { headers, json: req.body } : { headers: { ...headers, 'content-type': 'application/json' }, body: req.bodyText }),
+        ...(req.bodyText === undefined ? { headers, json: req.body } : { headers: { ...headers, 'content-type': 'application/json' }, body: Buffer.from(req.bodyText) }),
         timeout: { request: req.timeoutMs ?? this.timeoutMs },
       });
       return { outcome: { response: response as Response<unknown> }, ms: ms() };

@@ -490,13 +490,13 @@ export interface SeriesWrite {
 /** One run's part of a write request, its points as JSON text (a request carries up to 5000). */
 interface RunData {
   tensorboardRun: string;
-  series: { id: string; valueType: string; points: string }[];
+  series: { id: string; valueType: string; points: string[] }[];
 }
 
 /** A write request's body as JSON text: the shape of JSON.stringify of WriteTensorboard{Run,Experiment}DataRequest. */
 function writeBodyText(chunk: RunData[]): string {
   const seriesText = (run: RunData) =>
-    run.series.map((s) => `{"tensorboardTimeSeriesId":${JSON.stringify(s.id)},"valueType":${JSON.stringify(s.valueType)},"values":[${s.points}]}`).join(',');
+    run.series.map((s) => `{"tensorboardTimeSeriesId":${JSON.stringify(s.id)},"valueType":${JSON.stringify(s.valueType)},"values":[${s.points.join(',')}]}`).join(',');
   if (chunk.length === 1) return `{"timeSeriesData":[${seriesText(chunk[0])}]}`;
   return `{"writeRunDataRequests":[${chunk.map((run) => `{"tensorboardRun":${JSON.stringify(run.tensorboardRun)},"timeSeriesData":[${seriesText(run)}]}`).join(',')}]}`;
 }
@@ -568,8 +568,10 @@ export async function writePoints(client: KindApi, writes: SeriesWrite[], opts: 
         if (!values) {
           let entry = chunk.find((d) => d.tensorboardRun === run);
           if (!entry) chunk.push((entry = { tensorboardRun: run, series: [] }));
-          entry.series.push((values = { id, valueType: w.valueType, points: series.pointJson(i) }));
-        } else values.points += `,${series.pointJson(i)}`;
+          entry.series.push((values = { id, valueType: w.valueType, points: [] }));
+        }
+        // Joined once the request is full: a flat string, where += makes one of 5000 pieces.
+        values.points.push(series.pointJson(i));
         if (--room === 0) {
           await send(experiment, chunk);
           chunk = [];
