@@ -53,8 +53,21 @@ function parseExprOnce(inner: string): Expr {
   return expr;
 }
 
-/** The `{{ … }}` in a string: each `{{` up to the first `}}` after it. Treat the exprs as read-only. */
-export function scanTemplates(s: string): TemplateMatch[] {
+// The same template strings (`{{ board.tensorboardsId }}`) are scanned for every resource, by the
+// loader, refresh and the planner: each distinct string once. Bounded, for long-lived processes.
+const scanned = new Map<string, readonly TemplateMatch[]>();
+
+/** The `{{ … }}` in a string: each `{{` up to the first `}}` after it. Read-only: the result is shared. */
+export function scanTemplates(s: string): readonly TemplateMatch[] {
+  let found = scanned.get(s);
+  if (!found) {
+    if (scanned.size >= MAX_PARSED_EXPRS) scanned.clear();
+    scanned.set(s, (found = Object.freeze(scanOnce(s))));
+  }
+  return found;
+}
+
+function scanOnce(s: string): TemplateMatch[] {
   const out: TemplateMatch[] = [];
   let from = 0;
   for (let start = s.indexOf('{{'); start !== -1; start = s.indexOf('{{', from)) {

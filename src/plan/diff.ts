@@ -43,8 +43,15 @@ function kindCtx(kind: KindDef, ignoreChanges: readonly string[]): Ctx {
   };
 }
 
+// Most resources ignore nothing: their kind's context is built once.
+const plainCtx = new WeakMap<KindDef, Ctx>();
+
 export function diffBody(input: BodyDiffInput): FieldChange[] {
-  const ctx = kindCtx(input.kind, input.ignoreChanges);
+  let ctx = input.ignoreChanges.length ? undefined : plainCtx.get(input.kind);
+  if (!ctx) {
+    ctx = kindCtx(input.kind, input.ignoreChanges);
+    if (!input.ignoreChanges.length) plainCtx.set(input.kind, ctx);
+  }
   const changes: FieldChange[] = [];
   for (const [key, value] of Object.entries(input.desired)) {
     changes.push(...diffNode(ctx, [key], value, own(input.prior, key), own(input.base, key)));
@@ -52,6 +59,7 @@ export function diffBody(input: BodyDiffInput): FieldChange[] {
   for (const key of Object.keys(input.prior ?? {})) {
     if (!Object.hasOwn(input.desired, key)) changes.push(...cleared(ctx, [key], own(input.base, key)));
   }
+  if (!changes.length || !input.sensitive.length) return changes;
   const sensitive = new Set(input.sensitive);
   return changes.map((c) => (sensitive.has(c.path.split(/[.[]/)[0]) ? mask(c) : c));
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ApiClient } from '../api/client.js';
 import { ownRecord } from '../core/records.js';
 import { fieldInfo } from '../schema/registry.js';
@@ -21,7 +21,8 @@ export function fingerprint(live: LiveResource | null | undefined): string {
   if (!live) return 'absent';
   const body = ownRecord<unknown>();
   for (const k of Object.keys(live.body)) if (!isOutputOnly(live.kind.type, k)) body[k] = live.body[k];
-  return createHash('sha256').update(canonicalJson({ name: live.name, body })).digest('hex');
+  // One-shot hashing: a plan hashes every live resource, and a Hash object per resource costs more than the hash.
+  return hash('sha256', canonicalJson({ name: live.name, body }), 'hex');
 }
 
 const outputOnly = new Map<string, Map<string, boolean>>();

@@ -106,7 +106,7 @@ function canonical(value: unknown): string | undefined {
   for (const k of keys) {
     const text = canonical((value as Record<string, unknown>)[k]);
     if (text === undefined) continue;
-    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${text}`;
+    out += `${out.length > 1 ? ',' : ''}${keyJson(k)}:${text}`;
   }
   return `${out}}`;
 }
@@ -120,4 +120,16 @@ function sortedKeys(value: object): string[] {
   while (ints < keys.length && INTEGER_KEY.test(keys[ints]) && Number(keys[ints]) < 2 ** 32 - 1) ints++;
   if (ints === 0) return keys.sort();
   return [...keys.slice(0, ints), ...keys.slice(ints).sort()];
+}
+
+// Field names repeat across every resource of a plan: each is quoted once. Bounded, for long-lived processes.
+const quotedKeys = new Map<string, string>();
+
+function keyJson(k: string): string {
+  let quoted = quotedKeys.get(k);
+  if (quoted === undefined) {
+    if (quotedKeys.size >= 10_000) quotedKeys.clear();
+    quotedKeys.set(k, (quoted = JSON.stringify(k)));
+  }
+  return quoted;
 }

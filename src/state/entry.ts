@@ -79,6 +79,9 @@ function recordedOptions(options: ResourceOptions): Recorded {
   };
 }
 
+const OPTION_PATHS = ['protected', 'deletionPolicy', 'dependsOn', 'ignoreChanges', 'sensitive'] as const;
+const OPTION_DEFAULTS: Readonly<Required<Recorded>> = Object.freeze({ dependsOn: [], deletionPolicy: 'delete', protected: false, ignoreChanges: [], sensitive: [] });
+
 /** The options that differ between the manifest and what the entry records, as before/after (defaults spelled out). */
 export function optionChanges(entry: StateEntry, options: ResourceOptions): { path: keyof Recorded; before: unknown; after: unknown }[] {
   const want = recordedOptions(options);
@@ -86,10 +89,9 @@ export function optionChanges(entry: StateEntry, options: ResourceOptions): { pa
   // Each option is a scalar or a list of strings.
   const same = (a: unknown, b: unknown) =>
     a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]));
-  const defaults: Required<Recorded> = { dependsOn: [], deletionPolicy: 'delete', protected: false, ignoreChanges: [], sensitive: [] };
-  for (const path of ['protected', 'deletionPolicy', 'dependsOn', 'ignoreChanges', 'sensitive'] as const) {
-    const before = entry[path] ?? defaults[path];
-    const after = want[path] ?? defaults[path];
+  for (const path of OPTION_PATHS) {
+    const before = entry[path] ?? OPTION_DEFAULTS[path];
+    const after = want[path] ?? OPTION_DEFAULTS[path];
     if (!same(before, after)) out.push({ path, before, after });
   }
   return out;
