@@ -74,16 +74,23 @@ export class StateStore {
     if (!appended) await this.backend.write(this.snapshot(serial));
     this.appended = appended ? this.appended + 1 : 0;
     this.current.serial = serial;
-    this.markWritten();
+    for (const [address, entry] of Object.entries(change.set)) this.written.set(address, entry);
+    for (const address of change.removed) this.written.delete(address);
+    this.writtenForgotten = this.current.forgotten && JSON.stringify(this.current.forgotten);
   }
 
   /** What changed since the last write; the entries it holds are frozen, so they stay as written. */
   private changes(serial: number): StateChange {
     const set = ownRecord<StateEntry>();
-    for (const [address, entry] of Object.entries(this.current.resources)) {
+    const resources = this.current.resources;
+    let kept = 0;
+    for (const address in resources) {
+      const entry = resources[address];
       if (this.written.get(address) !== entry) set[address] = deepFreeze(entry);
+      else kept++;
     }
-    const removed = [...this.written.keys()].filter((a) => !Object.hasOwn(this.current.resources, a));
+    // Every address written before and still there was counted: the rest were removed.
+    const removed = kept === this.written.size ? [] : [...this.written.keys()].filter((a) => !Object.hasOwn(resources, a));
     const forgotten = this.current.forgotten && JSON.stringify(this.current.forgotten) !== this.writtenForgotten ? [...this.current.forgotten] : undefined;
     return { lineage: this.current.lineage, serial, set, removed, ...(forgotten && { forgotten }) };
   }
