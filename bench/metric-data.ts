@@ -8,74 +8,13 @@
  * machine with fewer than two free cores, the wall time includes waiting for the emulator.
  * `node --cpu-prof --import tsx bench/metric-data.ts` profiles this process and every phase.
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
+import { join } from 'node:path';
 import { startEmulator } from '../src/emulator/index.js';
+import { LATENCY_MS, PARALLELISM, POINTS, RUNS, TAGS, runPhase, writeStack, type Format } from './support/metric-stack.js';
 
-const RUNS = 10;
-const TAGS = 10;
-const POINTS = 10_000;
-const LATENCY_MS = 20;
-const PARALLELISM = 10;
 const FORMATS = (process.env.BENCH_FORMATS?.split(',') ?? ['jsonl', 'csv']) as readonly Format[];
-type Format = 'jsonl' | 'csv';
-
-const here = dirname(fileURLToPath(import.meta.url));
-
-function writeStack(dir: string, project: string, format: Format): void {
-  const where = { projectsId: project, locationsId: 'us-central1' };
-  const board = { ...where, tensorboardsId: '{{ board.tensorboardsId }}' };
-  const props = (p: Record<string, unknown>) => Object.entries(p).map(([name, value]) => ({ name, value }));
-  const resources: unknown[] = [
-    { name: 'board', type: 'google.aiplatform.tensorboards', props: props({ ...where, displayName: 'board' }) },
-    { name: 'exp', type: 'google.aiplatform.experiments', props: props({ ...board, experimentsId: 'exp' }) },
-  ];
-  mkdirSync(join(dir, 'data'), { recursive: true });
-  for (let r = 0; r < RUNS; r++) {
-    resources.push({ name: `run-${r}`, type: 'google.aiplatform.runs', props: props({ ...board, experimentsId: '{{ exp.experimentsId }}', runsId: `run-${r}`, displayName: `run ${r}` }) });
-    for (let t = 0; t < TAGS; t++) {
-      const file = `data/run-${r}-tag-${t}.${format}`;
-      const lines: string[] = format === 'csv' ? ['step,value'] : [];
-      for (let s = 0; s < POINTS; s++) {
-        const value = Math.round(1e6 / (s + 1 + r + t)) / 1e6;
-        lines.push(format === 'csv' ? `${s},${value}` : `{"step":${s},"value":${value}}`);
-      }
-      writeFileSync(join(dir, file), `${lines.join('\n')}\n`);
-      resources.push({
-        name: `run-${r}-tag-${t}`,
-        type: 'google.aiplatform.time_series',
-        props: props({ ...board, experimentsId: '{{ exp.experimentsId }}', runsId: `{{ run-${r}.runsId }}`, timeSeriesId: `tag-${t}`, displayName: `tag ${t}`, valueType: 'SCALAR', dataPoints: { file } }),
-      });
-    }
-  }
-  writeFileSync(join(dir, 'stack.yaml'), stringify({ version: 1, name: project, resources }));
-}
-
-interface PhaseResult {
-  wallMs: number;
-  cpuMs: number;
-  changes: number;
-  failed: number;
-  peakRssMb: number;
-}
-
-/** Runs a phase in a child process; the emulator in this process keeps serving meanwhile. */
-async function runPhase(phase: 'apply' | 'plan', dir: string, endpoint: string): Promise<PhaseResult> {
-  const child = spawn(process.execPath, [...process.execArgv.filter((a) => a.startsWith('--cpu-prof')), '--import', 'tsx', join(here, 'support/metric-phase.ts'), phase, dir, join(dir, 'state'), endpoint, String(PARALLELISM)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((done) => child.on('close', done));
-  if (code !== 0) throw new Error(`${phase} failed: ${stderr}`);
-  return JSON.parse(stdout.trim().split('\n').pop()!) as PhaseResult;
-}
 
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 

@@ -2,7 +2,8 @@
  * Speed against the physical limit and Terraform's call pattern, in one process run against one
  * emulator with 20 ms latency per request: no-op plan and create of 1,000 and 10,000 runs, how
  * long after an operation is done each notices it, validate of 5,000 resources (CPU) and
- * start-up of the built CLI beside bare node. Prints one table and writes bench/results.json.
+ * start-up of the built CLI beside bare node, and the 1,000,000-point metric sync. Prints one table
+ * and writes bench/results.json.
  *
  *   Terraform pattern: refresh GETs every resource; create POSTs each one and GETs it back;
  *   10 in flight; operations polled after a first wait of 2 s, then every 10 s (the Google provider).
@@ -23,6 +24,7 @@ import { startEmulator } from '../src/emulator/index.js';
 import { loadStack } from '../src/manifest/index.js';
 import { makePlan } from '../src/plan/index.js';
 import { StateStore, openState } from '../src/state/index.js';
+import { POINTS, RUNS, TAGS, runPhase, writeStack } from './support/metric-stack.js';
 
 const LATENCY_MS = 20;
 const SIZES = [1000, 10_000];
@@ -165,6 +167,21 @@ try {
   }
   const terraformLate = Date.now() - start - OP_MS;
   rows.push({ what: 'operation done → noticed', vertexctlMs: Math.max(0, vertexctlLate), terraformMs: Math.max(0, terraformLate), physicalMs: LATENCY_MS });
+
+  // 1,000,000 metric points (100 series × 10,000, CSV files) synced into this emulator, apply then
+  // the no-op plan, each in a process of its own (bench/metric-data.ts has the whole table).
+  emulator.configure({ operationDelayMs: 1 });
+  const metricDir = join(dir, 'metric');
+  writeStack(metricDir, 'speed-metric', 'csv');
+  emulator.resetStats();
+  const metricApply = await runPhase('apply', metricDir, emulator.url);
+  const metricApplyCalls = calls();
+  emulator.resetStats();
+  const metricPlan = await runPhase('plan', metricDir, emulator.url);
+  if (metricApply.failed || metricPlan.changes) throw new Error('metric sync: apply failed or the plan after it is not empty');
+  const points = (RUNS * TAGS * POINTS).toLocaleString('en');
+  rows.push({ what: `metric sync ${points} points: apply (target < 5 s, < 300 MB; ${Math.round(metricApply.peakRssMb)} MB)`, vertexctlMs: metricApply.wallMs, vertexctlCalls: metricApplyCalls });
+  rows.push({ what: `metric sync ${points} points: no-op plan (target < 1 s, < 200 MB; ${Math.round(metricPlan.peakRssMb)} MB)`, vertexctlMs: metricPlan.wallMs, vertexctlCalls: calls() });
 
 } finally {
   client.close();
