@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { KindDef } from '../kinds/types.js';
-import { escapePointer, formatPath, joinPath, valueAt, type PathSegment } from '../core/paths.js';
+import { formatPath, joinPath, valueAt, type PathSegment } from '../core/paths.js';
 import { didYouMean } from '../core/suggest.js';
 import type { Problem, SourcePos } from '../core/errors.js';
 import { compile, kindSchema, messageSchema, type SchemaNode } from './registry.js';
@@ -270,21 +270,20 @@ export interface PropsSubject {
 export type ReferenceClassifier = (value: string) => 'whole' | 'partial' | undefined;
 
 /**
- * Where templates sit in the props: a string that is one whole reference is "known after
- * apply" (no checks at all); a string with a reference inside keeps only its type check.
+ * How the value at a JSON pointer holds templates (see ReferenceClassifier): a string that is
+ * one whole reference is "known after apply" (no checks at all); a string with a reference
+ * inside keeps only its type check. Looked up for the failed checks only, not for every value.
  */
-function referencePointers(value: unknown, pointer: string, classify: ReferenceClassifier, whole: Set<string>, partial: Set<string>): void {
-  if (typeof value === 'string') {
-    const how = classify(value);
-    if (how === 'whole') whole.add(pointer);
-    else if (how === 'partial') partial.add(pointer);
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => referencePointers(v, `${pointer}/${i}`, classify, whole, partial));
-  } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      referencePointers(v, `${pointer}/${escapePointer(k)}`, classify, whole, partial);
+function referenceFormAt(root: unknown, pointer: string, classify: ReferenceClassifier): 'whole' | 'partial' | undefined {
+  let cur = root;
+  if (pointer !== '') {
+    for (const raw of pointer.slice(1).split('/')) {
+      const key = raw.includes('~') ? raw.replace(/~1/g, '/').replace(/~0/g, '~') : raw;
+      if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, key)) return undefined;
+      cur = (cur as Record<string, unknown>)[key];
     }
   }
+  return typeof cur === 'string' ? classify(cur) : undefined;
 }
 
 /** Schema problems of one resource's props, each at the file:line:col where it was written. */
@@ -292,13 +291,11 @@ export function validateProps(resource: PropsSubject, classify: ReferenceClassif
   const { kind, props } = resource;
   const validate = compile(propsSchema(kind));
   if (validate(props)) return [];
-  const whole = new Set<string>();
-  const partial = new Set<string>();
-  referencePointers(props, '', classify, whole, partial);
   const errors = (validate.errors ?? []).filter((e) => {
     if (e.keyword === 'false schema') return true;
-    if (whole.has(e.instancePath)) return false;
-    return !(partial.has(e.instancePath) && e.keyword !== 'type');
+    const form = referenceFormAt(props, e.instancePath, classify);
+    if (form === 'whole') return false;
+    return !(form === 'partial' && e.keyword !== 'type');
   });
   return schemaIssues(errors, props).map((issue) => ({
     pos: positionOf(resource, issue),
