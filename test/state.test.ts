@@ -186,6 +186,18 @@ describe('state journal (local state during an apply)', () => {
     return { backend, seen };
   }
 
+  /** A stored state holding `a`, opened again by a run that journals (as apply does). */
+  async function journalingStore(): Promise<StateStore> {
+    const { backend } = counted();
+    const first = await StateStore.open(backend, 'team');
+    await first.update((doc) => {
+      doc.resources.a = run(1);
+    });
+    const store = await StateStore.open(backend, 'team');
+    store.journal();
+    return store;
+  }
+
   it('appends each write and writes the whole document once at the end; every read sees the appended changes', async () => {
     const { backend, seen } = counted();
     const first = await StateStore.open(backend, 'team');
@@ -227,13 +239,7 @@ describe('state journal (local state during an apply)', () => {
   });
 
   it('a last line cut short by a crash is left out; a damaged line before it is refused naming the journal and line', async () => {
-    const { backend } = counted();
-    const first = await StateStore.open(backend, 'team');
-    await first.update((doc) => {
-      doc.resources.a = run(1);
-    });
-    const store = await StateStore.open(backend, 'team');
-    store.journal();
+    const store = await journalingStore();
     await store.update((doc) => {
       doc.resources.b = run(2);
     });
@@ -254,13 +260,7 @@ describe('state journal (local state during an apply)', () => {
   });
 
   it('an append is refused when another run wrote meanwhile, as a whole write is', async () => {
-    const { backend } = counted();
-    const first = await StateStore.open(backend, 'team');
-    await first.update((doc) => {
-      doc.resources.a = run(1);
-    });
-    const store = await StateStore.open(backend, 'team');
-    store.journal();
+    const store = await journalingStore();
     // Another run (a force-unlocked lock) moves the state on.
     const other = await StateStore.open(openState(dir, 'team'), 'team');
     await other.update((doc) => {
