@@ -481,13 +481,7 @@ function labelMigration(kind: KindDef, live: LiveResource, owner: Owner, address
  */
 function moveReason(ctx: PlanContext, kind: KindDef, props: Record<string, unknown>, live: LiveResource): Why | undefined {
   const wantParent = knownParent(kind, props);
-  // Most resources stay where they are: their live name is the wanted parent's, plus their own id.
-  const idAt = wantParent === undefined ? -1 : wantParent.length + kind.collection.length + 2;
-  const stays =
-    wantParent !== undefined && live.name.length > idAt && live.name.startsWith(wantParent) && live.name.startsWith(`/${kind.collection}/`, wantParent.length) &&
-    !live.name.includes('/', idAt) && slashes(wantParent) === kind.parentCollections.length * 2 - 1;
-  const ids = stays ? undefined : parseResourceName(kind, live.name);
-  const liveParent = stays ? wantParent : ids ? parentName(kind, ids) : undefined;
+  const liveParent = parentOfName(kind, live.name);
   const parentAddr = liveParent !== undefined ? ctx.byLiveName.get(liveParent) : undefined;
   if (parentAddr && ctx.steps.get(parentAddr)?.action === 'replace') return { reason: `parent "${parentAddr}" is replaced`, reasonCode: 'parent_replaced' };
   if (wantParent === undefined) return { reason: 'it moves to a parent that does not exist yet', reasonCode: 'parent_not_created' };
@@ -619,12 +613,6 @@ function orderSteps(steps: Map<string, PlannedStep>, desired: Map<string, Desire
     steps.delete(s.address);
     steps.set(s.address, s);
   }
-}
-
-function slashes(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('/'); i !== -1; i = s.indexOf('/', i + 1)) n++;
-  return n;
 }
 
 function depth(name: string | undefined): number {

@@ -101,8 +101,9 @@ export async function refresh(
   // The parents state names are listed at once: their pages come in while the manifests'
   // references are resolved below, instead of after.
   for (const [address, entry] of Object.entries(stateEntries)) {
-    const parent = entry.name ? parentOfName(getKind(types.get(address)!), entry.name) : undefined;
-    if (parent !== undefined) startListing(getKind(types.get(address)!), parent);
+    const kind = getKind(types.get(address)!);
+    const parent = entry.name ? parentOfName(kind, entry.name) : undefined;
+    if (parent !== undefined) startListing(kind, parent);
   }
 
   // Waves: a child's parent id may only become known once its parent was found (a server-chosen
