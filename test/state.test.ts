@@ -238,6 +238,42 @@ describe('state journal (local state during an apply)', () => {
     expect(Object.keys(onDisk.resources)).toHaveLength(495);
   });
 
+  it('a stack created in one apply is journaled to the end however small its document; rewriting few entries again and again is compacted', async () => {
+    const { backend, seen } = counted();
+    const first = await StateStore.open(backend, 'team');
+    await first.update((doc) => {
+      doc.resources.a = run(0);
+    });
+    const store = await StateStore.open(backend, 'team');
+    store.journal();
+    // As a create of many runs writes them: every intent in one write, then the results in a few.
+    const big = (i: number, pending: boolean) => ({ ...run(i), props: { displayName: `run ${i}`, note: 'x'.repeat(200) }, ...(pending && { pending: { action: 'create' as const, startedAt: 'now' } }) });
+    await store.update((doc) => {
+      for (let i = 1; i <= 400; i++) doc.resources[`run-${i}`] = big(i, true);
+    });
+    for (let b = 0; b < 4; b++) {
+      await store.update((doc) => {
+        for (let i = b * 100 + 1; i <= (b + 1) * 100; i++) doc.resources[`run-${i}`] = big(i, false);
+      });
+    }
+    expect(seen).toEqual({ whole: 1, appended: 5 });
+    await store.flush();
+    expect(seen).toEqual({ whole: 2, appended: 5 });
+
+    // One entry of a small state rewritten over and over (a job's state recorded while it runs).
+    const again = await StateStore.open(backend, 'team');
+    again.journal();
+    for (let i = 0; i < 60; i++) {
+      await again.update((doc) => {
+        doc.resources['run-1'] = { ...big(1, false), props: { displayName: `poll ${i}`, note: 'y'.repeat(40_000) } };
+      });
+    }
+    expect(seen.whole).toBeGreaterThan(2);
+    expect(statSync(join(dir, 'team.json.journal')).size).toBeLessThan(3 * (statSync(join(dir, 'team.json')).size + 80 * 1024));
+    await again.flush();
+    expect((await openState(dir, 'team').read())!.resources['run-1'].props.displayName).toBe('poll 59');
+  });
+
   it('a last line cut short by a crash is left out; a damaged line before it is refused naming the journal and line', async () => {
     const store = await journalingStore();
     await store.update((doc) => {

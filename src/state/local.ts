@@ -12,6 +12,12 @@ import { syncDir, writeFileAtomic } from '../files/write-atomic.js';
 const LOCK_POLL_MS = 100;
 /** A small state's journal may still hold a few writes before it is compacted. */
 const MIN_JOURNAL_BYTES = 64 * 1024;
+/**
+ * The journal is compacted once it is this many times the size of the document it builds: an
+ * apply that creates a stack writes each address twice (the intent, then the result), however
+ * small the document it started from.
+ */
+const JOURNAL_GROWTH = 3;
 
 export interface LocalBackendOptions {
   /** Called with a one-line notice, e.g. when a stale lock is broken. */
@@ -39,8 +45,9 @@ export class LocalStateBackend implements StateBackend {
   private readonly file: string;
   private readonly journalFile: string;
   private readonly lockFile: string;
-  /** Bytes of the document and of the journal as last written: the journal is compacted once it outgrows the document. */
-  private sizes = { doc: 0, journal: 0 };
+  /** Bytes of the document as last written or read. */
+  private docBytes = 0;
+  private journal = new JournalSize();
   /** Serial and lineage of the file as last read or written, with its inode/size/mtime: a cheap serial check. */
   private known: (StoredHead & { stamp: string }) | undefined;
   /** Where an earlier version kept this state (`<stack>-<env>.json`); moved to `file` by the first write. */
@@ -98,7 +105,7 @@ export class LocalStateBackend implements StateBackend {
     if (file === this.file) raw = await this.withJournal(raw);
     const doc = checkStateDoc(raw, file);
     if (stamp) this.known = { serial: doc.serial, lineage: doc.lineage, stamp };
-    if (file === this.file) this.sizes.doc = Buffer.byteLength(text);
+    if (file === this.file) this.docBytes = Buffer.byteLength(text);
     return doc;
   }
 
@@ -111,10 +118,13 @@ export class LocalStateBackend implements StateBackend {
     try {
       text = await readFile(this.journalFile, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return raw;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.journal = new JournalSize();
+        return raw;
+      }
       throw err;
     }
-    this.sizes.journal = Buffer.byteLength(text);
+    this.journal = new JournalSize();
     const loose = raw as { serial?: unknown; resources?: unknown } | null;
     // A document that is not one is reported by its check, as without a journal.
     if (!loose || typeof loose !== 'object' || typeof loose.serial !== 'number' || !loose.resources || typeof loose.resources !== 'object') return raw;
@@ -138,6 +148,7 @@ export class LocalStateBackend implements StateBackend {
       for (const address of change.removed) delete doc.resources[address];
       if (change.forgotten) doc.forgotten = change.forgotten;
       doc.serial = change.serial;
+      this.journal.add(change, lines[i].length + 1);
     }
     return doc;
   }
@@ -147,8 +158,9 @@ export class LocalStateBackend implements StateBackend {
     // Nothing stored here yet (or an earlier version's file to move): the first write is whole.
     if (!stored || this.migrateFrom) return false;
     checkWrite(stored, change, this.file);
-    const line = `${JSON.stringify(change)}\n`;
-    if (this.sizes.journal + line.length > Math.max(this.sizes.doc, MIN_JOURNAL_BYTES)) return false;
+    const line = Buffer.from(`${JSON.stringify(change)}\n`);
+    const builds = this.docBytes + this.journal.latestWith(change, line.length);
+    if (this.journal.bytes + line.length > Math.max(MIN_JOURNAL_BYTES, JOURNAL_GROWTH * builds)) return false;
     const fh = await open(this.journalFile, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
     try {
       await fh.writeFile(line);
@@ -156,8 +168,8 @@ export class LocalStateBackend implements StateBackend {
     } finally {
       await fh.close();
     }
-    if (this.sizes.journal === 0) await syncDir(this.dir);
-    this.sizes.journal += Buffer.byteLength(line);
+    if (this.journal.bytes === 0) await syncDir(this.dir);
+    this.journal.add(change, line.length);
     const stamp = await this.stamp();
     this.known = stamp ? { serial: change.serial, lineage: change.lineage, stamp } : undefined;
     return true;
@@ -177,7 +189,8 @@ export class LocalStateBackend implements StateBackend {
       },
     );
     if (compacted) await syncDir(this.dir);
-    this.sizes = { doc: Buffer.byteLength(text), journal: 0 };
+    this.docBytes = Buffer.byteLength(text);
+    this.journal = new JournalSize();
     const stamp = await this.stamp();
     this.known = stamp ? { serial: doc.serial, lineage: doc.lineage, stamp } : undefined;
     if (this.migrateFrom) {
@@ -354,6 +367,35 @@ export class LocalStateBackend implements StateBackend {
     }
     await unlink(aside).catch(ignoreEnoent);
     return true;
+  }
+}
+
+/**
+ * The journal's bytes, and the bytes of the latest entry it holds for each address (a line's
+ * bytes shared among its entries): with the document's, the size of the document it builds.
+ */
+class JournalSize {
+  bytes = 0;
+  private latest = new Map<string, number>();
+  private latestTotal = 0;
+
+  /** The latest entries' bytes with `change` (a line of `bytes`) appended. */
+  latestWith(change: StateChange, bytes: number): number {
+    const addresses = Object.keys(change.set);
+    const each = bytes / Math.max(1, addresses.length);
+    let total = this.latestTotal;
+    for (const address of addresses) total += each - (this.latest.get(address) ?? 0);
+    for (const address of change.removed) total -= this.latest.get(address) ?? 0;
+    return total;
+  }
+
+  add(change: StateChange, bytes: number): void {
+    this.latestTotal = this.latestWith(change, bytes);
+    const addresses = Object.keys(change.set);
+    const each = bytes / Math.max(1, addresses.length);
+    for (const address of addresses) this.latest.set(address, each);
+    for (const address of change.removed) this.latest.delete(address);
+    this.bytes += bytes;
   }
 }
 
