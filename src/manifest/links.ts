@@ -4,7 +4,7 @@ import { registerSecret } from '../core/secrets.js';
 import { didYouMean } from '../core/suggest.js';
 import { findCycles } from './dag.js';
 import { posAt, type Origin } from './shape.js';
-import type { DesiredResource } from './types.js';
+import type { DesiredResource, Reference } from './types.js';
 
 // References and dependsOn between resources: checked, turned into DAG edges, sensitivity carried along.
 
@@ -24,23 +24,36 @@ export function linkReferences(origins: Map<DesiredResource, Origin>, unbuilt: R
       }
     }
     const explicit = r.dependsOn;
-    explicit.forEach((dep, k) => {
-      if (byAddress.has(dep) || unbuilt.has(dep)) return;
+    for (let k = 0; k < explicit.length; k++) {
+      const dep = explicit[k];
+      if (byAddress.has(dep) || unbuilt.has(dep)) continue;
       const { file, pointer } = origins.get(r)!;
       problems.push({
         pos: posAt(file, `${pointer}/dependsOn/${k}`),
         address: r.address,
         message: `dependsOn: unknown resource address "${dep}"${didYouMean(dep, byAddress.keys())}`,
       });
-    });
-    const dependsOn = new Set(explicit);
-    for (const ref of r.refs) dependsOn.add(ref.address);
-    r.dependsOn = [...dependsOn];
+    }
+    r.dependsOn = dependencies(explicit, r.refs);
   }
   propagateSensitive(resources, byAddress);
   // Every output masks these values wherever they show up, in whatever text.
   for (const r of resources) for (const prop of r.sensitive) registerSecret(withoutReferences(r.props[prop]));
   problems.push(...findCycles(resources));
+}
+
+/** Explicit dependsOn, then every referenced address, each once, in that order. */
+function dependencies(explicit: readonly string[], refs: readonly Reference[]): string[] {
+  // Most resources have a few: a list is cheaper than a Set until there are many.
+  if (explicit.length + refs.length > 16) {
+    const all = new Set(explicit);
+    for (const ref of refs) all.add(ref.address);
+    return [...all];
+  }
+  const out: string[] = [];
+  for (const dep of explicit) if (!out.includes(dep)) out.push(dep);
+  for (const ref of refs) if (!out.includes(ref.address)) out.push(ref.address);
+  return out;
 }
 
 /** A value without the strings that are still references (their values are registered where they come from). */

@@ -32,7 +32,11 @@ export async function loadStack(paths: string[], opts: LoadOptions & { validate?
 
   const { stack, origins } = buildStack(shaped, opts, problems);
   if (opts.validate !== false) {
-    for (const r of stack.resources) problems.push(...validateProps(r, referenceForm), ...checkIgnoreChanges(r, origins.get(r)!));
+    for (const r of stack.resources) {
+      const found = validateProps(r, referenceForm);
+      if (found.length) problems.push(...found);
+      if (r.ignoreChanges.length) problems.push(...checkIgnoreChanges(r, origins.get(r)!));
+    }
   }
   if (problems.length) throw failure(problems, files);
   return { ...stack, files };

@@ -1,5 +1,5 @@
 import type { Problem, SourcePos } from '../core/errors.js';
-import { childPath, escapePointer, formatPath, joinPath, parsePath } from '../core/paths.js';
+import { childPath, escapePointer, formatPath, joinPath, parsePath, type PathSegment } from '../core/paths.js';
 import { didYouMean } from '../core/suggest.js';
 import { findKind } from '../kinds/index.js';
 import type { KindDef } from '../kinds/types.js';
@@ -29,10 +29,21 @@ export function buildResource(
   const names: string[] = [];
   const refsOf: (Reference[] | undefined)[] = [];
   const entryPointer = (j: number): string => `${pointer}/props/${j}`;
+  // The entry being read, for the two callbacks below: made once per resource, not per entry.
+  let name = '';
+  let at = 0;
+  let selectedPointer: string | undefined;
+  const report = (path: readonly PathSegment[], message: string): void => {
+    const pos = posAt(file, (selectedPointer ?? `${entryPointer(at)}/value`) + pointerOf(path));
+    problems.push({ pos, address, message: `${joinPath('props', formatPath([name, ...path]))}: ${message}` });
+  };
+  const onReference = (path: readonly PathSegment[], target: string, field: string): void => {
+    (refsOf[at] ??= []).push({ path: path.length === 0 ? propPath(name) : formatPath([name, ...path]), address: target, field });
+  };
   for (let j = 0; j < entries.length; j++) {
     const entry = entries[j];
     // The seeds' manifests name the id by its create parameter (notebookExecutionJobId).
-    const name = entry.name === kind.createIdParam ? kind.idProp : entry.name;
+    name = entry.name === kind.createIdParam ? kind.idProp : entry.name;
     const first = names.indexOf(name);
     names.push(name);
     if (first !== -1) {
@@ -41,23 +52,19 @@ export function buildResource(
       problems.push({ pos: posAt(file, `${entryPointer(j)}/name`), address, message: `prop "${name}" is given twice${also}; first at ${firstPos}` });
       continue;
     }
-    const selected = selectValue(file, entry, entryPointer(j), env);
-    if (isProblem(selected)) {
-      problems.push({ ...selected, address });
-      continue;
+    let value = entry.value;
+    selectedPointer = undefined;
+    if (entry.values !== undefined) {
+      const selected = selectValue(file, entry, entryPointer(j), env);
+      if (isProblem(selected)) {
+        problems.push({ ...selected, address });
+        continue;
+      }
+      value = selected.value;
+      selectedPointer = selected.pointer;
     }
-    let found: Reference[] | undefined;
-    const value = substituteVariables(
-      selected.value,
-      scope,
-      (path, message) => {
-        const at = posAt(file, selected.pointer + pointerOf(path));
-        problems.push({ pos: at, address, message: `${joinPath('props', formatPath([name, ...path]))}: ${message}` });
-      },
-      (path, target, field) => (found ??= []).push({ path: formatPath([name, ...path]), address: target, field }),
-    );
-    setOwn(props, name, value);
-    refsOf[j] = found;
+    at = j;
+    setOwn(props, name, substituteVariables(value, scope, report, onReference));
     if (entry.sensitive) sensitive.push(name);
   }
   // As findReferences(props) would list them: in props order, which puts integer-like names first.
@@ -99,6 +106,17 @@ export function buildResource(
   });
   Object.defineProperties(resource, LAZY_POSITIONS);
   return resource;
+}
+
+/** A prop name as a path (`displayName`, `["a.b"]`): formatted once per distinct name. */
+const propPaths = new Map<string, string>();
+function propPath(name: string): string {
+  let path = propPaths.get(name);
+  if (path === undefined) {
+    if (propPaths.size >= 10_000) propPaths.clear();
+    propPaths.set(name, (path = formatPath([name])));
+  }
+  return path;
 }
 
 type Located = Required<Pick<DesiredResource, 'pos' | 'positions' | 'namePositions'>>;

@@ -291,12 +291,16 @@ export function validateProps(resource: PropsSubject, classify: ReferenceClassif
   const { kind, props } = resource;
   const validate = compile(propsSchema(kind));
   if (validate(props)) return [];
-  const errors = (validate.errors ?? []).filter((e) => {
-    if (e.keyword === 'false schema') return true;
-    const form = referenceFormAt(props, e.instancePath, classify);
-    if (form === 'whole') return false;
-    return !(form === 'partial' && e.keyword !== 'type');
-  });
+  // Most failures of a valid manifest are references, known after apply: those are dropped.
+  const errors: ErrorObject[] = [];
+  for (const e of validate.errors ?? []) {
+    if (e.keyword !== 'false schema') {
+      const form = referenceFormAt(props, e.instancePath, classify);
+      if (form === 'whole' || (form === 'partial' && e.keyword !== 'type')) continue;
+    }
+    errors.push(e);
+  }
+  if (errors.length === 0) return [];
   return schemaIssues(errors, props).map((issue) => ({
     pos: positionOf(resource, issue),
     address: resource.address,
