@@ -426,47 +426,49 @@ function manifestDocument(types: string[]): JsonObject {
           additionalProperties: false,
         },
       },
-      resources: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: {
-            name: {
-              description: 'The address: unique within the stack, used in references {{ name.field }}.',
-              type: 'string',
-              pattern: ADDRESS_PATTERN,
-              'x-rule': ADDRESS_RULE,
-            },
-            type: { description: 'Resource type.', enum: types },
-            description: { type: 'string' },
-            props: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  name: { type: 'string', minLength: 1 },
-                  value: { description: 'The value in every environment.' },
-                  values: perEnv('value'),
-                  description: { type: 'string' },
-                  sensitive: { description: 'Mask the value in every output.', type: 'boolean' },
-                },
-                required: ['name'],
-                oneOf: valueOrValues,
-                additionalProperties: false,
-              },
-            },
-            protected: { description: 'Never delete or replace this resource.', type: 'boolean' },
-            ignoreChanges: stringList('Field paths whose differences plan ignores.'),
-            deletionPolicy: { description: 'abandon: forget the resource instead of deleting it.', enum: ['delete', 'abandon'] },
-            dependsOn: stringList('Addresses to create first, besides the referenced ones.'),
-          },
-          required: ['name', 'type'],
-          additionalProperties: false,
-        },
-      },
+      resources: { type: 'array', items: { $ref: '#/$defs/resource' } },
     },
     required: ['version'],
     additionalProperties: false,
+    // Definitions, so that a resource's validator is a function of its own, called per resource:
+    // V8 optimises it after a few calls, where one function holding all of a large stack's loops
+    // runs cold for much of it (#15). ajv inlines a definition that holds no $ref (a prop entry
+    // into its resource), not one that does (a resource, through its props).
+    $defs: {
+      resource: {
+        type: 'object',
+        properties: {
+          name: {
+            description: 'The address: unique within the stack, used in references {{ name.field }}.',
+            type: 'string',
+            pattern: ADDRESS_PATTERN,
+            'x-rule': ADDRESS_RULE,
+          },
+          type: { description: 'Resource type.', enum: types },
+          description: { type: 'string' },
+          props: { type: 'array', items: { $ref: '#/$defs/propEntry' } },
+          protected: { description: 'Never delete or replace this resource.', type: 'boolean' },
+          ignoreChanges: stringList('Field paths whose differences plan ignores.'),
+          deletionPolicy: { description: 'abandon: forget the resource instead of deleting it.', enum: ['delete', 'abandon'] },
+          dependsOn: stringList('Addresses to create first, besides the referenced ones.'),
+        },
+        required: ['name', 'type'],
+        additionalProperties: false,
+      },
+      propEntry: {
+        type: 'object',
+        properties: {
+          name: { type: 'string', minLength: 1 },
+          value: { description: 'The value in every environment.' },
+          values: perEnv('value'),
+          description: { type: 'string' },
+          sensitive: { description: 'Mask the value in every output.', type: 'boolean' },
+        },
+        required: ['name'],
+        oneOf: valueOrValues,
+        additionalProperties: false,
+      },
+    },
   };
 }
 

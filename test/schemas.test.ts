@@ -384,8 +384,8 @@ describe('manifest schema', () => {
   });
 
   it('lists every kind as a resource type', () => {
-    const props = (manifestSchema() as { properties: { resources: { items: { properties: { type: { enum: string[] } } } } } }).properties;
-    expect(props.resources.items.properties.type.enum).toEqual(KINDS.map((k) => k.type));
+    const defs = (manifestSchema() as { $defs: { resource: { properties: { type: { enum: string[] } } } } }).$defs;
+    expect(defs.resource.properties.type.enum).toEqual(KINDS.map((k) => k.type));
   });
 });
 
