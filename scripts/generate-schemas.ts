@@ -390,7 +390,15 @@ function manifestDocument(types: string[]): JsonObject {
       additionalProperties: false,
     },
   });
-  const valueOrValues = [{ required: ['value'] }, { required: ['values'] }];
+  // "value" or "values", not both. Put so that an entry with "value" makes no ajv error objects at
+  // all (`if` is checked without them when it holds; dependentSchemas looks only at an entry with
+  // "values"), where oneOf, or anyOf under allErrors, builds one for the branch that fails, at
+  // every entry of a stack (#15). The rules in words are the messages.
+  const valueOrValues = {
+    if: { required: ['value'] },
+    else: { required: ['values'], 'x-rule': 'missing "value" or "values"' },
+    dependentSchemas: { values: { not: { required: ['value'] }, 'x-rule': 'give "value" or "values", not more than one' } },
+  };
   const stringList = (description: string): JsonObject => ({ description, type: 'array', items: { type: 'string', minLength: 1 } });
   return {
     $schema: SCHEMA_DIALECT,
@@ -422,7 +430,7 @@ function manifestDocument(types: string[]): JsonObject {
             description: { type: 'string' },
           },
           required: ['name'],
-          oneOf: valueOrValues,
+          ...valueOrValues,
           additionalProperties: false,
         },
       },
@@ -465,7 +473,7 @@ function manifestDocument(types: string[]): JsonObject {
           sensitive: { description: 'Mask the value in every output.', type: 'boolean' },
         },
         required: ['name'],
-        oneOf: valueOrValues,
+        ...valueOrValues,
         additionalProperties: false,
       },
     },

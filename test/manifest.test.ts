@@ -457,6 +457,23 @@ describe('bad input: a clear error, never a stack trace', () => {
     ]);
   });
 
+  it('a prop entry that is not a mapping: only that, not also the value-or-values rule', async () => {
+    const { file, lines } = await one(
+      'e.yaml',
+      stackYaml(
+        indent(yaml`
+          - name: tb
+            type: google.aiplatform.tensorboards
+            props:
+              - just text
+              - name: displayName
+                value: a
+        `, 2),
+      ),
+    );
+    expect(lines).toEqual([`${file}:7:9: resource "tb": props[0]: must be object`]);
+  });
+
   it('the same prop twice, also under the create parameter name of the id', async () => {
     const { file, lines } = await one(
       'p.yaml',

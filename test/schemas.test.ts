@@ -380,7 +380,7 @@ describe('manifest schema', () => {
     expect(errors).toContain('/version must be equal to constant');
     expect(errors).toContain('/resources/0/type must be equal to one of the allowed values');
     expect(errors).toContain('/resources/1 must NOT have additional properties');
-    expect(errors).toContain('/resources/0/props/0 must match exactly one schema in oneOf');
+    expect(errors).toContain('/resources/0/props/0 must NOT be valid');
   });
 
   it('lists every kind as a resource type', () => {

@@ -82,7 +82,7 @@ export function createAjv(code: CodeOptions = {}): Ajv2020 {
   const instance = new Ajv2020({
     allErrors: true,
     strict: true,
-    // The manifest schema says "value or values" with oneOf: [{required: [value]}, ...].
+    // The manifest schema says "value or values" with anyOf: [{required: [value]}, ...].
     strictRequired: false,
     allowUnionTypes: true,
     verbose: true,
@@ -98,7 +98,7 @@ export function createAjv(code: CodeOptions = {}): Ajv2020 {
   // Annotations only (the planner and validator read them through fieldInfo).
   instance.addKeyword({ keyword: 'x-immutable', schemaType: 'boolean' });
   instance.addKeyword({ keyword: 'x-required', schemaType: 'boolean' });
-  // The rule a `pattern` stands for, in words, for error messages.
+  // The rule a `pattern` (or a `not`) stands for, in words, for error messages.
   instance.addKeyword({ keyword: 'x-rule', schemaType: 'string' });
   return instance;
 }

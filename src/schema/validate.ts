@@ -74,8 +74,11 @@ function singleIssue(e: ErrorObject, segments: PathSegment[], data: unknown): Sc
       const name = String(segments[segments.length - 1]);
       return { ...base, segments: segments.slice(0, -1), field: name, message: `"${name}" is output-only (set by the server); remove it` };
     }
-    case 'required':
-      return { ...base, message: `missing required field "${String(params.missingProperty)}"` };
+    case 'required': {
+      // A rule the schema states in words (the manifest's "value" or "values").
+      const rule = parent?.['x-rule'];
+      return { ...base, message: typeof rule === 'string' ? rule : `missing required field "${String(params.missingProperty)}"` };
+    }
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
       const value = valueAt(data, segments);
@@ -107,6 +110,11 @@ function singleIssue(e: ErrorObject, segments: PathSegment[], data: unknown): Sc
     case 'minProperties':
     case 'minItems':
       return { ...base, message: params.limit === 1 ? 'must not be empty' : (e.message ?? 'too few entries') };
+    case 'not': {
+      // A rule the schema states in words (the manifest's "value" or "values", not both).
+      const rule = parent?.['x-rule'];
+      return { ...base, message: typeof rule === 'string' ? rule : (e.message ?? 'must not match') };
+    }
     case 'propertyNames':
       const rule = (parent?.propertyNames as SchemaNode | undefined)?.['x-rule'];
       return { ...base, message: `invalid key "${String(params.propertyName)}"${typeof rule === 'string' ? `: ${rule}` : ''}` };
