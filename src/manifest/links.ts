@@ -11,9 +11,13 @@ import type { DesiredResource, Reference } from './types.js';
 /** `unbuilt`: addresses of resources left out for their shape problems; references to them are not checked. */
 export function linkReferences(origins: Map<DesiredResource, Origin>, unbuilt: ReadonlySet<string>, problems: Problem[]): void {
   const resources = [...origins.keys()];
-  const byAddress = new Map(resources.map((r) => [r.address, r]));
-  for (const r of resources) {
-    for (const ref of r.refs) {
+  const byAddress = new Map<string, DesiredResource>();
+  for (let i = 0; i < resources.length; i++) byAddress.set(resources[i].address, resources[i]);
+  // Indexed loops: these run per resource and per reference, often before V8 has optimised them.
+  for (let i = 0; i < resources.length; i++) {
+    const r = resources[i];
+    for (let j = 0; j < r.refs.length; j++) {
+      const ref = r.refs[j];
       if (unbuilt.has(ref.address)) continue;
       const target = byAddress.get(ref.address);
       const problem = target
@@ -51,8 +55,8 @@ function dependencies(explicit: readonly string[], refs: readonly Reference[]): 
     return [...all];
   }
   const out: string[] = [];
-  for (const dep of explicit) if (!out.includes(dep)) out.push(dep);
-  for (const ref of refs) if (!out.includes(ref.address)) out.push(ref.address);
+  for (let i = 0; i < explicit.length; i++) if (!out.includes(explicit[i])) out.push(explicit[i]);
+  for (let i = 0; i < refs.length; i++) if (!out.includes(refs[i].address)) out.push(refs[i].address);
   return out;
 }
 

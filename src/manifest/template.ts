@@ -186,25 +186,30 @@ function copyObject(obj: Record<string, unknown>): Record<string, unknown> {
 
 function renderString(s: string, { scope, report, onReference }: Substitution, path: PathSegment[]): unknown {
   const matches = scanTemplates(s);
-  const values: unknown[] = [];
-  let substituted = false;
-  for (const m of matches) {
+  // Most strings hold references only, which stay as written: nothing to build then.
+  let values: unknown[] | undefined;
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i];
     const { expr } = m;
-    let value: unknown = m.text;
+    if (expr.kind === 'ref') continue;
     if (expr.kind === 'invalid') {
       report([...path], `invalid template "${m.text}": ${expr.reason}`);
-    } else if (expr.kind === 'var') {
-      const found = scope.lookup(expr.name);
-      if (found || expr.fallback !== undefined) {
-        value = found ? found.value : expr.fallback;
-        substituted = true;
-      } else report([...path], scope.unsetMessage(expr.name));
+      continue;
     }
-    values.push(value);
+    const found = scope.lookup(expr.name);
+    if (found || expr.fallback !== undefined) {
+      values ??= matches.map((x) => x.text);
+      values[i] = found ? found.value : expr.fallback;
+    } else report([...path], scope.unsetMessage(expr.name));
   }
-  if (!substituted) {
+  if (!values) {
     // Every template stays as written, so does the string; its references are the ones just read.
-    if (onReference) for (const { expr } of matches) if (expr.kind === 'ref') onReference(path, expr.address, expr.field);
+    if (onReference) {
+      for (let i = 0; i < matches.length; i++) {
+        const { expr } = matches[i];
+        if (expr.kind === 'ref') onReference(path, expr.address, expr.field);
+      }
+    }
     return s;
   }
   let out: unknown;

@@ -301,7 +301,9 @@ export function validateProps(resource: PropsSubject, classify: ReferenceClassif
   if (validate(props)) return [];
   // Most failures of a valid manifest are references, known after apply: those are dropped.
   const errors: ErrorObject[] = [];
-  for (const e of validate.errors ?? []) {
+  const failed = validate.errors ?? [];
+  for (let i = 0; i < failed.length; i++) {
+    const e = failed[i];
     if (e.keyword !== 'false schema') {
       const form = referenceFormAt(props, e.instancePath, classify);
       if (form === 'whole' || (form === 'partial' && e.keyword !== 'type')) continue;
