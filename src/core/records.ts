@@ -7,3 +7,9 @@ export function ownRecord<T>(entries: Iterable<readonly [string, T]> = []): Reco
   for (const [key, value] of entries) out[key] = value;
   return out;
 }
+
+/** Sets obj[key] as an own property even for `__proto__`. */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}

@@ -1,4 +1,5 @@
 import type { PathSegment } from '../core/paths.js';
+import { setOwn } from '../core/records.js';
 
 /**
  * `{{ … }}` templates in manifest strings. Three forms:
@@ -172,11 +173,7 @@ export function visitReferences(value: unknown, onReference: OnReference, path: 
   }
 }
 
-/** Sets obj[key] as an own property even for `__proto__`. */
-export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
-}
+export { setOwn };
 
 function copyObject(obj: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

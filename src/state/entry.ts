@@ -1,6 +1,7 @@
 import { idOf, parseResourceName } from '../kinds/names.js';
 import type { KindDef } from '../kinds/types.js';
 import { recordedProps } from '../kinds/virtual-props.js';
+import { setOwn } from '../core/records.js';
 import type { StateEntry } from './types.js';
 
 /** The state entry of an address as apply leaves it: what other resources may reference, and the options deletes go by. */
@@ -25,8 +26,15 @@ type LiveBody = Record<string, unknown>;
  */
 export function outputsOf(kind: KindDef, props: Record<string, unknown>, live: LiveBody): Record<string, unknown> {
   const name = String(live.name);
-  const written = Object.fromEntries(Object.entries(props).filter(([k]) => !kind.virtualProps.includes(k)));
-  return { ...live, ...written, ...parseResourceName(kind, name), name };
+  // Built key by key on a new object: spreading objects whose keys overlap, or adding keys to a
+  // spread copy, is ten times slower (a create of 10,000 runs).
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(live)) setOwn(out, k, live[k]);
+  for (const k of Object.keys(props)) if (!kind.virtualProps.includes(k)) setOwn(out, k, props[k]);
+  const identity = parseResourceName(kind, name);
+  if (identity) for (const k of Object.keys(identity)) setOwn(out, k, identity[k]);
+  out.name = name;
+  return out;
 }
 
 /** The finished state entry of an address after a create, update, replace or adoption. */
@@ -41,7 +49,8 @@ export function appliedEntry(kind: KindDef, props: Record<string, unknown>, live
     outputs: outputsOf(kind, props, live),
   };
   if (typeof live.etag === 'string') entry.etag = live.etag;
-  return withOptions(entry, options);
+  // A new entry has no options yet: they are added, not replaced (withOptions).
+  return options ? Object.assign(entry, recordedOptions(options)) : entry;
 }
 
 /**
