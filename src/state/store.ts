@@ -120,6 +120,7 @@ export class StateStore {
 /** Freezes an entry and everything in it (once: a frozen entry is left as it is). */
 function deepFreeze<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  for (const child of Object.values(value)) deepFreeze(child);
+  // for…in, not Object.values: no array per object (20,000 entries in a create of 10,000 runs).
+  for (const key in value) deepFreeze(value[key]);
   return Object.freeze(value);
 }
