@@ -16,6 +16,7 @@ export interface BatchItem {
  */
 export function batchParent(kind: KindDef, props: Record<string, unknown>): string {
   const levels = kind.batchCreate?.parentLevel ?? 0;
+  if (!levels) return parentName(kind, props);
   const parts = parentName(kind, props).split('/');
   return parts.slice(0, parts.length - 2 * levels).join('/');
 }

@@ -44,7 +44,17 @@ export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'owner'>, opts:
   // Each finished step appends its entries to state; the whole document is written once at the end.
   env.store.journal();
   const summary = emptySummary();
-  const emit = (e: DistributiveOmit<ApplyEvent, 'time'>) => opts.onEvent({ ...e, time: new Date().toISOString() } as ApplyEvent);
+  // The time is formatted once per millisecond, and added to the new event rather than copied with it: 20,000 events for 10,000 runs.
+  let clock = { ms: 0, iso: '' };
+  const isoNow = () => {
+    const ms = Date.now();
+    if (ms !== clock.ms) clock = { ms, iso: new Date(ms).toISOString() };
+    return clock.iso;
+  };
+  const emit = (e: DistributiveOmit<ApplyEvent, 'time'>) => {
+    (e as ApplyEvent).time = isoNow();
+    opts.onEvent(e as ApplyEvent);
+  };
   const nodes = new Map<string, Node>();
   for (const step of plan.steps) {
     // A no-op needs no work, except an unchanged job that apply --wait-jobs watches; its dependents need not wait.

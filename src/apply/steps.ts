@@ -109,7 +109,7 @@ function clientId(kind: KindDef, props: Record<string, unknown>): string | undef
  */
 function intentEntry(task: StepTask, pending: Omit<PendingOperation, 'startedAt'>, name: string, prev: StateEntry | undefined): StateEntry {
   const { kind, props } = task;
-  const sent = Object.fromEntries(Object.entries(props).filter(([k]) => !kind.virtualProps.includes(k)));
+  const sent = kind.virtualProps.length ? Object.fromEntries(Object.entries(props).filter(([k]) => !kind.virtualProps.includes(k))) : { ...props };
   const entry: StateEntry = {
     type: kind.type,
     name,

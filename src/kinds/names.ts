@@ -107,7 +107,8 @@ export function inAskedProjectSpelling<T>(requestPath: string, answer: T): T {
       return;
     }
     const obj = value as Record<string, unknown>;
-    for (const [key, v] of Object.entries(obj)) {
+    for (const key of Object.keys(obj)) {
+      const v = obj[key];
       if (key === 'name' && typeof v === 'string') {
         const p = projectOf(v);
         if (p !== undefined && p !== asked && isProjectNumber(p) && (numberOfProject.get(asked) ?? p) === p) {
