@@ -63,7 +63,7 @@ export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'owner'>, opts:
   }
   // The plan's edges, and no others.
   for (const node of nodes.values()) {
-    node.deps = [...new Set(node.step.after)].filter((a) => nodes.has(a) && a !== node.step.address);
+    for (const a of node.step.after) if (a !== node.step.address && nodes.has(a) && !node.deps.includes(a)) node.deps.push(a);
     for (const d of node.deps) nodes.get(d)!.dependents.push(node.step.address);
   }
   emit({ event: 'apply-start', steps: nodes.size, parallelism: opts.parallelism });
@@ -173,6 +173,14 @@ function readyUnits(
 ): Unit[] {
   const units: Unit[] = [];
   const batches = new Map<string, Unit>();
+  // State does not change while the units are chosen: each reference is looked up once (10,000 runs name one experiment).
+  const outputs = new Map<string, Map<string, unknown>>();
+  const lookup = (address: string, field: string) => {
+    let fields = outputs.get(address);
+    if (!fields) outputs.set(address, (fields = new Map()));
+    if (!fields.has(field)) fields.set(field, lookupOutput(env, address, field));
+    return fields.get(field);
+  };
   for (const node of nodes.values()) {
     if (node.status !== 'waiting' || !node.deps.every((d) => nodes.get(d)!.status === 'done')) continue;
     const grouped = groupOf(node);
@@ -180,7 +188,7 @@ function readyUnits(
     if (units.length >= room && !grouped) continue;
     let props: Record<string, unknown> = {};
     if (node.step.desired) {
-      const resolved = resolveProps(node.step.desired.props, (address, field) => lookupOutput(env, address, field));
+      const resolved = resolveProps(node.step.desired.props, lookup);
       if (resolved.unresolved.length) {
         node.started = Date.now();
         const refs = resolved.unresolved.map((r) => `{{ ${r.address}.${r.field} }}`).join(', ');

@@ -107,7 +107,7 @@ function clientId(kind: KindDef, props: Record<string, unknown>): string | undef
  * creating a twin. The props recorded are those sent, so an adopted resource compares equal;
  * virtual props are left out, since they are written only after the create.
  */
-function intentEntry(task: StepTask, pending: Omit<PendingOperation, 'startedAt'>, name: string, prev: StateEntry | undefined): StateEntry {
+function intentEntry(task: StepTask, pending: PendingOperation, name: string, prev: StateEntry | undefined): StateEntry {
   const { kind, props } = task;
   const sent = kind.virtualProps.length ? Object.fromEntries(Object.entries(props).filter(([k]) => !kind.virtualProps.includes(k))) : { ...props };
   const entry: StateEntry = {
@@ -116,7 +116,7 @@ function intentEntry(task: StepTask, pending: Omit<PendingOperation, 'startedAt'
     id: name ? idOf(name) : '',
     props: sent,
     outputs: prev?.outputs ?? {},
-    pending: { ...pending, startedAt: now() },
+    pending,
   };
   const desired = task.step.desired;
   if (desired?.dependsOn.length) entry.dependsOn = [...desired.dependsOn];
@@ -127,7 +127,7 @@ function intentEntry(task: StepTask, pending: Omit<PendingOperation, 'startedAt'
 
 function writeIntent(env: StepEnv, task: StepTask, pending: Omit<PendingOperation, 'startedAt'>, name: string): Promise<void> {
   return env.store.update((doc) => {
-    doc.resources[task.step.address] = intentEntry(task, pending, name, doc.resources[task.step.address]);
+    doc.resources[task.step.address] = intentEntry(task, { ...pending, startedAt: now() }, name, doc.resources[task.step.address]);
   });
 }
 
@@ -246,10 +246,11 @@ export async function createBatch(env: StepEnv, on: string, tasks: StepTask[]): 
     id: String(t.props[kind.idProp]),
     body: bodyFromProps(kind, t.props, owner(env, t)),
   }));
+  const startedAt = now();
   await env.store.update((doc) => {
     tasks.forEach((t, i) => {
       const name = `${items[i].parent}/${kind.collection}/${items[i].id}`;
-      doc.resources[t.step.address] = intentEntry(t, { action: 'create', parent: items[i].parent }, name, doc.resources[t.step.address]);
+      doc.resources[t.step.address] = intentEntry(t, { action: 'create', parent: items[i].parent, startedAt }, name, doc.resources[t.step.address]);
     });
   });
   let created: Live[];
