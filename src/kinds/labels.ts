@@ -35,7 +35,10 @@ export function legacyOwnerKey(owner: Owner): string {
   return owner.env ? `${owner.stack}-${owner.env}` : owner.stack;
 }
 
+const LABEL_SAFE = /^[a-z0-9_-]{0,63}$/;
+
 export function labelValue(raw: string): string {
+  if (LABEL_SAFE.test(raw)) return raw;
   const clean = raw.toLowerCase().replace(/[^a-z0-9_-]/g, '_');
   if (clean === raw && clean.length <= 63) return clean;
   // Not representable as-is: keep a readable prefix and a hash so distinct inputs stay distinct.

@@ -79,6 +79,11 @@ export function sameProject(a: string, b: string): boolean {
 
 /** The project segment of `projects/{p}/…`, or undefined. */
 export function projectOf(name: string): string | undefined {
+  // A full resource name, as answers spell them: no pattern needed.
+  if (name.startsWith('projects/')) {
+    const end = name.indexOf('/', 9);
+    if (end > 9) return name.slice(9, end);
+  }
   const m = /^projects\/([^/]+)/.exec(name.replace(/^\/*(?:v1\/)?/, ''));
   return m?.[1];
 }
