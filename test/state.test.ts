@@ -4,6 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockError, StateStore, newStateDoc, openState, type LockInfo, type StateDoc } from '../src/state/index.js';
+import type { StateChange } from '../src/state/types.js';
 import { LocalStateBackend } from '../src/state/local.js';
 import { PostgresStateBackend } from '../src/state/postgres.js';
 
@@ -272,6 +273,34 @@ describe('state journal (local state during an apply)', () => {
     expect(statSync(join(dir, 'team.json.journal')).size).toBeLessThan(3 * (statSync(join(dir, 'team.json')).size + 80 * 1024));
     await again.flush();
     expect((await openState(dir, 'team').read())!.resources['run-1'].props.displayName).toBe('poll 59');
+  });
+
+  it('put() journals only the addresses it set; a change whose write failed goes with the next write', async () => {
+    const store = await journalingStore();
+    const backend = store.backend as LocalStateBackend;
+    const append = backend.appendChange.bind(backend);
+    const lines: StateChange[] = [];
+    let fail = true;
+    backend.appendChange = async (c) => {
+      if (fail) {
+        fail = false;
+        throw new Error('disk full');
+      }
+      lines.push(c);
+      return append(c);
+    };
+    await expect(store.put([['b', run(2)]])).rejects.toThrow('disk full');
+    await store.put([['c', run(3)]]);
+    expect(Object.keys(lines[0].set).sort()).toEqual(['b', 'c']);
+    await store.update((doc) => {
+      delete doc.resources.a;
+    });
+    expect(lines[1]).toMatchObject({ set: {}, removed: ['a'] });
+    await store.put([['d', run(4)], ['b', store.doc.resources.b]]);
+    expect(Object.keys(lines[2].set)).toEqual(['d']);
+    // The first failure stays the run's error; what was written is all there.
+    await expect(store.flush()).rejects.toThrow('disk full');
+    expect(Object.keys((await openState(dir, 'team').read())!.resources).sort()).toEqual(['b', 'c', 'd']);
   });
 
   it('a last line cut short by a crash is left out; a damaged line before it is refused naming the journal and line', async () => {

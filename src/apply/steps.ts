@@ -126,22 +126,17 @@ function intentEntry(task: StepTask, pending: PendingOperation, name: string, pr
 }
 
 function writeIntent(env: StepEnv, task: StepTask, pending: Omit<PendingOperation, 'startedAt'>, name: string): Promise<void> {
-  return env.store.update((doc) => {
-    doc.resources[task.step.address] = intentEntry(task, { ...pending, startedAt: now() }, name, doc.resources[task.step.address]);
-  });
+  const { address } = task.step;
+  return env.store.put([[address, intentEntry(task, { ...pending, startedAt: now() }, name, env.store.doc.resources[address])]]);
 }
 
 function noteOperation(env: StepEnv, address: string, operation: string): Promise<void> {
-  return env.store.update((doc) => {
-    const entry = doc.resources[address];
-    if (entry?.pending) doc.resources[address] = { ...entry, pending: { ...entry.pending, operation } };
-  });
+  const entry = env.store.doc.resources[address];
+  return env.store.put(entry?.pending ? [[address, { ...entry, pending: { ...entry.pending, operation } }]] : []);
 }
 
 function record(env: StepEnv, task: StepTask, live: Live): Promise<void> {
-  return env.store.update((doc) => {
-    doc.resources[task.step.address] = appliedEntry(task.kind, task.props, live, task.step.desired);
-  });
+  return env.store.put([[task.step.address, appliedEntry(task.kind, task.props, live, task.step.desired)]]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,12 +242,12 @@ export async function createBatch(env: StepEnv, on: string, tasks: StepTask[]): 
     body: bodyFromProps(kind, t.props, owner(env, t)),
   }));
   const startedAt = now();
-  await env.store.update((doc) => {
-    tasks.forEach((t, i) => {
+  await env.store.put(
+    tasks.map((t, i) => {
       const name = `${items[i].parent}/${kind.collection}/${items[i].id}`;
-      doc.resources[t.step.address] = intentEntry(t, { action: 'create', parent: items[i].parent, startedAt }, name, doc.resources[t.step.address]);
-    });
-  });
+      return [t.step.address, intentEntry(t, { action: 'create', parent: items[i].parent, startedAt }, name, env.store.doc.resources[t.step.address])];
+    }),
+  );
   let created: Live[];
   try {
     created = await batchCreate(env.client, kind, on, items);
@@ -267,11 +262,7 @@ export async function createBatch(env: StepEnv, on: string, tasks: StepTask[]): 
     return outcomes;
   }
   await writeVirtualProps(env, tasks.map((task, i) => ({ task, live: created[i] })));
-  await env.store.update((doc) => {
-    tasks.forEach((t, i) => {
-      doc.resources[t.step.address] = appliedEntry(kind, t.props, created[i], t.step.desired);
-    });
-  });
+  await env.store.put(tasks.map((t, i) => [t.step.address, appliedEntry(kind, t.props, created[i], t.step.desired)]));
   tasks.forEach((t, i) => outcomes.set(t.step.address, { result: 'created', name: String(created[i].name) }));
   return outcomes;
 }
@@ -372,9 +363,7 @@ async function replaceStep(env: StepEnv, task: StepTask): Promise<StepOutcome> {
     // create leaves the old one in place), record it, then retire the old one.
     const live = await createOne(env, task, { replaces: oldName });
     // The old one stays named in `pending.replaces` until it is gone.
-    await env.store.update((doc) => {
-      doc.resources[step.address] = { ...appliedEntry(kind, task.props, live, step.desired), pending: { action: 'replace', replaces: oldName, startedAt: now() } };
-    });
+    await env.store.put([[step.address, { ...appliedEntry(kind, task.props, live, step.desired), pending: { action: 'replace', replaces: oldName, startedAt: now() } }]]);
     await writeVirtualProps(env, [{ task, live }]);
     task.progress(`retiring ${oldName}`);
     await removeResource(env, task, oldName);
@@ -501,12 +490,12 @@ async function writeVirtualProps(env: StepEnv, items: { task: StepTask; live: Li
   for (const [prop, handler] of dataProps(items[0].task.kind)) {
     const targets = items.filter(({ task, only }) => task.props[prop] !== undefined && (!only || only.includes(prop)));
     if (!targets.length) continue;
-    await env.store.update((doc) => {
-      for (const { task } of targets) {
-        const entry = doc.resources[task.step.address];
-        if (entry) doc.resources[task.step.address] = { ...entry, props: { ...entry.props, [prop]: handler.pending(entry.props[prop]) } };
-      }
-    });
+    const marked: [string, StateEntry][] = [];
+    for (const { task } of targets) {
+      const entry = env.store.doc.resources[task.step.address];
+      if (entry) marked.push([task.step.address, { ...entry, props: { ...entry.props, [prop]: handler.pending(entry.props[prop]) } }]);
+    }
+    await env.store.put(marked);
     await handler.write(env.client, targets.map(({ task, live }) => ({ props: task.props, live })), { parallelism: env.parallelism ?? 10 });
   }
 }

@@ -1,4 +1,4 @@
-import { ownRecord } from '../core/records.js';
+import { ownRecord, setOwn } from '../core/records.js';
 import { newStateDoc } from './doc.js';
 import type { StateBackend, StateChange, StateDoc, StateEntry } from './types.js';
 
@@ -12,6 +12,8 @@ import type { StateBackend, StateChange, StateDoc, StateEntry } from './types.js
  * While journaling (an apply), a write sends only the entries that changed, where the backend
  * can append them; flush() then writes the whole document once. Entries are frozen once written:
  * a change replaces an entry instead of editing it, which is how the store tells what changed.
+ * put() says which addresses it sets, so the next write compares only those; after update()
+ * the write compares every address.
  */
 export class StateStore {
   private queue: Promise<void> = Promise.resolve();
@@ -21,6 +23,8 @@ export class StateStore {
   /** Each address's entry as last written (the same object while unchanged). */
   private written = new Map<string, StateEntry>();
   private writtenForgotten: string | undefined;
+  /** Addresses put() set since the last write; undefined once update() ran (any address may have changed). */
+  private dirty: Set<string> | undefined = new Set();
   private journaling = false;
   /** Changes appended since the whole document was last written. */
   private appended = 0;
@@ -50,6 +54,16 @@ export class StateStore {
   /** Applies a change; resolves once a write containing it is on disk. */
   update(change: (doc: StateDoc) => void): Promise<void> {
     change(this.current);
+    this.dirty = undefined;
+    return this.schedule();
+  }
+
+  /** Sets entries (replacing what their addresses held); resolves once a write containing them is on disk. */
+  put(entries: Iterable<readonly [string, StateEntry]>): Promise<void> {
+    for (const [address, entry] of entries) {
+      setOwn(this.current.resources, address, entry);
+      this.dirty?.add(address);
+    }
     return this.schedule();
   }
 
@@ -70,8 +84,15 @@ export class StateStore {
     // The serial moves only when a write succeeds: backends refuse anything but stored + 1.
     const serial = this.current.serial + 1;
     const change = this.changes(serial);
-    const appended = !whole && this.journaling && this.backend.appendChange ? await this.backend.appendChange(change) : false;
-    if (!appended) await this.backend.write(this.snapshot(serial));
+    let appended: boolean;
+    try {
+      appended = !whole && this.journaling && this.backend.appendChange ? await this.backend.appendChange(change) : false;
+      if (!appended) await this.backend.write(this.snapshot(serial));
+    } catch (err) {
+      // Not written: the next write compares every address again, so it carries this change too.
+      this.dirty = undefined;
+      throw err;
+    }
     this.appended = appended ? this.appended + 1 : 0;
     this.current.serial = serial;
     for (const [address, entry] of Object.entries(change.set)) this.written.set(address, entry);
@@ -83,14 +104,25 @@ export class StateStore {
   private changes(serial: number): StateChange {
     const set = ownRecord<StateEntry>();
     const resources = this.current.resources;
-    let kept = 0;
-    for (const address in resources) {
-      const entry = resources[address];
-      if (this.written.get(address) !== entry) set[address] = deepFreeze(entry);
-      else kept++;
+    const dirty = this.dirty;
+    this.dirty = new Set();
+    let removed: string[] = [];
+    if (dirty) {
+      // Only put() ran: it sets the addresses it names and removes none.
+      for (const address of dirty) {
+        const entry = resources[address];
+        if (this.written.get(address) !== entry) set[address] = deepFreeze(entry);
+      }
+    } else {
+      let kept = 0;
+      for (const address in resources) {
+        const entry = resources[address];
+        if (this.written.get(address) !== entry) set[address] = deepFreeze(entry);
+        else kept++;
+      }
+      // Every address written before and still there was counted: the rest were removed.
+      if (kept !== this.written.size) removed = [...this.written.keys()].filter((a) => !Object.hasOwn(resources, a));
     }
-    // Every address written before and still there was counted: the rest were removed.
-    const removed = kept === this.written.size ? [] : [...this.written.keys()].filter((a) => !Object.hasOwn(resources, a));
     const forgotten = this.current.forgotten && JSON.stringify(this.current.forgotten) !== this.writtenForgotten ? [...this.current.forgotten] : undefined;
     return { lineage: this.current.lineage, serial, set, removed, ...(forgotten && { forgotten }) };
   }
