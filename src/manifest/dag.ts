@@ -50,6 +50,10 @@ export function findCycles(resources: readonly DagNode[]): Problem[] {
   const nodes = [...byAddress.values()];
   const numberOf = new Map<string, number>();
   for (let i = 0; i < nodes.length; i++) numberOf.set(nodes[i].address, i);
+  // Edges that all point back, to a node listed earlier, close no cycle (that order is then a
+  // topological one): most stacks list what is referenced before what refers to it, and are
+  // checked in this one pass.
+  if (onlyBackEdges(nodes, numberOf)) return [];
   const edges: number[][] = new Array(nodes.length);
   for (let i = 0; i < nodes.length; i++) {
     const out: number[] = [];
@@ -111,6 +115,15 @@ export function findCycles(resources: readonly DagNode[]): Problem[] {
     }
   }
   return problems;
+}
+
+/** Whether every edge goes from a node to one numbered lower (edges leaving the list aside). */
+function onlyBackEdges(nodes: readonly DagNode[], numberOf: ReadonlyMap<string, number>): boolean {
+  for (let i = 0; i < nodes.length; i++) {
+    const deps = nodes[i].dependsOn;
+    for (let k = 0; k < deps.length; k++) if ((numberOf.get(deps[k]) ?? -1) >= i) return false;
+  }
+  return true;
 }
 
 /** Walks dependsOn edges inside one component from its first-written member until it comes back. */
