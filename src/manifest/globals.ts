@@ -49,7 +49,7 @@ interface Global {
  */
 export function globalScope(
   files: readonly ShapedFile[],
-  addresses: ReadonlySet<string>,
+  addresses: { has(address: string): boolean },
   opts: LoadOptions,
   problems: Problem[],
 ): VariableScope {

@@ -66,28 +66,35 @@ function buildStack(
   // Addresses first: templates need them to tell `{{ a.b }}` mistakes apart.
   // Resources of the wrong shape keep their address (when it is a name): nothing that refers to
   // them is reported as unknown, only they are not built.
-  const addresses = new Map<string, Origin & { raw: RawResource; usable: boolean }>();
+  type Written = Origin & { address: string; raw: RawResource; usable: boolean };
+  const addresses = new Map<string, Written>();
+  const written: Written[] = [];
   for (const file of files) {
     const list = Array.isArray(file.value.resources) && !file.skipped.has('/resources') ? file.value.resources : [];
     list.forEach((raw: RawResource | null, i) => {
       if (typeof raw?.name !== 'string') return;
       const pointer = `/resources/${i}`;
       const first = addresses.get(raw.name);
-      if (!first) addresses.set(raw.name, { file, pointer, raw, usable: !file.skipped.has(pointer) });
-      else {
+      if (!first) {
+        const entry = { file, pointer, address: raw.name, raw, usable: !file.skipped.has(pointer) };
+        addresses.set(raw.name, entry);
+        written.push(entry);
+      } else {
         const firstPos = where(posAt(first.file, `${first.pointer}/name`));
         problems.push({ pos: posAt(file, `${pointer}/name`), address: raw.name, message: `duplicate resource address (first defined at ${firstPos})` });
       }
     });
   }
 
-  const scope = globalScope(files, new Set(addresses.keys()), opts, problems);
+  const scope = globalScope(files, addresses, opts, problems);
 
+  // An indexed loop over the entries, each its own origin: no iterator or object per resource.
   const origins = new Map<DesiredResource, Origin>();
   const unbuilt = new Set<string>();
-  for (const [address, { file, pointer, raw, usable }] of addresses) {
-    if (usable) origins.set(buildResource(file, raw, pointer, opts.env, scope, problems), { file, pointer });
-    else unbuilt.add(address);
+  for (let i = 0; i < written.length; i++) {
+    const entry = written[i];
+    if (entry.usable) origins.set(buildResource(entry.file, entry.raw, entry.pointer, opts.env, scope, problems), entry);
+    else unbuilt.add(entry.address);
   }
   const resources = [...origins.keys()];
   linkReferences(origins, unbuilt, problems);
