@@ -213,8 +213,8 @@ function bestCpuMs(args: string[]): number {
   }
   return best;
 }
-const main = join(root, 'dist/src/cli/main.js');
-if (spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
+const main = join(root, 'dist/bin/vertexctl.js');
+if (spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
 const nodeMs = bestMs(['-e', '0']);
 const one = join(dir, 'one.yaml');
 writeFileSync(one, manifest('speed-one', 0).replace(/  - name: exp[\s\S]*$/, ''));
