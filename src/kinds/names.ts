@@ -34,6 +34,29 @@ export function parseResourceName(kind: KindDef, name: string): Record<string, s
   return out;
 }
 
+/**
+ * The parent of a full resource name as the kind spells it (undefined when the name is not of
+ * the kind): the name up to its last two segments, checked segment by segment without splitting
+ * (refresh and the planner ask this for every resource of a plan).
+ */
+export function parentOfName(kind: KindDef, name: string): string | undefined {
+  let at = 0;
+  const segment = (expected?: string): boolean => {
+    const end = name.indexOf('/', at);
+    const stop = end === -1 ? name.length : end;
+    const ok = stop > at && (expected === undefined || (stop - at === expected.length && name.startsWith(expected, at)));
+    at = end === -1 ? -1 : end + 1;
+    return ok;
+  };
+  for (let i = 0; i < kind.parentCollections.length; i++) {
+    if (at === -1 || !segment(kind.parentCollections[i]) || at === -1 || !segment()) return undefined;
+  }
+  if (at === -1) return undefined;
+  const parentEnd = at - 1;
+  if (!segment(kind.collection) || at === -1 || !segment() || at !== -1) return undefined;
+  return name.slice(0, parentEnd);
+}
+
 /** The location a resource lives in (selects the regional endpoint). */
 export function locationOf(name: string): string | undefined {
   const m = /(?:^|\/)locations\/([^/]+)/.exec(name);

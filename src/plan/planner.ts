@@ -5,7 +5,7 @@ import { bodyFromProps } from '../kinds/body.js';
 import { jobStatusOf } from '../kinds/job-status.js';
 import { getKind } from '../kinds/index.js';
 import { describeOwner, getPath, isLegacyOf, labelledOwner, labelsOf, ownershipLabels, sameOwner, type Owner } from '../kinds/labels.js';
-import { idOf, parentName, parseResourceName, projectKeyOf } from '../kinds/names.js';
+import { idOf, parentOfName, projectKeyOf } from '../kinds/names.js';
 import type { KindDef } from '../kinds/types.js';
 import { dataProps } from '../kinds/virtual-props.js';
 import { dependencyOrder } from '../manifest/dag.js';
@@ -18,7 +18,7 @@ import type { StateDoc, StateEntry } from '../state/types.js';
 import { classifyChanges, diffBody, mask } from './diff.js';
 import { fingerprint } from './fingerprint.js';
 import { sameResourceName } from './normalize.js';
-import { parentOfName, refresh, type LiveResource, type RefreshResult } from './refresh.js';
+import { refresh, type LiveResource, type RefreshResult } from './refresh.js';
 import { prepareVirtualProps, type PreparedVirtual } from './virtual.js';
 import { clientId, knownName, knownParent, referenceValue, resolveProps, targetOfEntry, type Lookup, type ReferenceTarget } from './resolve.js';
 import { PLAN_FORMAT_VERSION, type Action, type Change, type FieldChange, type Plan, type PlannedStep, type PlanSummary, type ReasonCode, type ReplaceOrder } from './types.js';
@@ -574,9 +574,8 @@ function orderSteps(steps: Map<string, PlannedStep>, desired: Map<string, Desire
   for (const s of steps.values()) if (s.name) byName.set(s.name, s.address);
   const parentOf = (s: PlannedStep): string | undefined => {
     if (!s.name) return undefined;
-    const kind = getKind(s.type);
-    const ids = parseResourceName(kind, s.name);
-    return ids ? byName.get(parentName(kind, ids)) : undefined;
+    const parent = parentOfName(getKind(s.type), s.name);
+    return parent === undefined ? undefined : byName.get(parent);
   };
   const dependsOn = (s: PlannedStep): string[] => {
     const deps = new Set(desired.get(s.address)?.dependsOn ?? entries[s.address]?.dependsOn ?? []);

@@ -2,7 +2,7 @@ import { ApiError, isNotFound, type ApiClient } from '../api/client.js';
 import { UserError } from '../core/errors.js';
 import { ownRecord } from '../core/records.js';
 import type { KindDef } from '../kinds/types.js';
-import { idOf, parentName, parseResourceName, projectKeyOf } from '../kinds/names.js';
+import { idOf, parentOfName, projectKeyOf } from '../kinds/names.js';
 import { ADDRESS_LABEL, labelledOwner, labelValue, labelsOf, sameOwner, type LabelledOwner, type Owner } from '../kinds/labels.js';
 import { getKind } from '../kinds/index.js';
 import { VIRTUAL_PROPS } from '../kinds/virtual-props.js';
@@ -70,7 +70,9 @@ export async function refresh(
   client: ApiClient,
   opts: RefreshOptions,
 ): Promise<RefreshResult> {
-  const listings = new Map<string, Listing>();
+  const listings = new PerCollection<Listing>();
+  /** The listings in the order they completed (drift's report lists them so). */
+  const completed: Listing[] = [];
   const live = new Map<string, LiveResource | null>();
   const claimed = new Set<string>();
   // What the stack let go on purpose keeps its labels, but is neither adopted by them nor pruned.
@@ -82,19 +84,20 @@ export async function refresh(
   const types = new Map(resources.map((r) => [r.address, r.type]));
   for (const [a, e] of Object.entries(stateEntries)) if (!types.has(a)) types.set(a, e.type);
   const resolutions = new Map<string, Resolution>();
-  const listingKey = (kind: KindDef, parent: string) => `${kind.type} ${parent}`;
-  const listingOf = (kind: KindDef, parent: string | undefined) =>
-    parent === undefined ? undefined : listings.get(listingKey(kind, parent));
+  const listingOf = (kind: KindDef, parent: string | undefined) => (parent === undefined ? undefined : listings.get(kind, parent));
 
-  const listed = new Map<string, Promise<void>>();
+  const listed = new PerCollection<Promise<void>>();
   const startListing = (kind: KindDef, parent: string): Promise<void> => {
-    const key = listingKey(kind, parent);
-    let done = listed.get(key);
+    let done = listed.get(kind, parent);
     if (!done) {
-      done = listCollection(client, kind, parent).then((items) => void listings.set(key, { kind, parent, items }));
+      done = listCollection(client, kind, parent).then((items) => {
+        const listing = { kind, parent, items };
+        listings.set(kind, parent, listing);
+        completed.push(listing);
+      });
       // Awaited by the wave that needs it; marked handled so a failure waits for that await.
       done.catch(() => undefined);
-      listed.set(key, done);
+      listed.set(kind, parent, done);
     }
     return done;
   };
@@ -113,7 +116,7 @@ export async function refresh(
     const waiting: Promise<void>[] = [];
     for (const c of wanted) {
       for (const parent of [c.stateParent, c.desiredParent]) {
-        if (parent === undefined || listings.has(listingKey(c.kind, parent))) continue;
+        if (parent === undefined || listings.get(c.kind, parent)) continue;
         waiting.push(startListing(c.kind, parent));
       }
     }
@@ -150,7 +153,7 @@ export async function refresh(
   }
 
   // Names compared with the project spelled one way (id or number are one project).
-  const orphans = findOrphans(listings, new Set([...claimed, ...[...forgotten].map(projectKeyOf)]), opts.owner, new Set([...manifestAddresses, ...Object.keys(stateEntries)]));
+  const orphans = findOrphans(completed, new Set([...claimed, ...[...forgotten].map(projectKeyOf)]), opts.owner, new Set([...manifestAddresses, ...Object.keys(stateEntries)]));
 
   if (opts.virtualReads) {
     const reads: Promise<void>[] = [];
@@ -171,7 +174,25 @@ export async function refresh(
     }
     await Promise.all(reads);
   }
-  return { live, orphans, listed: [...listings.values()] };
+  return { live, orphans, listed: completed };
+}
+
+/**
+ * One value per listed collection, by kind and parent name: looked up for every resource of a
+ * plan, so without building a `type parent` key string each time.
+ */
+class PerCollection<T> {
+  private byKind = new Map<KindDef, Map<string, T>>();
+
+  get(kind: KindDef, parent: string): T | undefined {
+    return this.byKind.get(kind)?.get(parent);
+  }
+
+  set(kind: KindDef, parent: string, value: T): void {
+    let byParent = this.byKind.get(kind);
+    if (!byParent) this.byKind.set(kind, (byParent = new Map()));
+    byParent.set(parent, value);
+  }
 }
 
 /** What refresh knows about where an address's resource is (or would be). */
@@ -264,12 +285,6 @@ function currentTarget(
   return props && { kind, name: knownName(kind, props, clientId(kind, props)), props };
 }
 
-/** The parent of a full resource name, as the kind spells it (undefined when the name is not of the kind). */
-export function parentOfName(kind: KindDef, name: string): string | undefined {
-  const ids = parseResourceName(kind, name);
-  return ids ? parentName(kind, ids) : undefined;
-}
-
 function matchByName(c: Candidate, stateListing: Listing | undefined, desiredListing: Listing | undefined, claimed: Set<string>): Item | undefined {
   const tries: [Listing | undefined, string | undefined][] = [
     [stateListing, c.stateName ? idOf(c.stateName) : undefined],
@@ -301,7 +316,7 @@ function matchByLabels(c: Candidate, owner: Owner, listings: (Listing | undefine
 }
 
 function findOrphans(
-  listings: Map<string, Listing>,
+  listings: readonly Listing[],
   claimed: Set<string>,
   owner: Owner,
   addresses: Set<string>,
@@ -309,7 +324,7 @@ function findOrphans(
   const byLabel = new Map([...addresses].map((a) => [labelValue(a), a]));
   const orphans: LiveResource[] = [];
   const used = new Set(addresses);
-  for (const { kind, items } of listings.values()) {
+  for (const { kind, items } of listings) {
     for (const item of items.values()) {
       const labels = labelsOf(kind, item);
       // Only exactly our stack and environment: labels of earlier versions are ambiguous, never pruned.
