@@ -85,6 +85,9 @@ export async function refresh(
   for (const [a, e] of Object.entries(stateEntries)) if (!types.has(a)) types.set(a, e.type);
   const resolutions = new Map<string, Resolution>();
   const listingOf = (kind: KindDef, parent: string | undefined) => (parent === undefined ? undefined : listings.get(kind, parent));
+  // Kept on the candidate once found (a listing never changes): each wave asks again for every candidate.
+  const stateListing = (c: Candidate) => (c.stateListing ??= listingOf(c.kind, c.stateParent));
+  const desiredListing = (c: Candidate) => (c.desiredListing ??= listingOf(c.kind, c.desiredParent));
 
   const listed = new PerCollection<Promise<void>>();
   const startListing = (kind: KindDef, parent: string): Promise<void> => {
@@ -115,10 +118,8 @@ export async function refresh(
     const wanted = await candidates(resources, stateOnly, stateEntries, types, live, resolutions);
     const waiting: Promise<void>[] = [];
     for (const c of wanted) {
-      for (const parent of [c.stateParent, c.desiredParent]) {
-        if (parent === undefined || listings.get(c.kind, parent)) continue;
-        waiting.push(startListing(c.kind, parent));
-      }
+      if (c.stateParent !== undefined && !stateListing(c)) waiting.push(startListing(c.kind, c.stateParent));
+      if (c.desiredParent !== undefined && !desiredListing(c)) waiting.push(startListing(c.kind, c.desiredParent));
     }
     await Promise.all(waiting);
 
@@ -129,25 +130,25 @@ export async function refresh(
     const undecided = wanted.filter((c) => !live.has(c.address));
     const rest: Candidate[] = [];
     for (const c of undecided) {
-      const byName = matchByName(c, listingOf(c.kind, c.stateParent), listingOf(c.kind, c.desiredParent), claimed);
+      const byName = matchByName(c, stateListing(c), desiredListing(c), claimed);
       if (byName) {
         live.set(c.address, toLive(c.address, c.kind, byName, 'name'));
         decided++;
       } else rest.push(c);
     }
     const settle = (c: Candidate) => {
-      const byLabels = matchByLabels(c, opts.owner, [listingOf(c.kind, c.stateParent), listingOf(c.kind, c.desiredParent)], claimed, forgotten);
+      const byLabels = matchByLabels(c, opts.owner, [stateListing(c), desiredListing(c)], claimed, forgotten);
       live.set(c.address, byLabels ? toLive(c.address, c.kind, byLabels, 'labels') : null);
     };
     for (const c of rest) {
-      if (c.desiredParent !== undefined && listingOf(c.kind, c.desiredParent) && (c.stateParent === undefined || listingOf(c.kind, c.stateParent))) {
+      if (c.desiredParent !== undefined && desiredListing(c) && (c.stateParent === undefined || stateListing(c))) {
         settle(c);
         decided++;
       }
     }
     if (waiting.length === 0 && decided === 0) {
       // No further progress: what state places under a listed parent and was not found is gone.
-      for (const c of rest) if (!live.has(c.address) && listingOf(c.kind, c.stateParent)) settle(c);
+      for (const c of rest) if (!live.has(c.address) && stateListing(c)) settle(c);
       break;
     }
   }
@@ -205,6 +206,9 @@ interface Candidate {
   /** Where the manifest puts it, when the parent ids are known. */
   desiredParent?: string;
   desiredId?: string;
+  /** The listings of stateParent and desiredParent, once listed. */
+  stateListing?: Listing;
+  desiredListing?: Listing;
 }
 
 const YIELD_EVERY = 500;
