@@ -36,25 +36,23 @@ export function parseResourceName(kind: KindDef, name: string): Record<string, s
 
 /**
  * The parent of a full resource name as the kind spells it (undefined when the name is not of
- * the kind): the name up to its last two segments, checked segment by segment without splitting
- * (refresh and the planner ask this for every resource of a plan).
+ * the kind): each `collection/id` pair is checked in place, without splitting the name (refresh
+ * and the planner ask this for every resource of a plan).
  */
 export function parentOfName(kind: KindDef, name: string): string | undefined {
-  let at = 0;
-  const segment = (expected?: string): boolean => {
-    const end = name.indexOf('/', at);
-    const stop = end === -1 ? name.length : end;
-    const ok = stop > at && (expected === undefined || (stop - at === expected.length && name.startsWith(expected, at)));
-    at = end === -1 ? -1 : end + 1;
-    return ok;
-  };
-  for (let i = 0; i < kind.parentCollections.length; i++) {
-    if (at === -1 || !segment(kind.parentCollections[i]) || at === -1 || !segment()) return undefined;
+  const parents = kind.parentCollections;
+  let at = 0; // where the next `collection/id` pair starts
+  for (let i = 0; i <= parents.length; i++) {
+    const collection = i < parents.length ? parents[i] : kind.collection;
+    const id = at + collection.length + 1;
+    if (!name.startsWith(collection, at) || name[id - 1] !== '/') return undefined;
+    const end = name.indexOf('/', id);
+    // The kind's own pair: a non-empty id that ends the name.
+    if (i === parents.length) return end === -1 && id < name.length ? name.slice(0, Math.max(0, at - 1)) : undefined;
+    if (end === -1 || end === id) return undefined;
+    at = end + 1;
   }
-  if (at === -1) return undefined;
-  const parentEnd = at - 1;
-  if (!segment(kind.collection) || at === -1 || !segment() || at !== -1) return undefined;
-  return name.slice(0, parentEnd);
+  return undefined;
 }
 
 /** The location a resource lives in (selects the regional endpoint). */
