@@ -1,5 +1,5 @@
 import type { ApiClient } from '../api/client.js';
-import { KINDS, getKind, labelledOwner, labelsOf, parentName, parseResourceName } from '../kinds/index.js';
+import { KINDS, getKind, labelledOwner, labelsOf, parentOfName } from '../kinds/index.js';
 import { jobStatusOf } from '../kinds/job-status.js';
 import type { KindDef } from '../kinds/types.js';
 import type { Stack } from '../manifest/types.js';
@@ -126,8 +126,8 @@ function jobFailure(live: LiveResource): string | undefined {
 
 function parentDrifted(kind: KindDef, live: LiveResource | null | undefined, byName: Map<string, DriftResource>): boolean {
   if (!live || !kind.parentType) return false;
-  const ids = parseResourceName(kind, live.name);
-  const parent = ids ? byName.get(parentName(kind, ids)) : undefined;
+  const parentOf = parentOfName(kind, live.name);
+  const parent = parentOf === undefined ? undefined : byName.get(parentOf);
   return parent !== undefined && parent.status !== 'in-sync';
 }
 
