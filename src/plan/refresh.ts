@@ -70,7 +70,7 @@ export async function refresh(
   client: ApiClient,
   opts: RefreshOptions,
 ): Promise<RefreshResult> {
-  const listings = new PerCollection<Listing>();
+  const listings = new PerCollection<AskedCollection>();
   /** The listings in the order they completed (drift's report lists them so). */
   const completed: Listing[] = [];
   const live = new Map<string, LiveResource | null>();
@@ -84,25 +84,24 @@ export async function refresh(
   const types = new Map(resources.map((r) => [r.address, r.type]));
   for (const [a, e] of Object.entries(stateEntries)) if (!types.has(a)) types.set(a, e.type);
   const resolutions = new Map<string, Resolution>();
-  const listingOf = (kind: KindDef, parent: string | undefined) => (parent === undefined ? undefined : listings.get(kind, parent));
+  const listingOf = (kind: KindDef, parent: string | undefined) => (parent === undefined ? undefined : listings.get(kind, parent)?.listing);
   // Kept on the candidate once found (a listing never changes): each wave asks again for every candidate.
   const stateListing = (c: Candidate) => (c.stateListing ??= listingOf(c.kind, c.stateParent));
   const desiredListing = (c: Candidate) => (c.desiredListing ??= listingOf(c.kind, c.desiredParent));
 
-  const listed = new PerCollection<Promise<void>>();
   const startListing = (kind: KindDef, parent: string): Promise<void> => {
-    let done = listed.get(kind, parent);
-    if (!done) {
-      done = listCollection(client, kind, parent).then((items) => {
-        const listing = { kind, parent, items };
-        listings.set(kind, parent, listing);
-        completed.push(listing);
-      });
-      // Awaited by the wave that needs it; marked handled so a failure waits for that await.
-      done.catch(() => undefined);
-      listed.set(kind, parent, done);
-    }
-    return done;
+    const asked = listings.get(kind, parent);
+    if (asked) return asked.done;
+    const collection: AskedCollection = {
+      done: listCollection(client, kind, parent).then((items) => {
+        collection.listing = { kind, parent, items };
+        completed.push(collection.listing);
+      }),
+    };
+    // Awaited by the wave that needs it; marked handled so a failure waits for that await.
+    collection.done.catch(() => undefined);
+    listings.set(kind, parent, collection);
+    return collection.done;
   };
   // The parents state names are listed at once: their pages come in while the manifests'
   // references are resolved below, instead of after.
@@ -176,6 +175,12 @@ export async function refresh(
     await Promise.all(reads);
   }
   return { live, orphans, listed: completed };
+}
+
+/** A collection refresh asked for: its listing once the last page is in. */
+interface AskedCollection {
+  done: Promise<void>;
+  listing?: Listing;
 }
 
 /**
