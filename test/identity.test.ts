@@ -117,7 +117,7 @@ describe('stack "team" in environment "x" and stack "team-x"', () => {
     const res = await runCli(['plan', team, '--state', dir, ...api]);
     expect(res.code).toBe(1);
     expect(res.stderr).toBe(
-      `Error: ${join(dir, 'team.json')} holds the state of stack "team", environment "x", not of stack "team" without environment; refusing to use it (pass the right --env, or another --state)\n`,
+      `${join(dir, 'team.json')} holds the state of stack "team", environment "x", not of stack "team" without environment; refusing to use it (pass the right --env, or another --state)\n`,
     );
   }, CLI_TIMEOUT_MS);
 });

@@ -48,7 +48,7 @@ export function isStateOf(doc: Pick<StateDoc, 'stack' | 'env'>, stack: string, e
  */
 export function checkStateOwner(doc: StateDoc, stack: string, env: string | undefined, where: string): StateDoc {
   if (isStateOf(doc, stack, env)) return doc;
-  throw new Error(
+  throw new StateDocError(
     `${where} holds the state of ${describeStateOwner(doc)}, not of ${describeStateOwner({ stack, env })}; refusing to use it (pass the right --env, or another --state)`,
   );
 }
