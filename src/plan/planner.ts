@@ -18,7 +18,7 @@ import type { StateDoc, StateEntry } from '../state/types.js';
 import { classifyChanges, diffBody, mask } from './diff.js';
 import { fingerprint } from './fingerprint.js';
 import { sameResourceName } from './normalize.js';
-import { refresh, type LiveResource, type RefreshResult } from './refresh.js';
+import { refresh, type LiveResource, type RefreshResult, type ResolvedProps } from './refresh.js';
 import { prepareVirtualProps, type PreparedVirtual } from './virtual.js';
 import { clientId, knownName, knownParent, referenceValue, resolveProps, targetOfEntry, type Lookup, type ReferenceTarget } from './resolve.js';
 import { PLAN_FORMAT_VERSION, type Action, type Change, type FieldChange, type Plan, type PlannedStep, type PlanSummary, type ReasonCode, type ReplaceOrder } from './types.js';
@@ -102,7 +102,7 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
     owner: ownerOfStack(stack),
   };
   for (const r of ordered) {
-    const p = await planResource(ctx, r, entries[r.address], found.live.get(r.address));
+    const p = await planResource(ctx, r, entries[r.address], found.live.get(r.address), found.resolved?.get(r.address));
     planned.set(r.address, p.planned);
     steps.set(r.address, p.step);
     if (p.planned.live) ctx.byLiveName.set(p.planned.live.name, r.address);
@@ -271,9 +271,10 @@ async function planResource(
   r: DesiredResource,
   entry: StateEntry | undefined,
   live: LiveResource | null | undefined,
+  refreshed: ResolvedProps | undefined,
 ): Promise<{ planned: Planned; step: PlannedStep }> {
   const kind = r.kind;
-  const { props } = resolveProps(r.props, ctx.lookup);
+  const props = propsAfterApply(r, ctx.lookup, refreshed);
   const inState = !!recordOf(entry, live);
   const desiredRecord = {
     props,
@@ -388,6 +389,16 @@ async function planResource(
     ...(fields.length && { fields }),
   };
   return { planned: { kind, props, action, live, nameAfter }, step };
+}
+
+/**
+ * The props as they will be after apply. Refresh resolved them already, against what exists now;
+ * where every reference answers the same after apply (the usual case: nothing it points to is
+ * new or replaced), those props are the answer, without resolving them again.
+ */
+function propsAfterApply(r: DesiredResource, lookup: Lookup, refreshed: ResolvedProps | undefined): Record<string, unknown> {
+  if (refreshed && refreshed.answers.every((a) => lookup(a.address, a.field) === a.value)) return refreshed.props;
+  return resolveProps(r.props, lookup).props;
 }
 
 /** Finds the holder of a name in the collections refresh listed (ids compared within one parent). */

@@ -45,6 +45,14 @@ export interface RefreshResult {
   orphans: LiveResource[];
   /** Every collection listed, with all its items (drift finds the unmanaged ones among them). */
   listed: Listing[];
+  /** Per manifest address: its props as refresh resolved them, and the answers its references got. */
+  resolved?: Map<string, ResolvedProps>;
+}
+
+/** Props resolved against what was known at one moment, with the answers that made them. */
+export interface ResolvedProps {
+  props: Record<string, unknown>;
+  answers: { address: string; field: string; value: unknown }[];
 }
 
 export interface RefreshOptions {
@@ -174,7 +182,7 @@ export async function refresh(
     }
     await Promise.all(reads);
   }
-  return { live, orphans, listed: completed };
+  return { live, orphans, listed: completed, resolved: resolutions };
 }
 
 /** A collection refresh asked for: its listing once the last page is in. */
@@ -219,10 +227,8 @@ interface Candidate {
 const YIELD_EVERY = 500;
 
 /** A manifest resource's candidate as last worked out, and the answers its references got then. */
-interface Resolution {
+interface Resolution extends ResolvedProps {
   candidate: Candidate;
-  props: Record<string, unknown>;
-  answers: { address: string; field: string; value: unknown }[];
 }
 
 /**
