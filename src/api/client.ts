@@ -137,19 +137,34 @@ export class ApiClient {
 
   /** Every item of a collection, following nextPageToken (pages of 1000 unless the query says otherwise). */
   async *list<T>(opts: ListOptions): AsyncGenerator<T> {
-    let pageToken: string | undefined;
-    do {
-      const page = await this.request<Record<string, unknown>>({
+    for await (const page of this.listPages<T>(opts)) yield* page;
+  }
+
+  /**
+   * The pages of a collection, each as soon as it is in. The next page is asked for before this
+   * one is handed over, so it is on its way while the caller works on this one.
+   */
+  async *listPages<T>(opts: ListOptions): AsyncGenerator<T[]> {
+    const fetchPage = (pageToken: string | undefined) => {
+      const page = this.request<Record<string, unknown>>({
         api: opts.api,
         method: 'GET',
         path: opts.path,
         location: opts.location,
         query: { pageSize: LIST_PAGE_SIZE, ...opts.query, pageToken },
       });
+      // Awaited on the next turn; a caller that stops early leaves it unawaited, and its failure unreported.
+      page.catch(() => undefined);
+      return page;
+    };
+    let next: Promise<Record<string, unknown>> | undefined = fetchPage(undefined);
+    while (next) {
+      const page: Record<string, unknown> = await next;
+      const token = typeof page.nextPageToken === 'string' && page.nextPageToken ? page.nextPageToken : undefined;
+      next = token ? fetchPage(token) : undefined;
       const items = page[opts.itemsField];
-      if (Array.isArray(items)) yield* items as T[];
-      pageToken = typeof page.nextPageToken === 'string' && page.nextPageToken ? page.nextPageToken : undefined;
-    } while (pageToken);
+      yield Array.isArray(items) ? (items as T[]) : [];
+    }
   }
 
   /**
