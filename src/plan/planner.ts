@@ -15,8 +15,8 @@ import { hasReferences } from '../manifest/references.js';
 import type { DesiredResource, Problem, Stack } from '../manifest/types.js';
 import { optionChanges } from '../state/entry.js';
 import type { StateDoc, StateEntry } from '../state/types.js';
-import { classifyChanges, diffBody, mask } from './diff.js';
-import { fingerprint } from './fingerprint.js';
+import { mask } from './diff.js';
+import { Foresight } from './foresight.js';
 import { sameResourceName } from './normalize.js';
 import { refresh, type LiveResource, type RefreshResult, type ResolvedProps } from './refresh.js';
 import { prepareVirtualProps, type PreparedVirtual } from './virtual.js';
@@ -68,6 +68,7 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
   const prepared = await prepareVirtualProps(ordered, (a) => stateSel[a]);
 
   let found: RefreshResult;
+  const foresight = new Foresight();
   if (opts.refresh) {
     if (!opts.client) throw new Error('makePlan: refresh needs an API client');
     found = await refresh(ordered, state && { ...state, resources: stateSel }, opts.client, {
@@ -75,6 +76,11 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
       virtualReads: (address, live) => {
         const values = prepared.get(address);
         return values ? virtualPropsToRead(byAddress.get(address), values, recordOf(stateSel[address], live)) : [];
+      },
+      foresee: (address, kind, item, props) => {
+        const r = byAddress.get(address);
+        const live = { kind, name: String(item.name), body: item };
+        if (r && props) foresight.foresee(r, props, recordOf(stateSel[address], live), live);
       },
     });
     // Orphans are pruned by whole-stack plans only: a targeted plan touches its targets alone.
@@ -98,6 +104,7 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
     problems,
     prepared,
     holderOf: nameHolders(found),
+    foresight,
     importHint: opts.importHint ?? ((address, name) => `vertexctl import ${address} ${name}`),
     owner: ownerOfStack(stack),
   };
@@ -140,7 +147,7 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
   const fingerprints = ownRecord<string>();
   if (opts.refresh) {
     // Unread addresses (under a parent that does not exist yet) are recorded as absent too.
-    for (const s of list) fingerprints[s.address] = fingerprint(found.live.get(s.address) ?? found.orphans.find((o) => o.address === s.address));
+    for (const s of list) fingerprints[s.address] = foresight.fingerprint(found.live.get(s.address) ?? found.orphans.find((o) => o.address === s.address));
   }
   return assemblePlan({
     stack: stack.name,
@@ -220,7 +227,7 @@ function virtualPropsToRead(r: DesiredResource | undefined, prepared: Record<str
  * The state entry as the last-applied record of this live resource, if it is one: a write that
  * never finished (pending) or an entry naming another resource is not.
  */
-function recordOf(entry: StateEntry | undefined, live: LiveResource | null | undefined): StateEntry | undefined {
+function recordOf(entry: StateEntry | undefined, live: Pick<LiveResource, 'name'> | null | undefined): StateEntry | undefined {
   return entry && !entry.pending && live && (!entry.name || idOf(entry.name) === idOf(live.name)) ? entry : undefined;
 }
 
@@ -264,6 +271,7 @@ interface PlanContext {
   importHint: (address: string, name: string) => string;
   /** Whose resources this stack's are. */
   owner: Owner;
+  foresight: Foresight;
 }
 
 async function planResource(
@@ -315,19 +323,7 @@ async function planResource(
   let fields: FieldChange[] = [];
   let updateMask: string[] = [];
   if (!why) {
-    const prior = inState ? bodyFromProps(kind, entry!.props) : undefined;
-    const classified = classifyChanges(
-      kind,
-      diffBody({
-        kind,
-        desired: bodyFromProps(kind, props),
-        prior,
-        // Jobs are compared with what was last submitted: the live job carries server defaults and state.
-        base: kind.patch === 'none' && prior ? prior : live.body,
-        ignoreChanges: r.ignoreChanges,
-        sensitive: r.sensitive,
-      }),
-    );
+    const classified = ctx.foresight.compare(r, props, inState ? entry : undefined, live.body);
     ({ action, updateMask, fields } = classified);
     if (classified.reason) why = { reason: classified.reason, reasonCode: classified.reasonCode! };
     const virtual = await planVirtual(ctx, r, props, inState ? entry : undefined, live, action === 'replace');

@@ -60,6 +60,12 @@ export interface RefreshOptions {
   owner: Owner;
   /** Virtual props to read for an address once its resource is found (e.g. ['dataPoints']). */
   virtualReads?: (address: string, live: LiveResource) => string[];
+  /**
+   * A look ahead, called as list pages come in: the item the name of an address's resource names
+   * (the one name matching will most likely give it), with the props refresh resolved for it, so
+   * work on the pair can start while the rest is listed. Matching decides later, on all pages.
+   */
+  foresee?: (address: string, kind: KindDef, item: Record<string, unknown>, props: Record<string, unknown> | undefined) => void;
 }
 
 type Item = Record<string, unknown>;
@@ -97,18 +103,34 @@ export async function refresh(
   const stateListing = (c: Candidate) => (c.stateListing ??= listingOf(c.kind, c.stateParent));
   const desiredListing = (c: Candidate) => (c.desiredListing ??= listingOf(c.kind, c.desiredParent));
 
+  const foresee = opts.foresee;
+  const askedFor = (kind: KindDef, parent: string): AskedCollection => {
+    let asked = listings.get(kind, parent);
+    if (!asked) listings.set(kind, parent, (asked = { items: new Map(), named: new Map() }));
+    return asked;
+  };
+  /** Tells foresee of an item as soon as both it and the address naming it are known. */
+  const expect = (c: Candidate, props: Record<string, unknown> | undefined) => {
+    const [parent, id] = c.stateName ? [c.stateParent, idOf(c.stateName)] : [c.desiredParent, c.desiredId];
+    if (!foresee || parent === undefined || id === undefined) return;
+    const asked = askedFor(c.kind, parent);
+    const item = asked.items.get(id);
+    if (item) foresee(c.address, c.kind, item, props);
+    else asked.named.set(id, { address: c.address, props });
+  };
   const startListing = (kind: KindDef, parent: string): Promise<void> => {
-    const asked = listings.get(kind, parent);
-    if (asked) return asked.done;
-    const collection: AskedCollection = {
-      done: listCollection(client, kind, parent).then((items) => {
-        collection.listing = { kind, parent, items };
-        completed.push(collection.listing);
-      }),
+    const collection = askedFor(kind, parent);
+    if (collection.done) return collection.done;
+    const onItem = (id: string, item: Item) => {
+      const naming = collection.named.get(id);
+      if (naming) foresee!(naming.address, kind, item, naming.props);
     };
+    collection.done = listCollection(client, kind, parent, collection.items, foresee && onItem).then(() => {
+      collection.listing = { kind, parent, items: collection.items };
+      completed.push(collection.listing);
+    });
     // Awaited by the wave that needs it; marked handled so a failure waits for that await.
     collection.done.catch(() => undefined);
-    listings.set(kind, parent, collection);
     return collection.done;
   };
   // The parents state names are listed at once: their pages come in while the manifests'
@@ -122,7 +144,7 @@ export async function refresh(
   // Waves: a child's parent id may only become known once its parent was found (a server-chosen
   // id adopted by labels), so list what is known, match, and repeat until nothing new appears.
   for (;;) {
-    const wanted = await candidates(resources, stateOnly, stateEntries, types, live, resolutions);
+    const wanted = await candidates(resources, stateOnly, stateEntries, types, live, resolutions, expect);
     const waiting: Promise<void>[] = [];
     for (const c of wanted) {
       if (c.stateParent !== undefined && !stateListing(c)) waiting.push(startListing(c.kind, c.stateParent));
@@ -185,10 +207,13 @@ export async function refresh(
   return { live, orphans, listed: completed, resolved: resolutions };
 }
 
-/** A collection refresh asked for: its listing once the last page is in. */
+/** A collection refresh asked for (or expects an item from): its items as they come in, its listing once the last page is in. */
 interface AskedCollection {
-  done: Promise<void>;
+  done?: Promise<void>;
+  items: Map<string, Item>;
   listing?: Listing;
+  /** The addresses whose names name an item of it not in yet, by id (for foresee). */
+  named: Map<string, { address: string; props: Record<string, unknown> | undefined }>;
 }
 
 /**
@@ -244,6 +269,7 @@ async function candidates(
   types: Map<string, string>,
   live: Map<string, LiveResource | null>,
   resolutions: Map<string, Resolution>,
+  expect: (c: Candidate, props: Record<string, unknown> | undefined) => void,
 ): Promise<Candidate[]> {
   const resolved = (address: string) => resolutions.get(address)?.props;
   const lookup: Lookup = (address, field) =>
@@ -276,12 +302,15 @@ async function candidates(
       desiredId: clientId(kind, props),
     };
     resolutions.set(r.address, { candidate, props, answers });
+    expect(candidate, props);
     out.push(candidate);
   }
   for (const [address, entry] of stateOnly) {
     const kind = getKind(entry.type);
     const stateName = entry.name || undefined;
-    out.push({ address, kind, stateName, stateParent: stateName ? parentOfName(kind, stateName) : undefined });
+    const candidate: Candidate = { address, kind, stateName, stateParent: stateName ? parentOfName(kind, stateName) : undefined };
+    expect(candidate, undefined);
+    out.push(candidate);
   }
   return out;
 }
@@ -360,17 +389,30 @@ function toLive(address: string, kind: KindDef, item: Item, matchedBy: LiveResou
   return { address, kind, name: String(item.name), body: item, matchedBy, ...(owner && { owner }) };
 }
 
-/** Every item of one collection, by id. A parent that does not exist has no children. */
-export async function listCollection(client: ApiClient, kind: KindDef, parent: string): Promise<Map<string, Item>> {
-  const items = new Map<string, Item>();
+/**
+ * Every item of one collection, by id (into `items`, page by page as they come in, each item
+ * shown to `onItem` as it is added). A parent that does not exist has no children.
+ */
+export async function listCollection(
+  client: ApiClient,
+  kind: KindDef,
+  parent: string,
+  items = new Map<string, Item>(),
+  onItem?: (id: string, item: Item) => void,
+): Promise<Map<string, Item>> {
   try {
-    for await (const item of client.list<Item>({
+    for await (const page of client.listPages<Item>({
       api: kind.api,
       path: `${kind.version}/${parent}/${kind.collection}`,
       query: kind.listQuery,
       itemsField: kind.listItemsField,
     })) {
-      if (typeof item.name === 'string') items.set(idOf(item.name), item);
+      for (const item of page) {
+        if (typeof item.name !== 'string') continue;
+        const id = idOf(item.name);
+        items.set(id, item);
+        onItem?.(id, item);
+      }
     }
   } catch (err) {
     if (isNotFound(err)) return items;
