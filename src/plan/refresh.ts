@@ -93,10 +93,11 @@ export async function refresh(
   const forgotten = new Set(state?.forgotten ?? []);
   const stateEntries = state?.resources ?? ownRecord<StateEntry>();
   const manifestAddresses = new Set(resources.map((r) => r.address));
-  const stateOnly = Object.entries(stateEntries).filter(([a]) => !manifestAddresses.has(a));
+  const stateList = Object.entries(stateEntries);
+  const stateOnly = stateList.filter(([a]) => !manifestAddresses.has(a));
 
   const types = new Map(resources.map((r) => [r.address, r.type]));
-  for (const [a, e] of Object.entries(stateEntries)) if (!types.has(a)) types.set(a, e.type);
+  for (const [a, e] of stateOnly) types.set(a, e.type);
   const resolutions = new Map<string, Resolution>();
   const listingOf = (kind: KindDef, parent: string | undefined) => (parent === undefined ? undefined : listings.get(kind, parent)?.listing);
   // Kept on the candidate once found (a listing never changes): each wave asks again for every candidate.
@@ -135,7 +136,7 @@ export async function refresh(
   };
   // The parents state names are listed at once: their pages come in while the manifests'
   // references are resolved below, instead of after.
-  for (const [address, entry] of Object.entries(stateEntries)) {
+  for (const [address, entry] of stateList) {
     const kind = getKind(types.get(address)!);
     const parent = entry.name ? parentOfName(kind, entry.name) : undefined;
     if (parent !== undefined) startListing(kind, parent);
@@ -183,7 +184,7 @@ export async function refresh(
   }
 
   // Names compared with the project spelled one way (id or number are one project).
-  const orphans = findOrphans(completed, new Set([...claimed, ...[...forgotten].map(projectKeyOf)]), opts.owner, new Set([...manifestAddresses, ...Object.keys(stateEntries)]));
+  const orphans = findOrphans(completed, claimed, new Set([...forgotten].map(projectKeyOf)), opts.owner, () => [...manifestAddresses, ...Object.keys(stateEntries)]);
 
   if (opts.virtualReads) {
     const reads: Promise<void>[] = [];
@@ -222,15 +223,23 @@ interface AskedCollection {
  */
 class PerCollection<T> {
   private byKind = new Map<KindDef, Map<string, T>>();
+  // The last answer: resources come in runs under one parent, and comparing two parent names
+  // costs less than hashing a name made afresh for each.
+  private last?: { kind: KindDef; parent: string; value: T };
 
   get(kind: KindDef, parent: string): T | undefined {
-    return this.byKind.get(kind)?.get(parent);
+    const last = this.last;
+    if (last && last.kind === kind && last.parent === parent) return last.value;
+    const value = this.byKind.get(kind)?.get(parent);
+    if (value !== undefined) this.last = { kind, parent, value };
+    return value;
   }
 
   set(kind: KindDef, parent: string, value: T): void {
     let byParent = this.byKind.get(kind);
     if (!byParent) this.byKind.set(kind, (byParent = new Map()));
     byParent.set(parent, value);
+    this.last = undefined;
   }
 }
 
@@ -336,8 +345,10 @@ function matchByName(c: Candidate, stateListing: Listing | undefined, desiredLis
   ];
   for (const [listing, id] of tries) {
     const item = listing && id !== undefined ? listing.items.get(id) : undefined;
-    if (item && !claimed.has(projectKeyOf(String(item.name)))) {
-      claimed.add(projectKeyOf(String(item.name)));
+    if (!item) continue;
+    const key = projectKeyOf(String(item.name));
+    if (!claimed.has(key)) {
+      claimed.add(key);
       return item;
     }
   }
@@ -359,20 +370,27 @@ function matchByLabels(c: Candidate, owner: Owner, listings: (Listing | undefine
   return undefined;
 }
 
+/** `claimed`, `forgotten`: names spelled by projectKeyOf. */
 function findOrphans(
   listings: readonly Listing[],
   claimed: Set<string>,
+  forgotten: Set<string>,
   owner: Owner,
-  addresses: Set<string>,
+  addresses: () => Iterable<string>,
 ): LiveResource[] {
-  const byLabel = new Map([...addresses].map((a) => [labelValue(a), a]));
   const orphans: LiveResource[] = [];
-  const used = new Set(addresses);
+  // The addresses, by label value, only once an orphan needs a name (most plans have none).
+  let byLabel: Map<string, string> | undefined;
+  let used: Set<string> | undefined;
   for (const { kind, items } of listings) {
     for (const item of items.values()) {
+      const key = projectKeyOf(String(item.name));
+      if (claimed.has(key) || forgotten.has(key)) continue;
       const labels = labelsOf(kind, item);
       // Only exactly our stack and environment: labels of earlier versions are ambiguous, never pruned.
-      if (claimed.has(projectKeyOf(String(item.name))) || !sameOwner(labelledOwner(labels), owner)) continue;
+      if (!sameOwner(labelledOwner(labels), owner)) continue;
+      used ??= new Set(addresses());
+      byLabel ??= new Map([...used].map((a) => [labelValue(a), a]));
       // Named after the address its label gives, with its id appended when that address is taken.
       const labelled = labels![ADDRESS_LABEL] ?? kind.collection;
       let address = byLabel.get(labelled) ?? labelled;
