@@ -59,11 +59,13 @@ interface Planned {
 export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
   const state = opts.stateDoc;
   const entries = state?.resources ?? ownRecord<StateEntry>();
-  const selected = selectTargets(stack, entries, opts.targets);
-  const desired = stack.resources.filter((r) => selected.has(r.address));
+  // Without --target, everything: no set of every address to ask.
+  const selected = opts.targets?.length ? selectTargets(stack, entries, opts.targets) : undefined;
+  const desired = selected ? stack.resources.filter((r) => selected.has(r.address)) : stack.resources;
   const byAddress = new Map(desired.map((r) => [r.address, r]));
   const ordered = dependencyOrder(desired).map((a) => byAddress.get(a)!);
-  const stateSel = ownRecord(Object.entries(entries).filter(([a]) => selected.has(a)));
+  const stateList = Object.entries(entries).filter(([a]) => !selected || selected.has(a));
+  const stateSel = selected ? ownRecord(stateList) : entries;
   // Metric points and other virtual data: checked (data files read) before anything is asked of the API.
   const prepared = await prepareVirtualProps(ordered, (a) => stateSel[a]);
 
@@ -97,7 +99,7 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
     stack,
     lookup: (address, field) => referenceValue(targetAfterApply(planned.get(address), entries[address]), field),
     steps,
-    byLiveName: new Map(),
+    replacedByLiveName: new Map(),
     fromStateOnly: !opts.refresh,
     reportOnly: !!opts.reportOnly,
     replace: requestedReplaces(stack, opts.replace),
@@ -112,15 +114,15 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
     const p = await planResource(ctx, r, entries[r.address], found.live.get(r.address), found.resolved?.get(r.address));
     planned.set(r.address, p.planned);
     steps.set(r.address, p.step);
-    if (p.planned.live) ctx.byLiveName.set(p.planned.live.name, r.address);
+    if (p.planned.live && p.planned.action === 'replace') ctx.replacedByLiveName.set(p.planned.live.name, r.address);
   }
-  for (const [address, entry] of Object.entries(stateSel)) {
+  for (const [address, entry] of stateList) {
     if (byAddress.has(address)) continue;
     steps.set(address, deleteStep(address, entry, found.live.get(address), problems));
   }
   // What an earlier run replaced but could not retire yet (it died in between), by old name.
   const unfinished = new Map<string, string>();
-  for (const [address, e] of Object.entries(stateSel)) if (e.pending?.replaces && e.pending.replaces !== e.name) unfinished.set(e.pending.replaces, address);
+  for (const [address, e] of stateList) if (e.pending?.replaces && e.pending.replaces !== e.name) unfinished.set(e.pending.replaces, address);
   for (const orphan of found.orphans) {
     const replacedBy = unfinished.get(orphan.name);
     unfinished.delete(orphan.name);
@@ -193,9 +195,8 @@ export function summarize(steps: readonly { action: Action }[]): PlanSummary {
 }
 
 /** The addresses a targeted plan covers: the targets and everything they depend on (transitively). */
-function selectTargets(stack: Stack, entries: Record<string, StateEntry>, targets: string[] | undefined): Set<string> {
+function selectTargets(stack: Stack, entries: Record<string, StateEntry>, targets: string[]): Set<string> {
   const all = new Set([...stack.resources.map((r) => r.address), ...Object.keys(entries)]);
-  if (!targets?.length) return all;
   const unknown = targets.filter((t) => !all.has(t));
   if (unknown.length) throw new UserError(unknown.map((t) => ({ message: `--target "${t}": no such address in the manifests or the state` })));
   const deps = new Map<string, string[]>();
@@ -258,8 +259,8 @@ interface PlanContext {
   stack: Stack;
   lookup: Lookup;
   steps: Map<string, PlannedStep>;
-  /** Manifest addresses by the live name of their resource (to find a resource's parent's step). */
-  byLiveName: Map<string, string>;
+  /** The manifest addresses planned as replaced, by the live name of their resource (a child moves with its parent). */
+  replacedByLiveName: Map<string, string>;
   fromStateOnly: boolean;
   reportOnly: boolean;
   /** `--replace` addresses. */
@@ -454,6 +455,7 @@ function unfinishedReplace(address: string): Why {
 
 /** The `--replace` addresses, each of which must be in the manifests. */
 function requestedReplaces(stack: Stack, replace: string[] | undefined): Set<string> {
+  if (!replace?.length) return new Set();
   const known = new Set(stack.resources.map((r) => r.address));
   const unknown = (replace ?? []).filter((a) => !known.has(a));
   if (unknown.length) {
@@ -489,8 +491,8 @@ function labelMigration(kind: KindDef, live: LiveResource, owner: Owner, address
 function moveReason(ctx: PlanContext, kind: KindDef, props: Record<string, unknown>, live: LiveResource): Why | undefined {
   const wantParent = knownParent(kind, props);
   const liveParent = parentOfName(kind, live.name);
-  const parentAddr = liveParent !== undefined ? ctx.byLiveName.get(liveParent) : undefined;
-  if (parentAddr && ctx.steps.get(parentAddr)?.action === 'replace') return { reason: `parent "${parentAddr}" is replaced`, reasonCode: 'parent_replaced' };
+  const parentAddr = liveParent !== undefined ? ctx.replacedByLiveName.get(liveParent) : undefined;
+  if (parentAddr) return { reason: `parent "${parentAddr}" is replaced`, reasonCode: 'parent_replaced' };
   if (wantParent === undefined) return { reason: 'it moves to a parent that does not exist yet', reasonCode: 'parent_not_created' };
   if (liveParent === undefined || !sameResourceName(wantParent, liveParent)) {
     return { reason: `it moves from ${liveParent ?? live.name} to ${wantParent}`, reasonCode: 'parent_changed' };
@@ -577,12 +579,17 @@ function deleteStep(address: string, entry: StateEntry, live: LiveResource | nul
  * listed dependencies first, deletes children first.
  */
 function orderSteps(steps: Map<string, PlannedStep>, desired: Map<string, DesiredResource>, entries: Record<string, StateEntry>): void {
-  const byName = new Map<string, string>();
-  for (const s of steps.values()) if (s.name) byName.set(s.name, s.address);
+  // Built when a step first asks (a plan of no-ops asks nothing).
+  let byName: Map<string, string> | undefined;
   const parentOf = (s: PlannedStep): string | undefined => {
     if (!s.name) return undefined;
     const parent = parentOfName(getKind(s.type), s.name);
-    return parent === undefined ? undefined : byName.get(parent);
+    if (parent === undefined) return undefined;
+    if (!byName) {
+      byName = new Map();
+      for (const t of steps.values()) if (t.name) byName.set(t.name, t.address);
+    }
+    return byName.get(parent);
   };
   const dependsOn = (s: PlannedStep): string[] => {
     const deps = new Set(desired.get(s.address)?.dependsOn ?? entries[s.address]?.dependsOn ?? []);
