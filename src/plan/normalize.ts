@@ -118,8 +118,30 @@ function sortedKeys(value: object): string[] {
   const keys = Object.keys(value);
   let ints = 0;
   while (ints < keys.length && INTEGER_KEY.test(keys[ints]) && Number(keys[ints]) < 2 ** 32 - 1) ints++;
-  if (ints === 0) return keys.sort();
-  return [...keys.slice(0, ints), ...keys.slice(ints).sort()];
+  sortFrom(keys, ints);
+  return keys;
+}
+
+/**
+ * Sorts keys[from..] in place as `Array.prototype.sort` would (UTF-16 code unit order). An
+ * object has a handful of keys: insertion sort allocates nothing, where sort() allocates a work
+ * array on every call (a plan sorts the keys of every object of every live resource).
+ */
+function sortFrom(keys: string[], from: number): void {
+  if (keys.length - from > 32) {
+    const tail = keys.slice(from).sort();
+    for (let i = 0; i < tail.length; i++) keys[from + i] = tail[i];
+    return;
+  }
+  for (let i = from + 1; i < keys.length; i++) {
+    const k = keys[i];
+    let j = i - 1;
+    while (j >= from && keys[j] > k) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = k;
+  }
 }
 
 // Field names repeat across every resource of a plan: each is quoted once. Bounded, for long-lived processes.
