@@ -5,9 +5,10 @@ import type { KindDef } from './types.js';
  * from its parentProps; its full name appends `{collection}/{id}`.
  */
 export function parentName(kind: KindDef, props: Record<string, unknown>): string {
-  let name = '';
-  for (let i = 0; i < kind.parentProps.length; i++) name += `${i ? '/' : ''}${kind.parentCollections[i]}/${String(props[kind.parentProps[i]])}`;
-  return name;
+  // Joined at once: a string grown piece by piece is a chain of pieces, copied again when first hashed.
+  const parts: string[] = [];
+  for (let i = 0; i < kind.parentProps.length; i++) parts.push(kind.parentCollections[i], String(props[kind.parentProps[i]]));
+  return parts.join('/');
 }
 
 export function resourceName(kind: KindDef, props: Record<string, unknown>, id: string): string {
