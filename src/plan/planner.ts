@@ -509,14 +509,34 @@ function moveReason(ctx: PlanContext, kind: KindDef, props: Record<string, unkno
  * the prop in `props` (the step's desired value), and what changes. `fresh`: the resource is
  * created or recreated, so everything is written. `recreate`: only a replace gets there.
  */
-async function planVirtual(
+function planVirtual(
   ctx: PlanContext,
   r: DesiredResource,
   props: Record<string, unknown>,
   entry: StateEntry | undefined,
   live: LiveResource | null | undefined,
   fresh: boolean,
-): Promise<{ fields: FieldChange[]; recreate?: string }> {
+): VirtualPlan | Promise<VirtualPlan> {
+  // Most resources have no data: no promise to make for them.
+  if (!ctx.prepared.has(r.address)) return NO_DATA;
+  return planData(ctx, r, props, entry, live, fresh);
+}
+
+interface VirtualPlan {
+  fields: readonly FieldChange[];
+  recreate?: string;
+}
+
+const NO_DATA: VirtualPlan = Object.freeze({ fields: Object.freeze([]) });
+
+async function planData(
+  ctx: PlanContext,
+  r: DesiredResource,
+  props: Record<string, unknown>,
+  entry: StateEntry | undefined,
+  live: LiveResource | null | undefined,
+  fresh: boolean,
+): Promise<VirtualPlan> {
   const fields: FieldChange[] = [];
   let recreate: string | undefined;
   const prepared = ctx.prepared.get(r.address) ?? {};
