@@ -375,16 +375,16 @@ async function planResource(
   const nameAfter = action !== 'replace' ? live.name : kind.idChosenBy === 'client' ? knownName(kind, props, clientId(kind, props)) : undefined;
   if (action === 'replace' && nameAfter !== undefined && !sameResourceName(live.name, nameAfter)) refuseTakenName(ctx, r, live.name, nameAfter);
   const job = jobStatusOf(kind, live.body);
-  const step: PlannedStep = {
-    ...base,
-    action,
-    name: live.name,
-    ...(action === 'replace' && { order: replaceOrder(live.name, nameAfter) }),
-    ...(job && { job }),
-    ...(updateMask.length && { updateMask }),
-    ...why,
-    ...(fields.length && { fields }),
-  };
+  // Written out, not spread: made for every resource of every plan, and a spread copy is slow.
+  const step: PlannedStep = { address: base.address, type: base.type, desired: base.desired, after: base.after, inState, action, name: live.name };
+  if (action === 'replace') step.order = replaceOrder(live.name, nameAfter);
+  if (job) step.job = job;
+  if (updateMask.length) step.updateMask = updateMask;
+  if (why) {
+    step.reason = why.reason;
+    step.reasonCode = why.reasonCode;
+  }
+  if (fields.length) step.fields = fields;
   return { planned: { kind, props, action, live, nameAfter }, step };
 }
 
