@@ -66,6 +66,13 @@ export interface RefreshOptions {
    * work on the pair can start while the rest is listed. Matching decides later, on all pages.
    */
   foresee?: (address: string, kind: KindDef, item: Record<string, unknown>, props: Record<string, unknown> | undefined) => void;
+  /**
+   * An address whose resource is certain before the last page is in, with the live resource as
+   * the result will hold it and the props refresh resolved: the first name it is looked for by
+   * (state's, else the manifest's) names an item, and no other address is looked for by that
+   * name, so matching will give it that item. Called at most once per manifest address.
+   */
+  settled?: (address: string, live: LiveResource, resolved: ResolvedProps | undefined) => void;
 }
 
 type Item = Record<string, unknown>;
@@ -107,7 +114,7 @@ export async function refresh(
   const foresee = opts.foresee;
   const askedFor = (kind: KindDef, parent: string): AskedCollection => {
     let asked = listings.get(kind, parent);
-    if (!asked) listings.set(kind, parent, (asked = { items: new Map(), named: new Map() }));
+    if (!asked) listings.set(kind, parent, (asked = { items: new Map(), named: new Map(), certain: new Map() }));
     return asked;
   };
   /** Tells foresee of an item as soon as both it and the address naming it are known. */
@@ -119,14 +126,26 @@ export async function refresh(
     if (item) foresee(c.address, c.kind, item, props);
     else asked.named.set(id, { address: c.address, props });
   };
+  // Early matches (opts.settled): their items are claimed when the first wave matches names.
+  const settledEarly: Item[] = [];
+  const settleEarly = ({ c, parent }: CertainMatch, item: Item) => {
+    // The name as the candidate spells it: another spelling of the project could be another claim.
+    if (item.name !== `${parent}/${c.kind.collection}/${idOf(String(item.name))}`) return;
+    const res = toLive(c.address, c.kind, item, 'name');
+    live.set(c.address, res);
+    settledEarly.push(item);
+    opts.settled!(c.address, res, resolutions.get(c.address));
+  };
   const startListing = (kind: KindDef, parent: string): Promise<void> => {
     const collection = askedFor(kind, parent);
     if (collection.done) return collection.done;
     const onItem = (id: string, item: Item) => {
       const naming = collection.named.get(id);
-      if (naming) foresee!(naming.address, kind, item, naming.props);
+      if (naming) foresee?.(naming.address, kind, item, naming.props);
+      const certain = collection.certain.get(id);
+      if (certain) settleEarly(certain, item);
     };
-    collection.done = listCollection(client, kind, parent, collection.items, foresee && onItem).then(() => {
+    collection.done = listCollection(client, kind, parent, collection.items, (foresee || opts.settled) && onItem).then(() => {
       collection.listing = { kind, parent, items: collection.items };
       completed.push(collection.listing);
     });
@@ -144,8 +163,16 @@ export async function refresh(
 
   // Waves: a child's parent id may only become known once its parent was found (a server-chosen
   // id adopted by labels), so list what is known, match, and repeat until nothing new appears.
-  for (;;) {
+  for (let wave = 1; ; wave++) {
     const wanted = await candidates(resources, stateOnly, stateEntries, types, live, resolutions, expect);
+    if (wave === 1 && opts.settled) {
+      for (const match of certainMatches(wanted, manifestAddresses)) {
+        const collection = askedFor(match.c.kind, match.parent);
+        const item = collection.items.get(match.id);
+        if (item) settleEarly(match, item);
+        else collection.certain.set(match.id, match);
+      }
+    }
     const waiting: Promise<void>[] = [];
     for (const c of wanted) {
       if (c.stateParent !== undefined && !stateListing(c)) waiting.push(startListing(c.kind, c.stateParent));
@@ -157,6 +184,10 @@ export async function refresh(
     // that state or a client-chosen id names. A candidate whose parent ids are not known yet
     // waits for a later wave.
     let decided = 0;
+    if (wave === 1) {
+      for (const item of settledEarly) claimed.add(projectKeyOf(String(item.name)));
+      decided += settledEarly.length;
+    }
     const undecided = wanted.filter((c) => !live.has(c.address));
     const rest: Candidate[] = [];
     for (const c of undecided) {
@@ -215,6 +246,49 @@ interface AskedCollection {
   listing?: Listing;
   /** The addresses whose names name an item of it not in yet, by id (for foresee). */
   named: Map<string, { address: string; props: Record<string, unknown> | undefined }>;
+  /** The candidates whose match is certain once the item of this id is in (for settled). */
+  certain: Map<string, CertainMatch>;
+}
+
+/** A candidate, and the name (parent and id) that will match it for certain once listed. */
+interface CertainMatch {
+  c: Candidate;
+  parent: string;
+  id: string;
+}
+
+/**
+ * The manifest candidates of the first wave that name matching cannot fail to give the item
+ * their first name names, once it is listed: no other candidate looks for that name (by state's
+ * name or the manifest's id). Names are compared without their project segment, so an id and a
+ * number of one project never pass for two names.
+ */
+function certainMatches(wanted: readonly Candidate[], manifest: Set<string>): CertainMatch[] {
+  const withoutProject = (parent: string, kind: KindDef, id: string) => `${kind.type} ${parent.slice(parent.indexOf('/', 9))}/${id}`;
+  const tries = (c: Candidate) => {
+    const out: { parent: string; id: string }[] = [];
+    if (c.stateName && c.stateParent !== undefined) out.push({ parent: c.stateParent, id: idOf(c.stateName) });
+    if (c.desiredParent !== undefined && c.desiredId !== undefined) out.push({ parent: c.desiredParent, id: c.desiredId });
+    return out;
+  };
+  const lookers = new Map<string, Set<string>>();
+  for (const c of wanted) {
+    for (const t of tries(c)) {
+      const key = withoutProject(t.parent, c.kind, t.id);
+      let who = lookers.get(key);
+      if (!who) lookers.set(key, (who = new Set()));
+      who.add(c.address);
+    }
+  }
+  const out: CertainMatch[] = [];
+  for (const c of wanted) {
+    if (!manifest.has(c.address)) continue;
+    // Matching tries state's name first, then the manifest's: only the first can be certain
+    // while pages come in (the second counts once the first is known to be absent).
+    const first = tries(c)[0];
+    if (first && lookers.get(withoutProject(first.parent, c.kind, first.id))!.size === 1) out.push({ c, ...first });
+  }
+  return out;
 }
 
 /**
