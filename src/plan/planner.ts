@@ -71,8 +71,23 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
 
   let found: RefreshResult;
   const foresight = new Foresight();
+  const problems: Problem[] = [];
+  const steps = new Map<string, PlannedStep>();
+  const planned = new Map<string, Planned>();
+  const common = {
+    stack,
+    fromStateOnly: !opts.refresh,
+    reportOnly: !!opts.reportOnly,
+    replace: requestedReplaces(stack, opts.replace),
+    prepared,
+    foresight,
+    importHint: opts.importHint ?? ((address: string, name: string) => `vertexctl import ${address} ${name}`),
+    owner: ownerOfStack(stack),
+  };
+  let early: EarlyPlans | undefined;
   if (opts.refresh) {
     if (!opts.client) throw new Error('makePlan: refresh needs an API client');
+    early = new EarlyPlans(ordered, entries, common);
     found = await refresh(ordered, state && { ...state, resources: stateSel }, opts.client, {
       owner: ownerOfStack(stack),
       virtualReads: (address, live) => {
@@ -84,6 +99,7 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
         const live = { kind, name: String(item.name), body: item };
         if (r && props) foresight.foresee(r, props, recordOf(stateSel[address], live), live);
       },
+      settled: (address, live, resolved) => early!.settled(address, live, resolved),
     });
     // Orphans are pruned by whole-stack plans only: a targeted plan touches its targets alone.
     if (opts.targets?.length) found.orphans = [];
@@ -92,26 +108,17 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
     found = fromState(ordered, stateSel);
   }
 
-  const problems: Problem[] = [];
-  const steps = new Map<string, PlannedStep>();
-  const planned = new Map<string, Planned>();
   const ctx: PlanContext = {
-    stack,
+    ...common,
     lookup: (address, field) => referenceValue(targetAfterApply(planned.get(address), entries[address]), field),
     steps,
     replacedByLiveName: new Map(),
-    fromStateOnly: !opts.refresh,
-    reportOnly: !!opts.reportOnly,
-    replace: requestedReplaces(stack, opts.replace),
     problems,
-    prepared,
     holderOf: nameHolders(found),
-    foresight,
-    importHint: opts.importHint ?? ((address, name) => `vertexctl import ${address} ${name}`),
-    owner: ownerOfStack(stack),
   };
+  const planEarly = await early?.results(found);
   for (const r of ordered) {
-    const p = await planResource(ctx, r, entries[r.address], found.live.get(r.address), found.resolved?.get(r.address));
+    const p = planEarly?.get(r.address) ?? (await planResource(ctx, r, entries[r.address], found.live.get(r.address), found.resolved?.get(r.address)));
     planned.set(r.address, p.planned);
     steps.set(r.address, p.step);
     if (p.planned.live && p.planned.action === 'replace') ctx.replacedByLiveName.set(p.planned.live.name, r.address);
@@ -159,6 +166,131 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
     steps: list,
     source: opts.source ?? { paths: stack.files, vars: {} },
   });
+}
+
+/**
+ * Planning while refresh still lists. An address refresh settles early (the name it is looked
+ * for by names an item no other address looks for) is planned as soon as everything it can
+ * depend on is planned: what it references, and every earlier resource of another kind (a parent
+ * is of another kind, and is found by name). Each is planned in a context of its own, so the
+ * plans in order can take them only if they are the ones planning in order would make: the same
+ * live resource and props once refresh is done, no problem found, and no replace (which asks
+ * about names in collections not listed yet). Otherwise all of them are dropped, and every
+ * address is planned in order, as without them.
+ */
+class EarlyPlans {
+  private readonly plans = new Map<string, EarlyPlan>();
+  private readonly planned = new Map<string, Planned>();
+  private readonly ctx: PlanContext;
+  /** Runs of consecutive resources of one kind, in plan order; a run's resources may be planned in any order. */
+  private readonly runOf = new Map<string, number>();
+  private readonly runSizes: number[] = [];
+  /** The first run not planned whole; the runs before it are. */
+  private run = 0;
+  private plannedInRun = 0;
+  /** Settled addresses of each run not planned yet, with what refresh settled. */
+  private readonly waiting = new Map<number, { r: DesiredResource; live: LiveResource; resolved: ResolvedProps | undefined }[]>();
+  private pumping?: Promise<void>;
+  private sinceYield = 0;
+  private failed = false;
+
+  constructor(
+    ordered: readonly DesiredResource[],
+    private readonly entries: Record<string, StateEntry>,
+    common: Omit<PlanContext, 'lookup' | 'steps' | 'replacedByLiveName' | 'problems' | 'holderOf'>,
+  ) {
+    for (const [i, r] of ordered.entries()) {
+      if (i === 0 || r.kind !== ordered[i - 1].kind) this.runSizes.push(0);
+      this.runSizes[this.runSizes.length - 1]++;
+      this.runOf.set(r.address, this.runSizes.length - 1);
+    }
+    this.byAddress = new Map(ordered.map((r) => [r.address, r]));
+    this.ctx = {
+      ...common,
+      lookup: (address, field) => referenceValue(targetAfterApply(this.planned.get(address), entries[address]), field),
+      steps: new Map(),
+      replacedByLiveName: new Map(),
+      problems: [],
+      // Only a replace asks, and an early replace is dropped.
+      holderOf: () => undefined,
+    };
+  }
+
+  private readonly byAddress: Map<string, DesiredResource>;
+
+  settled(address: string, live: LiveResource, resolved: ResolvedProps | undefined): void {
+    const r = this.byAddress.get(address);
+    // Data props are read after refresh, and their planning writes into the props: in order only.
+    if (!r || this.failed || this.ctx.prepared.has(address)) return;
+    const run = this.runOf.get(address)!;
+    let list = this.waiting.get(run);
+    if (!list) this.waiting.set(run, (list = []));
+    list.push({ r, live, resolved });
+    // Once per page of the listing, not per item.
+    this.pumping ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pump());
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      for (let progress = true; progress && !this.failed; ) {
+        progress = false;
+        const run = this.run;
+        const list = this.waiting.get(run) ?? [];
+        this.waiting.set(run, []);
+        const left: typeof list = [];
+        for (const w of list) {
+          if (!w.r.dependsOn.every((d) => this.planned.has(d))) {
+            left.push(w);
+            continue;
+          }
+          // A slice at a time: the next pages' answers are read in between, not after.
+          if (++this.sinceYield === EARLY_SLICE) {
+            this.sinceYield = 0;
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+          const p = await planResource(this.ctx, w.r, this.entries[w.r.address], w.live, w.resolved);
+          // Left to the plans in order (which report the problem, or ask who holds the new name);
+          // its run is then never planned whole, so nothing after it is planned early either.
+          if (this.ctx.problems.length || p.planned.action === 'replace') {
+            this.ctx.problems.length = 0;
+            continue;
+          }
+          this.plans.set(w.r.address, { ...p, live: w.live, resolved: w.resolved });
+          this.planned.set(w.r.address, p.planned);
+          progress = true;
+          if (++this.plannedInRun === this.runSizes[run]) {
+            this.run++;
+            this.plannedInRun = 0;
+          }
+        }
+        for (const w of left) this.waiting.get(run)!.push(w);
+      }
+    } catch {
+      // Planned again in order, where the same failure is reported.
+      this.failed = true;
+    } finally {
+      this.pumping = undefined;
+    }
+  }
+
+  /** The early plans, once refresh is done: all of them if each was made from what refresh found, else none. */
+  async results(found: RefreshResult): Promise<Map<string, { planned: Planned; step: PlannedStep }> | undefined> {
+    while (this.pumping) await this.pumping;
+    if (this.failed) return undefined;
+    for (const [address, p] of this.plans) {
+      if (found.live.get(address) !== p.live || found.resolved?.get(address) !== p.resolved) return undefined;
+    }
+    return this.plans;
+  }
+}
+
+const EARLY_SLICE = 200;
+
+interface EarlyPlan {
+  planned: Planned;
+  step: PlannedStep;
+  live: LiveResource;
+  resolved: ResolvedProps | undefined;
 }
 
 /** A Plan value from its steps: the public changes and the summary are derived from them. */
