@@ -40,6 +40,12 @@ export interface PlanOptions {
   reportOnly?: boolean;
   /** The complete `vertexctl import …` command for an address (the CLI knows the flags it needs). */
   importHint?: (address: string, name: string) => string;
+  /**
+   * false: nothing is compared or planned while refresh still lists (see Foresight and
+   * EarlyPlans); every address is planned once refresh is done. The plan is the same either way,
+   * only slower: tests check that.
+   */
+  lookahead?: boolean;
 }
 
 /** What the planner worked out for one manifest address, for the references of later ones. */
@@ -87,19 +93,22 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
   let early: EarlyPlans | undefined;
   if (opts.refresh) {
     if (!opts.client) throw new Error('makePlan: refresh needs an API client');
-    early = new EarlyPlans(ordered, entries, common);
+    const lookahead = opts.lookahead !== false;
+    if (lookahead) early = new EarlyPlans(ordered, entries, common);
     found = await refresh(ordered, state && { ...state, resources: stateSel }, opts.client, {
       owner: ownerOfStack(stack),
       virtualReads: (address, live) => {
         const values = prepared.get(address);
         return values ? virtualPropsToRead(byAddress.get(address), values, recordOf(stateSel[address], live)) : [];
       },
-      foresee: (address, kind, item, props) => {
-        const r = byAddress.get(address);
-        const live = { kind, name: String(item.name), body: item };
-        if (r && props) foresight.foresee(r, props, recordOf(stateSel[address], live), live);
-      },
-      settled: (address, live, resolved) => early!.settled(address, live, resolved),
+      ...(lookahead && {
+        foresee: (address: string, kind: KindDef, item: Record<string, unknown>, props: Record<string, unknown> | undefined) => {
+          const r = byAddress.get(address);
+          const live = { kind, name: String(item.name), body: item };
+          if (r && props) foresight.foresee(r, props, recordOf(stateSel[address], live), live);
+        },
+        settled: (address: string, live: LiveResource, resolved: ResolvedProps | undefined) => early!.settled(address, live, resolved),
+      }),
     });
     // Orphans are pruned by whole-stack plans only: a targeted plan touches its targets alone.
     if (opts.targets?.length) found.orphans = [];
