@@ -94,7 +94,7 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
   if (opts.refresh) {
     if (!opts.client) throw new Error('makePlan: refresh needs an API client');
     const lookahead = opts.lookahead !== false;
-    if (lookahead) early = new EarlyPlans(ordered, entries, common);
+    if (lookahead) early = new EarlyPlans(ordered, byAddress, entries, common);
     found = await refresh(ordered, state && { ...state, resources: stateSel }, opts.client, {
       owner: ownerOfStack(stack),
       virtualReads: (address, live) => {
@@ -205,15 +205,15 @@ class EarlyPlans {
 
   constructor(
     ordered: readonly DesiredResource[],
+    private readonly byAddress: Map<string, DesiredResource>,
     private readonly entries: Record<string, StateEntry>,
     common: Omit<PlanContext, 'lookup' | 'steps' | 'replacedByLiveName' | 'problems' | 'holderOf'>,
   ) {
-    for (const [i, r] of ordered.entries()) {
-      if (i === 0 || r.kind !== ordered[i - 1].kind) this.runSizes.push(0);
+    for (let i = 0; i < ordered.length; i++) {
+      if (i === 0 || ordered[i].kind !== ordered[i - 1].kind) this.runSizes.push(0);
       this.runSizes[this.runSizes.length - 1]++;
-      this.runOf.set(r.address, this.runSizes.length - 1);
+      this.runOf.set(ordered[i].address, this.runSizes.length - 1);
     }
-    this.byAddress = new Map(ordered.map((r) => [r.address, r]));
     this.ctx = {
       ...common,
       lookup: (address, field) => referenceValue(targetAfterApply(this.planned.get(address), entries[address]), field),
@@ -224,8 +224,6 @@ class EarlyPlans {
       holderOf: () => undefined,
     };
   }
-
-  private readonly byAddress: Map<string, DesiredResource>;
 
   settled(address: string, live: LiveResource, resolved: ResolvedProps | undefined): void {
     const r = this.byAddress.get(address);
@@ -264,7 +262,7 @@ class EarlyPlans {
             this.ctx.problems.length = 0;
             continue;
           }
-          this.plans.set(w.r.address, { ...p, live: w.live, resolved: w.resolved });
+          this.plans.set(w.r.address, { planned: p.planned, step: p.step, live: w.live, resolved: w.resolved });
           this.planned.set(w.r.address, p.planned);
           progress = true;
           if (++this.plannedInRun === this.runSizes[run]) {

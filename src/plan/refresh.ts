@@ -112,40 +112,43 @@ export async function refresh(
   const desiredListing = (c: Candidate) => (c.desiredListing ??= listingOf(c.kind, c.desiredParent));
 
   const foresee = opts.foresee;
+  const lookahead = !!(foresee || opts.settled);
   const askedFor = (kind: KindDef, parent: string): AskedCollection => {
     let asked = listings.get(kind, parent);
-    if (!asked) listings.set(kind, parent, (asked = { items: new Map(), named: new Map(), certain: new Map() }));
+    if (!asked) listings.set(kind, parent, (asked = { items: new Map(), expected: new Map() }));
     return asked;
-  };
-  /** Tells foresee of an item as soon as both it and the address naming it are known. */
-  const expect = (c: Candidate, props: Record<string, unknown> | undefined) => {
-    const [parent, id] = c.stateName ? [c.stateParent, idOf(c.stateName)] : [c.desiredParent, c.desiredId];
-    if (!foresee || parent === undefined || id === undefined) return;
-    const asked = askedFor(c.kind, parent);
-    const item = asked.items.get(id);
-    if (item) foresee(c.address, c.kind, item, props);
-    else asked.named.set(id, { address: c.address, props });
   };
   // Early matches (opts.settled): their items are claimed when the first wave matches names.
   const settledEarly: Item[] = [];
-  const settleEarly = ({ c, parent }: CertainMatch, item: Item) => {
+  const settleEarly = (c: Candidate, item: Item) => {
+    const look = c.firstLook!;
     // The name as the candidate spells it: another spelling of the project could be another claim.
-    if (item.name !== `${parent}/${c.kind.collection}/${idOf(String(item.name))}`) return;
+    if (item.name !== `${look.parent}/${c.kind.collection}/${look.id}`) return;
     const res = toLive(c.address, c.kind, item, 'name');
     live.set(c.address, res);
     settledEarly.push(item);
     opts.settled!(c.address, res, resolutions.get(c.address));
   };
+  /** Shows foresee the item a candidate looks for first as soon as both are known (and settles it, once certain). */
+  const expect = (c: Candidate, props: Record<string, unknown> | undefined, certain = false) => {
+    const look = c.firstLook;
+    if (!lookahead || !look) return;
+    const asked = askedFor(c.kind, look.parent);
+    const item = asked.items.get(look.id);
+    if (!item) asked.expected.set(look.id, { c, props, certain });
+    else if (certain) settleEarly(c, item);
+    else foresee?.(c.address, c.kind, item, props);
+  };
   const startListing = (kind: KindDef, parent: string): Promise<void> => {
     const collection = askedFor(kind, parent);
     if (collection.done) return collection.done;
     const onItem = (id: string, item: Item) => {
-      const naming = collection.named.get(id);
-      if (naming) foresee?.(naming.address, kind, item, naming.props);
-      const certain = collection.certain.get(id);
-      if (certain) settleEarly(certain, item);
+      const expected = collection.expected.get(id);
+      if (!expected) return;
+      foresee?.(expected.c.address, kind, item, expected.props);
+      if (expected.certain) settleEarly(expected.c, item);
     };
-    collection.done = listCollection(client, kind, parent, collection.items, (foresee || opts.settled) && onItem).then(() => {
+    collection.done = listCollection(client, kind, parent, collection.items, lookahead ? onItem : undefined).then(() => {
       collection.listing = { kind, parent, items: collection.items };
       completed.push(collection.listing);
     });
@@ -166,12 +169,7 @@ export async function refresh(
   for (let wave = 1; ; wave++) {
     const wanted = await candidates(resources, stateOnly, stateEntries, types, live, resolutions, expect);
     if (wave === 1 && opts.settled) {
-      for (const match of certainMatches(wanted, manifestAddresses)) {
-        const collection = askedFor(match.c.kind, match.parent);
-        const item = collection.items.get(match.id);
-        if (item) settleEarly(match, item);
-        else collection.certain.set(match.id, match);
-      }
+      for (const c of certainMatches(wanted, manifestAddresses)) expect(c, resolutions.get(c.address)?.props, true);
     }
     const waiting: Promise<void>[] = [];
     for (const c of wanted) {
@@ -244,51 +242,32 @@ interface AskedCollection {
   done?: Promise<void>;
   items: Map<string, Item>;
   listing?: Listing;
-  /** The addresses whose names name an item of it not in yet, by id (for foresee). */
-  named: Map<string, { address: string; props: Record<string, unknown> | undefined }>;
-  /** The candidates whose match is certain once the item of this id is in (for settled). */
-  certain: Map<string, CertainMatch>;
-}
-
-/** A candidate, and the name (parent and id) that will match it for certain once listed. */
-interface CertainMatch {
-  c: Candidate;
-  parent: string;
-  id: string;
+  /** By id, the candidate that looks for an item of it first, while the item is not in yet (for the look-ahead). */
+  expected: Map<string, { c: Candidate; props: Record<string, unknown> | undefined; certain: boolean }>;
 }
 
 /**
  * The manifest candidates of the first wave that name matching cannot fail to give the item
- * their first name names, once it is listed: no other candidate looks for that name (by state's
+ * they look for first, once it is listed: no other candidate looks for that name (by state's
  * name or the manifest's id). Names are compared without their project segment, so an id and a
  * number of one project never pass for two names.
  */
-function certainMatches(wanted: readonly Candidate[], manifest: Set<string>): CertainMatch[] {
-  const withoutProject = (parent: string, kind: KindDef, id: string) => `${kind.type} ${parent.slice(parent.indexOf('/', 9))}/${id}`;
-  const tries = (c: Candidate) => {
-    const out: { parent: string; id: string }[] = [];
-    if (c.stateName && c.stateParent !== undefined) out.push({ parent: c.stateParent, id: idOf(c.stateName) });
-    if (c.desiredParent !== undefined && c.desiredId !== undefined) out.push({ parent: c.desiredParent, id: c.desiredId });
-    return out;
+function certainMatches(wanted: readonly Candidate[], manifest: Set<string>): Candidate[] {
+  const key = (kind: KindDef, parent: string, id: string) => `${kind.type} ${parent.slice(parent.indexOf('/', 9))}/${id}`;
+  // Who looks for each name: an address, or null for more than one.
+  const lookers = new Map<string, string | null>();
+  const look = (c: Candidate, k: string) => {
+    const who = lookers.get(k);
+    if (who === undefined) lookers.set(k, c.address);
+    else if (who !== c.address) lookers.set(k, null);
   };
-  const lookers = new Map<string, Set<string>>();
   for (const c of wanted) {
-    for (const t of tries(c)) {
-      const key = withoutProject(t.parent, c.kind, t.id);
-      let who = lookers.get(key);
-      if (!who) lookers.set(key, (who = new Set()));
-      who.add(c.address);
-    }
+    if (c.stateName && c.stateParent !== undefined) look(c, key(c.kind, c.stateParent, idOf(c.stateName)));
+    if (c.desiredParent !== undefined && c.desiredId !== undefined) look(c, key(c.kind, c.desiredParent, c.desiredId));
   }
-  const out: CertainMatch[] = [];
-  for (const c of wanted) {
-    if (!manifest.has(c.address)) continue;
-    // Matching tries state's name first, then the manifest's: only the first can be certain
-    // while pages come in (the second counts once the first is known to be absent).
-    const first = tries(c)[0];
-    if (first && lookers.get(withoutProject(first.parent, c.kind, first.id))!.size === 1) out.push({ c, ...first });
-  }
-  return out;
+  // Matching looks by state's name first, then the manifest's: only the first can be certain
+  // while pages come in (the second counts once the first is known to be absent).
+  return wanted.filter((c) => c.firstLook && manifest.has(c.address) && lookers.get(key(c.kind, c.firstLook.parent, c.firstLook.id)) === c.address);
 }
 
 /**
@@ -330,6 +309,15 @@ interface Candidate {
   /** The listings of stateParent and desiredParent, once listed. */
   stateListing?: Listing;
   desiredListing?: Listing;
+  /** The name matching looks for first (state's, else the manifest's), as parent and id. */
+  firstLook?: { parent: string; id: string };
+}
+
+/** Where matching looks first for a candidate's resource: state's name, else the manifest's. */
+function firstLook(c: Candidate): Candidate['firstLook'] {
+  if (c.stateName && c.stateParent !== undefined) return { parent: c.stateParent, id: idOf(c.stateName) };
+  if (c.desiredParent !== undefined && c.desiredId !== undefined) return { parent: c.desiredParent, id: c.desiredId };
+  return undefined;
 }
 
 const YIELD_EVERY = 500;
@@ -384,6 +372,7 @@ async function candidates(
       desiredParent: knownParent(kind, props),
       desiredId: clientId(kind, props),
     };
+    candidate.firstLook = firstLook(candidate);
     resolutions.set(r.address, { candidate, props, answers });
     expect(candidate, props);
     out.push(candidate);
@@ -392,6 +381,7 @@ async function candidates(
     const kind = getKind(entry.type);
     const stateName = entry.name || undefined;
     const candidate: Candidate = { address, kind, stateName, stateParent: stateName ? parentOfName(kind, stateName) : undefined };
+    candidate.firstLook = firstLook(candidate);
     expect(candidate, undefined);
     out.push(candidate);
   }
