@@ -58,18 +58,17 @@ type ImplicitType = { resolve(data: string): boolean; construct(data: string): u
 // The very resolvers js-yaml applies to plain scalars: null, bool, int, float (core schema).
 const IMPLICIT = (CORE_SCHEMA as unknown as { compiledImplicit: ImplicitType[] }).compiledImplicit;
 
+/** The words the core schema may read as a null or a boolean (`name`, four letters, is not one). */
+const CORE_WORDS = new Set(['~', 'null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
+
 /** A plain scalar's value, as js-yaml resolves it under the core schema. */
 function resolvePlain(raw: string): unknown {
   const c = raw.charCodeAt(0);
-  // Only these can be a null, bool, int or float: ~ null Null NULL true True TRUE false False
-  // FALSE, and what starts with a digit, a sign or a dot. js-yaml's resolvers decide.
-  const maybeTyped =
-    (c >= 48 && c <= 57) || c === DASH || c === 43 /* + */ || c === DOT ||
-    (raw.length === 1 && c === 126) /* ~ */ ||
-    (raw.length === 4 && (c === 110 || c === 78 || c === 116 || c === 84) /* n N t T */) ||
-    (raw.length === 5 && (c === 102 || c === 70)) /* f F */;
+  // Only these can be a null, bool, int or float: the words above, and what starts with a digit,
+  // a sign or a dot. js-yaml's resolvers decide.
+  const maybeTyped = (c >= 48 && c <= 57) || c === DASH || c === 43 /* + */ || c === DOT || (raw.length <= 5 && CORE_WORDS.has(raw));
   if (!maybeTyped) return raw;
-  for (const type of IMPLICIT) if (type.resolve(raw)) return type.construct(raw);
+  for (let i = 0; i < IMPLICIT.length; i++) if (IMPLICIT[i].resolve(raw)) return IMPLICIT[i].construct(raw);
   return raw;
 }
 
