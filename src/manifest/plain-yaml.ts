@@ -62,6 +62,9 @@ const INDICATOR = new Set([...'-?:,[]{}#&*!|>\'"%@`'].map((ch) => ch.charCodeAt(
  */
 const SIMPLE_FLOW_ENTRY = /([A-Za-z_][A-Za-z0-9_.-]*): +(?:([^\n ,[\]{}#&*!|>'"%@`?:-](?:[^\n,[\]{}#:]*[^\n ,[\]{}#:])?)|'([^'\n]*)'|"([^"\\\n]*)") *([,}])/y;
 
+/** Characters inside a plain scalar that can neither end it nor be the trailing space trimmed off it. */
+const ORDINARY_RUN = /[^\n #:,[\]{}]+/y;
+
 type ImplicitType = { resolve(data: string): boolean; construct(data: string): unknown };
 // The very resolvers js-yaml applies to plain scalars: null, bool, int, float (core schema).
 const IMPLICIT = (CORE_SCHEMA as unknown as { compiledImplicit: ImplicitType[] }).compiledImplicit;
@@ -276,6 +279,12 @@ class Reader {
     let i = start + 1;
     let end = start + 1;
     for (; i < s.length; i++) {
+      // A run of characters that cannot end the scalar, skipped in one native step.
+      ORDINARY_RUN.lastIndex = i;
+      if (ORDINARY_RUN.test(s)) {
+        i = end = ORDINARY_RUN.lastIndex;
+        if (i === s.length) break;
+      }
       const ch = s.charCodeAt(i);
       if (ch === NL) break;
       if (ch === SPACE) continue;
