@@ -343,10 +343,11 @@ class Reader {
       SIMPLE_FLOW_ENTRY.lastIndex = this.i;
       const simple = SIMPLE_FLOW_ENTRY.exec(s);
       if (simple !== null) {
-        const [, key, plain, singleQuoted, doubleQuoted, end] = simple;
-        setKey(out, this.plainKey(key), plain !== undefined ? resolvePlain(plain) : (singleQuoted ?? doubleQuoted));
+        // Indexed, not destructured: destructuring walks an iterator, which TurboFan compiles in full.
+        const plain = simple[2];
+        setKey(out, this.plainKey(simple[1]), plain !== undefined ? resolvePlain(plain) : (simple[3] ?? simple[4]));
         this.i = SIMPLE_FLOW_ENTRY.lastIndex;
-        if (end === '}') return out;
+        if (simple[5] === '}') return out;
         this.flowSpaces();
         continue;
       }
