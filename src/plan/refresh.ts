@@ -253,21 +253,27 @@ interface AskedCollection {
  * number of one project never pass for two names.
  */
 function certainMatches(wanted: readonly Candidate[], manifest: Set<string>): Candidate[] {
-  const key = (kind: KindDef, parent: string, id: string) => `${kind.type} ${parent.slice(parent.indexOf('/', 9))}/${id}`;
-  // Who looks for each name: an address, or null for more than one.
-  const lookers = new Map<string, string | null>();
-  const look = (c: Candidate, k: string) => {
-    const who = lookers.get(k);
-    if (who === undefined) lookers.set(k, c.address);
-    else if (who !== c.address) lookers.set(k, null);
+  // Who looks for each name, by kind, parent without its project, and id: an address, or null for more than one.
+  const lookers = new PerCollection<Map<string, string | null>>();
+  const withoutProject = (parent: string) => parent.slice(parent.indexOf('/', 9));
+  const lookersOf = (kind: KindDef, parent: string) => {
+    let byId = lookers.get(kind, withoutProject(parent));
+    if (!byId) lookers.set(kind, withoutProject(parent), (byId = new Map()));
+    return byId;
+  };
+  const look = (c: Candidate, parent: string, id: string) => {
+    const byId = lookersOf(c.kind, parent);
+    const who = byId.get(id);
+    if (who === undefined) byId.set(id, c.address);
+    else if (who !== c.address) byId.set(id, null);
   };
   for (const c of wanted) {
-    if (c.stateName && c.stateParent !== undefined) look(c, key(c.kind, c.stateParent, idOf(c.stateName)));
-    if (c.desiredParent !== undefined && c.desiredId !== undefined) look(c, key(c.kind, c.desiredParent, c.desiredId));
+    if (c.stateName && c.stateParent !== undefined) look(c, c.stateParent, idOf(c.stateName));
+    if (c.desiredParent !== undefined && c.desiredId !== undefined) look(c, c.desiredParent, c.desiredId);
   }
   // Matching looks by state's name first, then the manifest's: only the first can be certain
   // while pages come in (the second counts once the first is known to be absent).
-  return wanted.filter((c) => c.firstLook && manifest.has(c.address) && lookers.get(key(c.kind, c.firstLook.parent, c.firstLook.id)) === c.address);
+  return wanted.filter((c) => c.firstLook && manifest.has(c.address) && lookersOf(c.kind, c.firstLook.parent).get(c.firstLook.id) === c.address);
 }
 
 /**
@@ -343,8 +349,17 @@ async function candidates(
   expect: (c: Candidate, props: Record<string, unknown> | undefined) => void,
 ): Promise<Candidate[]> {
   const resolved = (address: string) => resolutions.get(address)?.props;
-  const lookup: Lookup = (address, field) =>
-    referenceValue(currentTarget(types.get(address), live.get(address), stateEntries[address], resolved(address)), field);
+  // Answers kept for the wave (what is found does not change during one), until the resource
+  // they are about is resolved again: a thousand runs asking for their experiment's id ask once.
+  const answered = new Map<string, Map<string, unknown>>();
+  const lookup: Lookup = (address, field) => {
+    let fields = answered.get(address);
+    if (!fields) answered.set(address, (fields = new Map()));
+    if (fields.has(field)) return fields.get(field);
+    const value = referenceValue(currentTarget(types.get(address), live.get(address), stateEntries[address], resolved(address)), field);
+    fields.set(field, value);
+    return value;
+  };
   const out: Candidate[] = [];
   for (let i = 0; i < resources.length; i++) {
     // Lets list pages in flight be read and the next ones asked for while this works.
@@ -374,6 +389,7 @@ async function candidates(
     };
     candidate.firstLook = firstLook(candidate);
     resolutions.set(r.address, { candidate, props, answers });
+    answered.delete(r.address);
     expect(candidate, props);
     out.push(candidate);
   }
