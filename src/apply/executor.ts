@@ -68,14 +68,7 @@ export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'owner'>, opts:
   }
   emit({ event: 'apply-start', steps: nodes.size, parallelism: opts.parallelism });
 
-  const deadlineFrom = (start: number): Deadline => ({ remainingMs: () => start + opts.stepTimeoutMs - Date.now() });
-  const task = (node: Node, props: Record<string, unknown>): StepTask => ({
-    step: node.step,
-    kind: node.kind,
-    props,
-    deadline: deadlineFrom(Date.now()),
-    progress: (message) => emit({ event: 'step-progress', address: node.step.address, message }),
-  });
+  const task = (node: Node, props: Record<string, unknown>): StepTask => new ReadyTask(node, props, new StepDeadline(Date.now() + opts.stepTimeoutMs), emit);
 
   const skipDependents = (node: Node) => {
     const queue = [...node.dependents.map((d) => [d, node.step.address] as const)];
@@ -149,6 +142,36 @@ export async function executePlan(plan: Plan, ctx: Omit<StepEnv, 'owner'>, opts:
   await env.store.flush();
   emit({ event: 'apply-done', ok: isSuccess(summary), summary });
   return summary;
+}
+
+/** A step's time limit, from when it became ready. */
+class StepDeadline implements Deadline {
+  constructor(private readonly end: number) {}
+  remainingMs(): number {
+    return this.end - Date.now();
+  }
+}
+
+/**
+ * A step ready to run. A class, not an object literal with a progress and a deadline closure:
+ * 10,000 runs become ready at once, and each closure is one more allocation (and, under tsx,
+ * a name-keeping call).
+ */
+class ReadyTask implements StepTask {
+  readonly step: PlannedStep;
+  readonly kind: KindDef;
+  constructor(
+    node: Node,
+    readonly props: Record<string, unknown>,
+    readonly deadline: Deadline,
+    private readonly emit: (e: DistributiveOmit<ApplyEvent, 'time'>) => void,
+  ) {
+    this.step = node.step;
+    this.kind = node.kind;
+  }
+  progress(message: string): void {
+    this.emit({ event: 'step-progress', address: this.step.address, message });
+  }
 }
 
 export function emptySummary(): ApplySummary {
