@@ -95,7 +95,8 @@ export class StateStore {
     }
     this.appended = appended ? this.appended + 1 : 0;
     this.current.serial = serial;
-    for (const [address, entry] of Object.entries(change.set)) this.written.set(address, entry);
+    // change.set is a record without prototype: for…in yields its own addresses, with no array of pairs.
+    for (const address in change.set) this.written.set(address, change.set[address]);
     for (const address of change.removed) this.written.delete(address);
     this.writtenForgotten = this.current.forgotten && JSON.stringify(this.current.forgotten);
   }
@@ -130,7 +131,8 @@ export class StateStore {
   /** The document to write whole: a copy of the maps and lists, sharing the (frozen) entries. */
   private snapshot(serial: number): StateDoc {
     const resources = ownRecord<StateEntry>();
-    for (const [address, entry] of Object.entries(this.current.resources)) resources[address] = deepFreeze(entry);
+    const current = this.current.resources;
+    for (const address of Object.keys(current)) resources[address] = deepFreeze(current[address]);
     return { ...this.current, serial, resources, ...(this.current.forgotten && { forgotten: [...this.current.forgotten] }) };
   }
 
