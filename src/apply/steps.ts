@@ -117,7 +117,7 @@ function intentEntry(task: StepTask, pending: PendingOperation, name: string, pr
     name,
     id: name ? idOf(name) : '',
     props: sent,
-    outputs: prev?.outputs ?? {},
+    outputs: prev?.outputs ?? NO_OUTPUTS,
     pending,
   };
   const desired = task.step.desired;
@@ -126,6 +126,9 @@ function intentEntry(task: StepTask, pending: PendingOperation, name: string, pr
   if (desired?.protected) entry.protected = true;
   return entry;
 }
+
+/** The outputs of an address not created yet: one frozen object for all (state freezes what it keeps anyway). */
+const NO_OUTPUTS: Record<string, unknown> = Object.freeze({});
 
 function writeIntent(env: StepEnv, task: StepTask, pending: Omit<PendingOperation, 'startedAt'>, name: string): Promise<void> {
   const { address } = task.step;
@@ -268,7 +271,7 @@ export async function createBatch(env: StepEnv, on: string, tasks: StepTask[]): 
     );
     return outcomes;
   }
-  await writeVirtualProps(env, tasks.map((task, i) => ({ task, live: created[i] })));
+  if (dataProps(kind).length) await writeVirtualProps(env, tasks.map((task, i) => ({ task, live: created[i] })));
   await env.store.put(tasks.map((t, i) => [t.step.address, appliedEntry(kind, t.props, created[i], t.step.desired)]));
   tasks.forEach((t, i) => outcomes.set(t.step.address, { result: 'created', name: String(created[i].name) }));
   return outcomes;
