@@ -65,6 +65,26 @@ describe('local state backend', () => {
     expect(readdirSync(dir)).toEqual(['big.dev.json']);
   });
 
+  it('writes compact JSON and reads the indented documents of earlier versions, with their journal', async () => {
+    const doc = bigDoc(4);
+    doc.stack = 'team';
+    delete doc.env;
+    writeFileSync(join(dir, 'team.json'), `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
+    const change: StateChange = { lineage: doc.lineage, serial: 5, set: { extra: { type: 'google.aiplatform.runs', name: 'n', id: 'n', props: {}, outputs: {} } }, removed: ['run-0'] };
+    writeFileSync(join(dir, 'team.json.journal'), `${JSON.stringify(change)}\n`);
+    const store = await StateStore.open(openState(dir, 'team'), 'team');
+    expect(store.doc.serial).toBe(5);
+    expect(store.doc.resources.extra.name).toBe('n');
+    expect(store.doc.resources['run-0']).toBeUndefined();
+    await store.update((d) => {
+      d.resources.more = { type: 'google.aiplatform.runs', name: 'm', id: 'm', props: {}, outputs: {} };
+    });
+    await store.flush();
+    const text = readFileSync(join(dir, 'team.json'), 'utf8');
+    expect(text.split('\n')).toEqual([JSON.stringify(store.doc), '']);
+    expect(readdirSync(dir)).not.toContain('team.json.journal');
+  });
+
   it('refuses a state file of a newer format and names the file', async () => {
     writeFileSync(join(dir, 'team.json'), JSON.stringify({ ...newStateDoc('team'), formatVersion: 99 }));
     await expect(openState(dir, 'team').read()).rejects.toThrow(/team\.json: state format version 99 is newer/);

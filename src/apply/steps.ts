@@ -109,13 +109,15 @@ function clientId(kind: KindDef, props: Record<string, unknown>): string | undef
  */
 function intentEntry(task: StepTask, pending: PendingOperation, name: string, prev: StateEntry | undefined): StateEntry {
   const { kind, props } = task;
-  const sent = kind.virtualProps.length ? Object.fromEntries(Object.entries(props).filter(([k]) => !kind.virtualProps.includes(k))) : { ...props };
+  // The task's own props (resolved for it), not a copy: state freezes what it keeps, and the
+  // finished entry shares them (recordedProps), so 10,000 runs' props are copied and frozen once.
+  const sent = kind.virtualProps.length ? Object.fromEntries(Object.entries(props).filter(([k]) => !kind.virtualProps.includes(k))) : props;
   const entry: StateEntry = {
     type: kind.type,
     name,
     id: name ? idOf(name) : '',
     props: sent,
-    outputs: prev?.outputs ?? {},
+    outputs: prev?.outputs ?? NO_OUTPUTS,
     pending,
   };
   const desired = task.step.desired;
@@ -124,6 +126,9 @@ function intentEntry(task: StepTask, pending: PendingOperation, name: string, pr
   if (desired?.protected) entry.protected = true;
   return entry;
 }
+
+/** The outputs of an address not created yet: one frozen object for all (state freezes what it keeps anyway). */
+const NO_OUTPUTS: Record<string, unknown> = Object.freeze({});
 
 function writeIntent(env: StepEnv, task: StepTask, pending: Omit<PendingOperation, 'startedAt'>, name: string): Promise<void> {
   const { address } = task.step;
@@ -236,16 +241,21 @@ export async function createBatch(env: StepEnv, on: string, tasks: StepTask[]): 
   const kind = tasks[0].kind;
   const outcomes = new Map<string, StepOutcome | Error>();
   const earlier = new Map(tasks.map((t) => [t.step.address, env.store.doc.resources[t.step.address]?.pending]));
+  // A batch on the direct parent (runs of an experiment): every item's parent is the batch's, and
+  // their intents share one pending record (frozen once, as state freezes what it keeps).
+  const direct = !kind.batchCreate?.parentLevel;
   const items: BatchItem[] = tasks.map((t) => ({
-    parent: parentName(kind, t.props),
+    parent: direct ? on : parentName(kind, t.props),
     id: String(t.props[kind.idProp]),
     body: bodyFromProps(kind, t.props, owner(env, t)),
   }));
   const startedAt = now();
+  const shared: PendingOperation | undefined = direct ? { action: 'create', parent: on, startedAt } : undefined;
   await env.store.put(
     tasks.map((t, i) => {
-      const name = `${items[i].parent}/${kind.collection}/${items[i].id}`;
-      return [t.step.address, intentEntry(t, { action: 'create', parent: items[i].parent, startedAt }, name, env.store.doc.resources[t.step.address])];
+      const { parent, id } = items[i];
+      const pending = shared ?? { action: 'create', parent, startedAt };
+      return [t.step.address, intentEntry(t, pending, `${parent}/${kind.collection}/${id}`, env.store.doc.resources[t.step.address])];
     }),
   );
   let created: Live[];
@@ -261,7 +271,7 @@ export async function createBatch(env: StepEnv, on: string, tasks: StepTask[]): 
     );
     return outcomes;
   }
-  await writeVirtualProps(env, tasks.map((task, i) => ({ task, live: created[i] })));
+  if (dataProps(kind).length) await writeVirtualProps(env, tasks.map((task, i) => ({ task, live: created[i] })));
   await env.store.put(tasks.map((t, i) => [t.step.address, appliedEntry(kind, t.props, created[i], t.step.desired)]));
   tasks.forEach((t, i) => outcomes.set(t.step.address, { result: 'created', name: String(created[i].name) }));
   return outcomes;

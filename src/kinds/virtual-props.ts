@@ -91,9 +91,17 @@ export function dataProps(kind: KindDef): readonly (readonly [string, VirtualPro
 // Asked for every resource of every plan: worked out once per kind.
 const dataPropsOf = new WeakMap<KindDef, (readonly [string, VirtualProp])[]>();
 
-/** The props as state keeps them: data props reduced to what `recorded` keeps. */
+/**
+ * The props as state keeps them: data props reduced to what `recorded` keeps. Props with no data
+ * to reduce are returned as they are, not copied: state freezes the entries it keeps, so they
+ * are never edited (and a create's finished entry shares them with its intent, frozen once).
+ */
 export function recordedProps(kind: KindDef, props: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...props };
-  for (const [p, handler] of dataProps(kind)) if (out[p] !== undefined) out[p] = handler.recorded(out[p]);
-  return out;
+  let out: Record<string, unknown> | undefined;
+  for (const [p, handler] of dataProps(kind)) {
+    if (props[p] === undefined) continue;
+    out ??= { ...props };
+    out[p] = handler.recorded(props[p]);
+  }
+  return out ?? props;
 }

@@ -79,13 +79,14 @@ type Recorded = Pick<StateEntry, 'dependsOn' | 'deletionPolicy' | 'protected' | 
 
 /** The options as state keeps them (defaults left out), since deletes are decided from state once the manifest entry is gone. */
 function recordedOptions(options: ResourceOptions): Recorded {
-  return {
-    ...(options.dependsOn.length && { dependsOn: [...options.dependsOn] }),
-    ...(options.deletionPolicy !== 'delete' && { deletionPolicy: options.deletionPolicy }),
-    ...(options.protected && { protected: true }),
-    ...(options.ignoreChanges.length && { ignoreChanges: [...options.ignoreChanges] }),
-    ...(options.sensitive?.length && { sensitive: [...options.sensitive] }),
-  };
+  // Set one by one, not spread from a conditional object each: every entry a create makes has them.
+  const out: Recorded = {};
+  if (options.dependsOn.length) out.dependsOn = [...options.dependsOn];
+  if (options.deletionPolicy !== 'delete') out.deletionPolicy = options.deletionPolicy;
+  if (options.protected) out.protected = true;
+  if (options.ignoreChanges.length) out.ignoreChanges = [...options.ignoreChanges];
+  if (options.sensitive?.length) out.sensitive = [...options.sensitive];
+  return out;
 }
 
 const OPTION_PATHS = ['protected', 'deletionPolicy', 'dependsOn', 'ignoreChanges', 'sensitive'] as const;

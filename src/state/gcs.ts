@@ -75,7 +75,8 @@ export class GcsStateBackend implements StateBackend {
     if (this.known === undefined) await this.read();
     const stored = this.known ?? null;
     checkWrite(stored, doc, this.location, opts);
-    const text = `${JSON.stringify(doc, null, 2)}\n`;
+    // Compact, as local state: every write of an apply is a whole document here.
+    const text = `${JSON.stringify(doc)}\n`;
     let generation: string;
     try {
       generation = await this.client.insert(this.current, text, { ifGenerationMatch: stored?.generation ?? '0' });

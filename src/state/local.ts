@@ -159,7 +159,8 @@ export class LocalStateBackend implements StateBackend {
     if (!stored || this.migrateFrom) return false;
     checkWrite(stored, change, this.file);
     const line = Buffer.from(`${JSON.stringify(change)}\n`);
-    const builds = this.docBytes + this.journal.latestWith(change, line.length);
+    const latest = this.journal.latestWith(change, line.length);
+    const builds = this.docBytes + latest;
     if (this.journal.bytes + line.length > Math.max(MIN_JOURNAL_BYTES, JOURNAL_GROWTH * builds)) return false;
     const fh = await open(this.journalFile, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
     try {
@@ -169,7 +170,7 @@ export class LocalStateBackend implements StateBackend {
       await fh.close();
     }
     if (this.journal.bytes === 0) await syncDir(this.dir);
-    this.journal.add(change, line.length);
+    this.journal.add(change, line.length, latest);
     const stamp = await this.stamp();
     this.known = stamp ? { serial: change.serial, lineage: change.lineage, stamp } : undefined;
     return true;
@@ -178,7 +179,9 @@ export class LocalStateBackend implements StateBackend {
   async write(doc: StateDoc, opts?: WriteOptions): Promise<void> {
     checkWrite(await this.storedHead(), doc, this.file, opts);
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const text = `${JSON.stringify(doc, null, 2)}\n`;
+    // Compact, not indented: a 10,000-run document is 8.5 MB instead of 11.7, and made in less time
+    // (`vertexctl state show` is the way to read it). Indented documents of earlier versions read alike.
+    const text = `${JSON.stringify(doc)}\n`;
     await writeFileAtomic(this.file, text, { mode: 0o600 });
     // The document holds everything the journal said; a crash before this unlink leaves lines at or below its serial, which reads skip.
     const compacted = await unlink(this.journalFile).then(
@@ -384,16 +387,17 @@ class JournalSize {
     const addresses = Object.keys(change.set);
     const each = bytes / Math.max(1, addresses.length);
     let total = this.latestTotal;
-    for (const address of addresses) total += each - (this.latest.get(address) ?? 0);
+    for (let i = 0; i < addresses.length; i++) total += each - (this.latest.get(addresses[i]) ?? 0);
     for (const address of change.removed) total -= this.latest.get(address) ?? 0;
     return total;
   }
 
-  add(change: StateChange, bytes: number): void {
-    this.latestTotal = this.latestWith(change, bytes);
+  /** Counts `change` (a line of `bytes`) in; `latestTotal` is what latestWith said of it, when asked already. */
+  add(change: StateChange, bytes: number, latestTotal = this.latestWith(change, bytes)): void {
+    this.latestTotal = latestTotal;
     const addresses = Object.keys(change.set);
     const each = bytes / Math.max(1, addresses.length);
-    for (const address of addresses) this.latest.set(address, each);
+    for (let i = 0; i < addresses.length; i++) this.latest.set(addresses[i], each);
     for (const address of change.removed) this.latest.delete(address);
     this.bytes += bytes;
   }
