@@ -17,7 +17,7 @@ import type { Plan } from './types.js';
  * (a job's state, update times and counters change without making a plan wrong). Metric points
  * are left out: jobs append them all the time and writing a point again is harmless.
  */
-export function fingerprint(live: Pick<LiveResource, 'kind' | 'name' | 'body'> | null | undefined): string {
+export function fingerprint(live: LiveResource | null | undefined): string {
   if (!live) return 'absent';
   const body = ownRecord<unknown>();
   for (const k of Object.keys(live.body)) if (!isOutputOnly(live.kind.type, k)) body[k] = live.body[k];

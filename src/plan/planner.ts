@@ -15,8 +15,8 @@ import { hasReferences } from '../manifest/references.js';
 import type { DesiredResource, Problem, Stack } from '../manifest/types.js';
 import { optionChanges } from '../state/entry.js';
 import type { StateDoc, StateEntry } from '../state/types.js';
-import { mask } from './diff.js';
-import { Foresight } from './foresight.js';
+import { classifyChanges, diffBody, mask, type Classified } from './diff.js';
+import { fingerprint } from './fingerprint.js';
 import { sameResourceName } from './normalize.js';
 import { refresh, type LiveResource, type RefreshResult, type ResolvedProps } from './refresh.js';
 import { prepareVirtualProps, type PreparedVirtual } from './virtual.js';
@@ -40,12 +40,6 @@ export interface PlanOptions {
   reportOnly?: boolean;
   /** The complete `vertexctl import …` command for an address (the CLI knows the flags it needs). */
   importHint?: (address: string, name: string) => string;
-  /**
-   * false: nothing is compared or planned while refresh still lists (see Foresight and
-   * EarlyPlans); every address is planned once refresh is done. The plan is the same either way,
-   * only slower: tests check that.
-   */
-  lookahead?: boolean;
 }
 
 /** What the planner worked out for one manifest address, for the references of later ones. */
@@ -76,39 +70,14 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
   const prepared = await prepareVirtualProps(ordered, (a) => stateSel[a]);
 
   let found: RefreshResult;
-  const foresight = new Foresight();
-  const problems: Problem[] = [];
-  const steps = new Map<string, PlannedStep>();
-  const planned = new Map<string, Planned>();
-  const common = {
-    stack,
-    fromStateOnly: !opts.refresh,
-    reportOnly: !!opts.reportOnly,
-    replace: requestedReplaces(stack, opts.replace),
-    prepared,
-    foresight,
-    importHint: opts.importHint ?? ((address: string, name: string) => `vertexctl import ${address} ${name}`),
-    owner: ownerOfStack(stack),
-  };
-  let early: EarlyPlans | undefined;
   if (opts.refresh) {
     if (!opts.client) throw new Error('makePlan: refresh needs an API client');
-    const lookahead = opts.lookahead !== false;
-    if (lookahead) early = new EarlyPlans(ordered, byAddress, entries, common);
     found = await refresh(ordered, state && { ...state, resources: stateSel }, opts.client, {
       owner: ownerOfStack(stack),
       virtualReads: (address, live) => {
         const values = prepared.get(address);
         return values ? virtualPropsToRead(byAddress.get(address), values, recordOf(stateSel[address], live)) : [];
       },
-      ...(lookahead && {
-        foresee: (address: string, kind: KindDef, item: Record<string, unknown>, props: Record<string, unknown> | undefined) => {
-          const r = byAddress.get(address);
-          const live = { kind, name: String(item.name), body: item };
-          if (r && props) foresight.foresee(r, props, recordOf(stateSel[address], live), live);
-        },
-        settled: (address: string, live: LiveResource, resolved: ResolvedProps | undefined) => early!.settled(address, live, resolved),
-      }),
     });
     // Orphans are pruned by whole-stack plans only: a targeted plan touches its targets alone.
     if (opts.targets?.length) found.orphans = [];
@@ -117,17 +86,25 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
     found = fromState(ordered, stateSel);
   }
 
+  const problems: Problem[] = [];
+  const steps = new Map<string, PlannedStep>();
+  const planned = new Map<string, Planned>();
   const ctx: PlanContext = {
-    ...common,
+    stack,
     lookup: (address, field) => referenceValue(targetAfterApply(planned.get(address), entries[address]), field),
     steps,
     replacedByLiveName: new Map(),
+    fromStateOnly: !opts.refresh,
+    reportOnly: !!opts.reportOnly,
+    replace: requestedReplaces(stack, opts.replace),
     problems,
+    prepared,
     holderOf: nameHolders(found),
+    importHint: opts.importHint ?? ((address, name) => `vertexctl import ${address} ${name}`),
+    owner: ownerOfStack(stack),
   };
-  const planEarly = await early?.results(found);
   for (const r of ordered) {
-    const p = planEarly?.get(r.address) ?? (await planResource(ctx, r, entries[r.address], found.live.get(r.address), found.resolved?.get(r.address)));
+    const p = await planResource(ctx, r, entries[r.address], found.live.get(r.address), found.resolved?.get(r.address));
     planned.set(r.address, p.planned);
     steps.set(r.address, p.step);
     if (p.planned.live && p.planned.action === 'replace') ctx.replacedByLiveName.set(p.planned.live.name, r.address);
@@ -165,7 +142,7 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
   const fingerprints = ownRecord<string>();
   if (opts.refresh) {
     // Unread addresses (under a parent that does not exist yet) are recorded as absent too.
-    for (const s of list) fingerprints[s.address] = foresight.fingerprint(found.live.get(s.address) ?? found.orphans.find((o) => o.address === s.address));
+    for (const s of list) fingerprints[s.address] = fingerprint(found.live.get(s.address) ?? found.orphans.find((o) => o.address === s.address));
   }
   return assemblePlan({
     stack: stack.name,
@@ -175,129 +152,6 @@ export async function makePlan(stack: Stack, opts: PlanOptions): Promise<Plan> {
     steps: list,
     source: opts.source ?? { paths: stack.files, vars: {} },
   });
-}
-
-/**
- * Planning while refresh still lists. An address refresh settles early (the name it is looked
- * for by names an item no other address looks for) is planned as soon as everything it can
- * depend on is planned: what it references, and every earlier resource of another kind (a parent
- * is of another kind, and is found by name). Each is planned in a context of its own, so the
- * plans in order can take them only if they are the ones planning in order would make: the same
- * live resource and props once refresh is done, no problem found, and no replace (which asks
- * about names in collections not listed yet). Otherwise all of them are dropped, and every
- * address is planned in order, as without them.
- */
-class EarlyPlans {
-  private readonly plans = new Map<string, EarlyPlan>();
-  private readonly planned = new Map<string, Planned>();
-  private readonly ctx: PlanContext;
-  /** Runs of consecutive resources of one kind, in plan order; a run's resources may be planned in any order. */
-  private readonly runOf = new Map<string, number>();
-  private readonly runSizes: number[] = [];
-  /** The first run not planned whole; the runs before it are. */
-  private run = 0;
-  private plannedInRun = 0;
-  /** Settled addresses of each run not planned yet, with what refresh settled. */
-  private readonly waiting = new Map<number, { r: DesiredResource; live: LiveResource; resolved: ResolvedProps | undefined }[]>();
-  private pumping?: Promise<void>;
-  private sinceYield = 0;
-  private failed = false;
-
-  constructor(
-    ordered: readonly DesiredResource[],
-    private readonly byAddress: Map<string, DesiredResource>,
-    private readonly entries: Record<string, StateEntry>,
-    common: Omit<PlanContext, 'lookup' | 'steps' | 'replacedByLiveName' | 'problems' | 'holderOf'>,
-  ) {
-    for (let i = 0; i < ordered.length; i++) {
-      if (i === 0 || ordered[i].kind !== ordered[i - 1].kind) this.runSizes.push(0);
-      this.runSizes[this.runSizes.length - 1]++;
-      this.runOf.set(ordered[i].address, this.runSizes.length - 1);
-    }
-    this.ctx = {
-      ...common,
-      lookup: (address, field) => referenceValue(targetAfterApply(this.planned.get(address), entries[address]), field),
-      steps: new Map(),
-      replacedByLiveName: new Map(),
-      problems: [],
-      // Only a replace asks, and an early replace is dropped.
-      holderOf: () => undefined,
-    };
-  }
-
-  settled(address: string, live: LiveResource, resolved: ResolvedProps | undefined): void {
-    const r = this.byAddress.get(address);
-    // Data props are read after refresh, and their planning writes into the props: in order only.
-    if (!r || this.failed || this.ctx.prepared.has(address)) return;
-    const run = this.runOf.get(address)!;
-    let list = this.waiting.get(run);
-    if (!list) this.waiting.set(run, (list = []));
-    list.push({ r, live, resolved });
-    // Once per page of the listing, not per item.
-    this.pumping ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pump());
-  }
-
-  private async pump(): Promise<void> {
-    try {
-      for (let progress = true; progress && !this.failed; ) {
-        progress = false;
-        const run = this.run;
-        const list = this.waiting.get(run) ?? [];
-        this.waiting.set(run, []);
-        const left: typeof list = [];
-        for (const w of list) {
-          if (!w.r.dependsOn.every((d) => this.planned.has(d))) {
-            left.push(w);
-            continue;
-          }
-          // A slice at a time: the next pages' answers are read in between, not after.
-          if (++this.sinceYield === EARLY_SLICE) {
-            this.sinceYield = 0;
-            await new Promise((resolve) => setImmediate(resolve));
-          }
-          const p = await planResource(this.ctx, w.r, this.entries[w.r.address], w.live, w.resolved);
-          // Left to the plans in order (which report the problem, or ask who holds the new name);
-          // its run is then never planned whole, so nothing after it is planned early either.
-          if (this.ctx.problems.length || p.planned.action === 'replace') {
-            this.ctx.problems.length = 0;
-            continue;
-          }
-          this.plans.set(w.r.address, { planned: p.planned, step: p.step, live: w.live, resolved: w.resolved });
-          this.planned.set(w.r.address, p.planned);
-          progress = true;
-          if (++this.plannedInRun === this.runSizes[run]) {
-            this.run++;
-            this.plannedInRun = 0;
-          }
-        }
-        for (const w of left) this.waiting.get(run)!.push(w);
-      }
-    } catch {
-      // Planned again in order, where the same failure is reported.
-      this.failed = true;
-    } finally {
-      this.pumping = undefined;
-    }
-  }
-
-  /** The early plans, once refresh is done: all of them if each was made from what refresh found, else none. */
-  async results(found: RefreshResult): Promise<Map<string, { planned: Planned; step: PlannedStep }> | undefined> {
-    while (this.pumping) await this.pumping;
-    if (this.failed) return undefined;
-    for (const [address, p] of this.plans) {
-      if (found.live.get(address) !== p.live || found.resolved?.get(address) !== p.resolved) return undefined;
-    }
-    return this.plans;
-  }
-}
-
-const EARLY_SLICE = 200;
-
-interface EarlyPlan {
-  planned: Planned;
-  step: PlannedStep;
-  live: LiveResource;
-  resolved: ResolvedProps | undefined;
 }
 
 /** A Plan value from its steps: the public changes and the summary are derived from them. */
@@ -367,7 +221,7 @@ function virtualPropsToRead(r: DesiredResource | undefined, prepared: Record<str
  * The state entry as the last-applied record of this live resource, if it is one: a write that
  * never finished (pending) or an entry naming another resource is not.
  */
-function recordOf(entry: StateEntry | undefined, live: Pick<LiveResource, 'name'> | null | undefined): StateEntry | undefined {
+function recordOf(entry: StateEntry | undefined, live: LiveResource | null | undefined): StateEntry | undefined {
   return entry && !entry.pending && live && (!entry.name || idOf(entry.name) === idOf(live.name)) ? entry : undefined;
 }
 
@@ -411,7 +265,6 @@ interface PlanContext {
   importHint: (address: string, name: string) => string;
   /** Whose resources this stack's are. */
   owner: Owner;
-  foresight: Foresight;
 }
 
 async function planResource(
@@ -463,7 +316,7 @@ async function planResource(
   let fields: FieldChange[] = [];
   let updateMask: string[] = [];
   if (!why) {
-    const classified = ctx.foresight.compare(r, props, inState ? entry : undefined, live.body);
+    const classified = compareWithLive(r, props, inState ? entry : undefined, live.body);
     ({ action, updateMask, fields } = classified);
     if (classified.reason) why = { reason: classified.reason, reasonCode: classified.reasonCode! };
     const virtual = await planVirtual(ctx, r, props, inState ? entry : undefined, live, action === 'replace');
@@ -525,6 +378,20 @@ async function planResource(
   }
   if (fields.length) step.fields = fields;
   return { planned: { kind, props, action, live, nameAfter }, step };
+}
+
+/**
+ * The changes that bring a live resource to its desired props: compared with the live body, or
+ * for kinds whose live body is not compared (jobs: it carries server defaults and state) with
+ * what was last submitted.
+ */
+function compareWithLive(r: DesiredResource, props: Record<string, unknown>, applied: StateEntry | undefined, body: Record<string, unknown>): Classified {
+  const kind = r.kind;
+  const prior = applied ? bodyFromProps(kind, applied.props) : undefined;
+  return classifyChanges(
+    kind,
+    diffBody({ kind, desired: bodyFromProps(kind, props), prior, base: kind.patch === 'none' && prior ? prior : body, ignoreChanges: r.ignoreChanges, sensitive: r.sensitive }),
+  );
 }
 
 /**

@@ -60,19 +60,6 @@ export interface RefreshOptions {
   owner: Owner;
   /** Virtual props to read for an address once its resource is found (e.g. ['dataPoints']). */
   virtualReads?: (address: string, live: LiveResource) => string[];
-  /**
-   * A look ahead, called as list pages come in: the item the name of an address's resource names
-   * (the one name matching will most likely give it), with the props refresh resolved for it, so
-   * work on the pair can start while the rest is listed. Matching decides later, on all pages.
-   */
-  foresee?: (address: string, kind: KindDef, item: Record<string, unknown>, props: Record<string, unknown> | undefined) => void;
-  /**
-   * An address whose resource is certain before the last page is in, with the live resource as
-   * the result will hold it and the props refresh resolved: the first name it is looked for by
-   * (state's, else the manifest's) names an item, and no other address is looked for by that
-   * name, so matching will give it that item. Called at most once per manifest address.
-   */
-  settled?: (address: string, live: LiveResource, resolved: ResolvedProps | undefined) => void;
 }
 
 type Item = Record<string, unknown>;
@@ -111,49 +98,18 @@ export async function refresh(
   const stateListing = (c: Candidate) => (c.stateListing ??= listingOf(c.kind, c.stateParent));
   const desiredListing = (c: Candidate) => (c.desiredListing ??= listingOf(c.kind, c.desiredParent));
 
-  const foresee = opts.foresee;
-  const lookahead = !!(foresee || opts.settled);
-  const askedFor = (kind: KindDef, parent: string): AskedCollection => {
-    let asked = listings.get(kind, parent);
-    if (!asked) listings.set(kind, parent, (asked = { items: new Map(), expected: new Map() }));
-    return asked;
-  };
-  // Early matches (opts.settled): their items are claimed when the first wave matches names.
-  const settledEarly: Item[] = [];
-  const settleEarly = (c: Candidate, item: Item) => {
-    const look = c.firstLook!;
-    // The name as the candidate spells it: another spelling of the project could be another claim.
-    if (item.name !== `${look.parent}/${c.kind.collection}/${look.id}`) return;
-    const res = toLive(c.address, c.kind, item, 'name');
-    live.set(c.address, res);
-    settledEarly.push(item);
-    opts.settled!(c.address, res, resolutions.get(c.address));
-  };
-  /** Shows foresee the item a candidate looks for first as soon as both are known (and settles it, once certain). */
-  const expect = (c: Candidate, props: Record<string, unknown> | undefined, certain = false) => {
-    const look = c.firstLook;
-    if (!lookahead || !look) return;
-    const asked = askedFor(c.kind, look.parent);
-    const item = asked.items.get(look.id);
-    if (!item) asked.expected.set(look.id, { c, props, certain });
-    else if (certain) settleEarly(c, item);
-    else foresee?.(c.address, c.kind, item, props);
-  };
   const startListing = (kind: KindDef, parent: string): Promise<void> => {
-    const collection = askedFor(kind, parent);
-    if (collection.done) return collection.done;
-    const onItem = (id: string, item: Item) => {
-      const expected = collection.expected.get(id);
-      if (!expected) return;
-      foresee?.(expected.c.address, kind, item, expected.props);
-      if (expected.certain) settleEarly(expected.c, item);
+    const asked = listings.get(kind, parent);
+    if (asked) return asked.done;
+    const collection: AskedCollection = {
+      done: listCollection(client, kind, parent).then((items) => {
+        collection.listing = { kind, parent, items };
+        completed.push(collection.listing);
+      }),
     };
-    collection.done = listCollection(client, kind, parent, collection.items, lookahead ? onItem : undefined).then(() => {
-      collection.listing = { kind, parent, items: collection.items };
-      completed.push(collection.listing);
-    });
     // Awaited by the wave that needs it; marked handled so a failure waits for that await.
     collection.done.catch(() => undefined);
+    listings.set(kind, parent, collection);
     return collection.done;
   };
   // The parents state names are listed at once: their pages come in while the manifests'
@@ -166,11 +122,8 @@ export async function refresh(
 
   // Waves: a child's parent id may only become known once its parent was found (a server-chosen
   // id adopted by labels), so list what is known, match, and repeat until nothing new appears.
-  for (let wave = 1; ; wave++) {
-    const wanted = await candidates(resources, stateOnly, stateEntries, types, live, resolutions, expect);
-    if (wave === 1 && opts.settled) {
-      for (const c of certainMatches(wanted, manifestAddresses)) expect(c, resolutions.get(c.address)?.props, true);
-    }
+  for (;;) {
+    const wanted = await candidates(resources, stateOnly, stateEntries, types, live, resolutions);
     const waiting: Promise<void>[] = [];
     for (const c of wanted) {
       if (c.stateParent !== undefined && !stateListing(c)) waiting.push(startListing(c.kind, c.stateParent));
@@ -182,10 +135,6 @@ export async function refresh(
     // that state or a client-chosen id names. A candidate whose parent ids are not known yet
     // waits for a later wave.
     let decided = 0;
-    if (wave === 1) {
-      for (const item of settledEarly) claimed.add(projectKeyOf(String(item.name)));
-      decided += settledEarly.length;
-    }
     const undecided = wanted.filter((c) => !live.has(c.address));
     const rest: Candidate[] = [];
     for (const c of undecided) {
@@ -237,43 +186,10 @@ export async function refresh(
   return { live, orphans, listed: completed, resolved: resolutions };
 }
 
-/** A collection refresh asked for (or expects an item from): its items as they come in, its listing once the last page is in. */
+/** A collection refresh asked for: its listing once the last page is in. */
 interface AskedCollection {
-  done?: Promise<void>;
-  items: Map<string, Item>;
+  done: Promise<void>;
   listing?: Listing;
-  /** By id, the candidate that looks for an item of it first, while the item is not in yet (for the look-ahead). */
-  expected: Map<string, { c: Candidate; props: Record<string, unknown> | undefined; certain: boolean }>;
-}
-
-/**
- * The manifest candidates of the first wave that name matching cannot fail to give the item
- * they look for first, once it is listed: no other candidate looks for that name (by state's
- * name or the manifest's id). Names are compared without their project segment, so an id and a
- * number of one project never pass for two names.
- */
-function certainMatches(wanted: readonly Candidate[], manifest: Set<string>): Candidate[] {
-  // Who looks for each name, by kind, parent without its project, and id: an address, or null for more than one.
-  const lookers = new PerCollection<Map<string, string | null>>();
-  const withoutProject = (parent: string) => parent.slice(parent.indexOf('/', 9));
-  const lookersOf = (kind: KindDef, parent: string) => {
-    let byId = lookers.get(kind, withoutProject(parent));
-    if (!byId) lookers.set(kind, withoutProject(parent), (byId = new Map()));
-    return byId;
-  };
-  const look = (c: Candidate, parent: string, id: string) => {
-    const byId = lookersOf(c.kind, parent);
-    const who = byId.get(id);
-    if (who === undefined) byId.set(id, c.address);
-    else if (who !== c.address) byId.set(id, null);
-  };
-  for (const c of wanted) {
-    if (c.stateName && c.stateParent !== undefined) look(c, c.stateParent, idOf(c.stateName));
-    if (c.desiredParent !== undefined && c.desiredId !== undefined) look(c, c.desiredParent, c.desiredId);
-  }
-  // Matching looks by state's name first, then the manifest's: only the first can be certain
-  // while pages come in (the second counts once the first is known to be absent).
-  return wanted.filter((c) => c.firstLook && manifest.has(c.address) && lookersOf(c.kind, c.firstLook.parent).get(c.firstLook.id) === c.address);
 }
 
 /**
@@ -315,15 +231,6 @@ interface Candidate {
   /** The listings of stateParent and desiredParent, once listed. */
   stateListing?: Listing;
   desiredListing?: Listing;
-  /** The name matching looks for first (state's, else the manifest's), as parent and id. */
-  firstLook?: { parent: string; id: string };
-}
-
-/** Where matching looks first for a candidate's resource: state's name, else the manifest's. */
-function firstLook(c: Candidate): Candidate['firstLook'] {
-  if (c.stateName && c.stateParent !== undefined) return { parent: c.stateParent, id: idOf(c.stateName) };
-  if (c.desiredParent !== undefined && c.desiredId !== undefined) return { parent: c.desiredParent, id: c.desiredId };
-  return undefined;
 }
 
 const YIELD_EVERY = 500;
@@ -346,7 +253,6 @@ async function candidates(
   types: Map<string, string>,
   live: Map<string, LiveResource | null>,
   resolutions: Map<string, Resolution>,
-  expect: (c: Candidate, props: Record<string, unknown> | undefined) => void,
 ): Promise<Candidate[]> {
   const resolved = (address: string) => resolutions.get(address)?.props;
   // Answers kept for the wave (what is found does not change during one), until the resource
@@ -387,19 +293,14 @@ async function candidates(
       desiredParent: knownParent(kind, props),
       desiredId: clientId(kind, props),
     };
-    candidate.firstLook = firstLook(candidate);
     resolutions.set(r.address, { candidate, props, answers });
     answered.delete(r.address);
-    expect(candidate, props);
     out.push(candidate);
   }
   for (const [address, entry] of stateOnly) {
     const kind = getKind(entry.type);
     const stateName = entry.name || undefined;
-    const candidate: Candidate = { address, kind, stateName, stateParent: stateName ? parentOfName(kind, stateName) : undefined };
-    candidate.firstLook = firstLook(candidate);
-    expect(candidate, undefined);
-    out.push(candidate);
+    out.push({ address, kind, stateName, stateParent: stateName ? parentOfName(kind, stateName) : undefined });
   }
   return out;
 }
@@ -487,30 +388,17 @@ function toLive(address: string, kind: KindDef, item: Item, matchedBy: LiveResou
   return { address, kind, name: String(item.name), body: item, matchedBy, ...(owner && { owner }) };
 }
 
-/**
- * Every item of one collection, by id (into `items`, page by page as they come in, each item
- * shown to `onItem` as it is added). A parent that does not exist has no children.
- */
-export async function listCollection(
-  client: ApiClient,
-  kind: KindDef,
-  parent: string,
-  items = new Map<string, Item>(),
-  onItem?: (id: string, item: Item) => void,
-): Promise<Map<string, Item>> {
+/** Every item of one collection, by id. A parent that does not exist has no children. */
+export async function listCollection(client: ApiClient, kind: KindDef, parent: string): Promise<Map<string, Item>> {
+  const items = new Map<string, Item>();
   try {
-    for await (const page of client.listPages<Item>({
+    for await (const item of client.list<Item>({
       api: kind.api,
       path: `${kind.version}/${parent}/${kind.collection}`,
       query: kind.listQuery,
       itemsField: kind.listItemsField,
     })) {
-      for (const item of page) {
-        if (typeof item.name !== 'string') continue;
-        const id = idOf(item.name);
-        items.set(id, item);
-        onItem?.(id, item);
-      }
+      if (typeof item.name === 'string') items.set(idOf(item.name), item);
     }
   } catch (err) {
     if (isNotFound(err)) return items;
