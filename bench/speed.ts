@@ -72,6 +72,10 @@ const client = new ApiClient({ endpoint: emulator.url, maxInFlightPerHost: 10, q
 const wide = new ApiClient({ endpoint: emulator.url, maxInFlightPerHost: 1000, quotas: { 'resource-management': null, 'job-submissions': null, 'tensorboard-writes': null } });
 const official = new aiplatform.v1.TensorboardServiceClient({ apiEndpoint: '127.0.0.1', port: emulator.port, protocol: 'http', fallback: true, authClient: new PassThroughClient() as never });
 const calls = () => emulator.stats().requests.total;
+const collectGarbage = () => {
+  if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc (npm run bench does)');
+  globalThis.gc();
+};
 
 /** The official client's get-or-create of every run: a get, and a create where the get finds nothing. */
 function officialGetOrCreate(experiment: string, ids: number[]): Promise<void> {
@@ -84,7 +88,13 @@ function officialGetOrCreate(experiment: string, ids: number[]): Promise<void> {
     }
   });
 }
+/**
+ * One measured section. Each starts from a collected heap, as a CLI run starts in a fresh
+ * process: otherwise one section pays for the garbage the one before it left (the Terraform
+ * pattern's 20,000 requests, say). bench/run.ts gives node --expose-gc.
+ */
 async function timed(fn: () => Promise<unknown>): Promise<{ ms: number; calls: number }> {
+  collectGarbage();
   emulator.resetStats();
   const start = performance.now();
   await fn();
