@@ -510,6 +510,13 @@ function moveReason(ctx: PlanContext, kind: KindDef, props: Record<string, unkno
   return undefined;
 }
 
+interface VirtualPlan {
+  fields: readonly FieldChange[];
+  recreate?: string;
+}
+
+const NO_DATA: VirtualPlan = Object.freeze({ fields: Object.freeze([]) });
+
 /**
  * Virtual data props (metric points): the kind's handler says what apply writes, which replaces
  * the prop in `props` (the step's desired value), and what changes. `fresh`: the resource is
@@ -525,40 +532,24 @@ function planVirtual(
 ): VirtualPlan | Promise<VirtualPlan> {
   // Most resources have no data: no promise to make for them.
   if (!ctx.prepared.has(r.address)) return NO_DATA;
-  return planData(ctx, r, props, entry, live, fresh);
-}
-
-interface VirtualPlan {
-  fields: readonly FieldChange[];
-  recreate?: string;
-}
-
-const NO_DATA: VirtualPlan = Object.freeze({ fields: Object.freeze([]) });
-
-async function planData(
-  ctx: PlanContext,
-  r: DesiredResource,
-  props: Record<string, unknown>,
-  entry: StateEntry | undefined,
-  live: LiveResource | null | undefined,
-  fresh: boolean,
-): Promise<VirtualPlan> {
-  const fields: FieldChange[] = [];
-  let recreate: string | undefined;
-  const prepared = ctx.prepared.get(r.address) ?? {};
-  for (const [v, handler] of dataProps(r.kind)) {
-    if (prepared[v] === undefined) continue;
-    const liveRead = !r.ignoreChanges.includes(v) && handler.needsLive(prepared[v], entry?.props[v]);
-    const planned = await handler.plan(prepared[v], { live: live?.virtual?.[v], fresh, liveRead, props });
-    props[v] = planned.value;
-    if (planned.recreate) recreate = planned.recreate;
-    // Live already as desired: state records it when it adopts the resource, or with an update when it has a stale record.
-    if (planned.recordOnly && !entry) continue;
-    if (planned.change !== undefined && !r.ignoreChanges.includes(v)) {
-      fields.push(r.sensitive.includes(v) ? mask({ path: v, after: planned.change }) : { path: v, after: planned.change });
+  return (async (): Promise<VirtualPlan> => {
+    const fields: FieldChange[] = [];
+    let recreate: string | undefined;
+    const prepared = ctx.prepared.get(r.address) ?? {};
+    for (const [v, handler] of dataProps(r.kind)) {
+      if (prepared[v] === undefined) continue;
+      const liveRead = !r.ignoreChanges.includes(v) && handler.needsLive(prepared[v], entry?.props[v]);
+      const planned = await handler.plan(prepared[v], { live: live?.virtual?.[v], fresh, liveRead, props });
+      props[v] = planned.value;
+      if (planned.recreate) recreate = planned.recreate;
+      // Live already as desired: state records it when it adopts the resource, or with an update when it has a stale record.
+      if (planned.recordOnly && !entry) continue;
+      if (planned.change !== undefined && !r.ignoreChanges.includes(v)) {
+        fields.push(r.sensitive.includes(v) ? mask({ path: v, after: planned.change }) : { path: v, after: planned.change });
+      }
     }
-  }
-  return { fields, ...(recreate && { recreate }) };
+    return { fields, ...(recreate && { recreate }) };
+  })();
 }
 
 /**
