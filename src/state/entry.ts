@@ -94,15 +94,24 @@ const OPTION_DEFAULTS: Readonly<Required<Recorded>> = Object.freeze({ dependsOn:
 
 /** The options that differ between the manifest and what the entry records, as before/after (defaults spelled out). */
 export function optionChanges(entry: StateEntry, options: ResourceOptions): { path: keyof Recorded; before: unknown; after: unknown }[] {
-  const want = recordedOptions(options);
+  // The manifest's values as they are (asked for every resource of every plan: no copies to compare).
+  const want: Required<Recorded> = {
+    protected: !!options.protected,
+    deletionPolicy: options.deletionPolicy,
+    dependsOn: options.dependsOn,
+    ignoreChanges: options.ignoreChanges,
+    sensitive: options.sensitive ?? OPTION_DEFAULTS.sensitive,
+  };
   const out: { path: keyof Recorded; before: unknown; after: unknown }[] = [];
-  // Each option is a scalar or a list of strings.
-  const same = (a: unknown, b: unknown) =>
-    a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]));
   for (const path of OPTION_PATHS) {
     const before = entry[path] ?? OPTION_DEFAULTS[path];
-    const after = want[path] ?? OPTION_DEFAULTS[path];
-    if (!same(before, after)) out.push({ path, before, after });
+    const after = want[path];
+    if (!sameOption(before, after)) out.push({ path, before, after });
   }
   return out;
+}
+
+/** Each option is a scalar or a list of strings. */
+function sameOption(a: unknown, b: unknown): boolean {
+  return a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]));
 }
