@@ -135,16 +135,12 @@ export class ApiClient {
     }
   }
 
-  /** Every item of a collection, following nextPageToken (pages of 1000 unless the query says otherwise). */
-  async *list<T>(opts: ListOptions): AsyncGenerator<T> {
-    for await (const page of this.listPages<T>(opts)) yield* page;
-  }
-
   /**
-   * The pages of a collection, each as soon as it is in. The next page is asked for before this
-   * one is handed over, so it is on its way while the caller works on this one.
+   * Every item of a collection, following nextPageToken (pages of 1000 unless the query says
+   * otherwise). The next page is asked for before this one's items are handed over, so it is on
+   * its way while the caller works on them.
    */
-  async *listPages<T>(opts: ListOptions): AsyncGenerator<T[]> {
+  async *list<T>(opts: ListOptions): AsyncGenerator<T> {
     const fetchPage = (pageToken: string | undefined) => {
       const page = this.request<Record<string, unknown>>({
         api: opts.api,
@@ -163,7 +159,7 @@ export class ApiClient {
       const token = typeof page.nextPageToken === 'string' && page.nextPageToken ? page.nextPageToken : undefined;
       next = token ? fetchPage(token) : undefined;
       const items = page[opts.itemsField];
-      yield Array.isArray(items) ? (items as T[]) : [];
+      if (Array.isArray(items)) yield* items as T[];
     }
   }
 
