@@ -15,7 +15,7 @@ import { hasReferences } from '../manifest/references.js';
 import type { DesiredResource, Problem, Stack } from '../manifest/types.js';
 import { optionChanges } from '../state/entry.js';
 import type { StateDoc, StateEntry } from '../state/types.js';
-import { classifyChanges, diffBody, mask, type Classified } from './diff.js';
+import { classifyChanges, diffBody, mask } from './diff.js';
 import { fingerprint } from './fingerprint.js';
 import { sameResourceName } from './normalize.js';
 import { refresh, type LiveResource, type RefreshResult, type ResolvedProps } from './refresh.js';
@@ -316,7 +316,19 @@ async function planResource(
   let fields: FieldChange[] = [];
   let updateMask: string[] = [];
   if (!why) {
-    const classified = compareWithLive(r, props, inState ? entry : undefined, live.body);
+    const prior = inState ? bodyFromProps(kind, entry!.props) : undefined;
+    const classified = classifyChanges(
+      kind,
+      diffBody({
+        kind,
+        desired: bodyFromProps(kind, props),
+        prior,
+        // Jobs are compared with what was last submitted: the live job carries server defaults and state.
+        base: kind.patch === 'none' && prior ? prior : live.body,
+        ignoreChanges: r.ignoreChanges,
+        sensitive: r.sensitive,
+      }),
+    );
     ({ action, updateMask, fields } = classified);
     if (classified.reason) why = { reason: classified.reason, reasonCode: classified.reasonCode! };
     const virtual = await planVirtual(ctx, r, props, inState ? entry : undefined, live, action === 'replace');
@@ -378,20 +390,6 @@ async function planResource(
   }
   if (fields.length) step.fields = fields;
   return { planned: { kind, props, action, live, nameAfter }, step };
-}
-
-/**
- * The changes that bring a live resource to its desired props: compared with the live body, or
- * for kinds whose live body is not compared (jobs: it carries server defaults and state) with
- * what was last submitted.
- */
-function compareWithLive(r: DesiredResource, props: Record<string, unknown>, applied: StateEntry | undefined, body: Record<string, unknown>): Classified {
-  const kind = r.kind;
-  const prior = applied ? bodyFromProps(kind, applied.props) : undefined;
-  return classifyChanges(
-    kind,
-    diffBody({ kind, desired: bodyFromProps(kind, props), prior, base: kind.patch === 'none' && prior ? prior : body, ignoreChanges: r.ignoreChanges, sensitive: r.sensitive }),
-  );
 }
 
 /**
@@ -535,7 +533,7 @@ function planVirtual(
   return (async (): Promise<VirtualPlan> => {
     const fields: FieldChange[] = [];
     let recreate: string | undefined;
-    const prepared = ctx.prepared.get(r.address) ?? {};
+    const prepared = ctx.prepared.get(r.address)!;
     for (const [v, handler] of dataProps(r.kind)) {
       if (prepared[v] === undefined) continue;
       const liveRead = !r.ignoreChanges.includes(v) && handler.needsLive(prepared[v], entry?.props[v]);
